@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { PagiError } from '../../contracts/errors.js';
+import { defineService } from '../../runtime/common/defineService.js';
+import { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
+import { semanticMemoryContract } from '../../memory-semantic/common/contract.js';
+import { workingMemoryContract } from '../../memory-working/common/contract.js';
+import { estimateTokens } from '../../memory-working/common/tokens.js';
+import { contextContract } from '../common/contract.js';
+import { packContext, type ContextItem } from './packContext.js';
+
+const configSchema = z.object({
+  episodicCandidates: z.number().int().min(0).max(200).default(12),
+  semanticCandidates: z.number().int().min(0).max(200).default(8),
+  /** Per-tier deadline: a slow tier is left out (and reported) rather than delaying the reply. */
+  tierTimeoutMs: z.number().int().min(50).default(3_000),
+});
+
+const timed = async <T>(fn: () => Promise<T>): Promise<{ value: T | null; ms: number; error: string | null }> => {
+  const t0 = performance.now();
+  try {
+    return { value: await fn(), ms: performance.now() - t0, error: null };
+  } catch (err) {
+    return { value: null, ms: performance.now() - t0, error: PagiError.from(err).message };
+  }
+};
+
+export default defineService({
+  id: 'context',
+  contract: contextContract,
+  configSchema,
+  async start(ctx) {
+    const working = ctx.client(workingMemoryContract);
+    const episodic = ctx.client(episodicMemoryContract);
+    const semantic = ctx.client(semanticMemoryContract);
+    const timeoutMs = ctx.config.tierTimeoutMs;
+
+    return {
+      api: {
+        async build({ sessionId, query, budgetTokens, exclude }) {
+          const t0 = performance.now();
+          const skip = new Set(exclude);
+          const [w, e, s] = await Promise.all([
+            timed(() => working.get({ sessionId }, { timeoutMs })),
+            timed(() => (ctx.config.episodicCandidates > 0 && query.trim() ? episodic.search({ query, limit: ctx.config.episodicCandidates, touch: true }, { timeoutMs }) : Promise.resolve([]))),
+            timed(() => (ctx.config.semanticCandidates > 0 && query.trim() ? semantic.search({ query, k: ctx.config.semanticCandidates }, { timeoutMs }) : Promise.resolve(null))),
+          ]);
+          const degraded: string[] = [];
+          if (w.error) degraded.push(`memory.working: ${w.error}`);
+          if (e.error) degraded.push(`memory.episodic: ${e.error}`);
+          if (s.error) degraded.push(`memory.semantic: ${s.error}`);
+          if (s.value?.note) degraded.push(`memory.semantic: ${s.value.note}`);
+
+          const recentIds = new Set((w.value?.turns ?? []).map((t) => t.id));
+          const recent: ContextItem[] = (w.value?.turns ?? [])
+            .filter((t) => !skip.has(t.id))
+            .map((t) => ({ tier: 'working', id: t.id, text: t.text, role: t.role, time: t.at, score: 1, tokens: t.tokens }));
+          // BM25 scores are unbounded; squash them to (0, 1) so tiers can be compared
+          const recalled: ContextItem[] = [
+            ...(e.value ?? [])
+              .filter((h) => !skip.has(h.episode.id) && !recentIds.has(h.episode.id))
+              .map((h): ContextItem => ({ tier: 'episodic', id: h.episode.id, text: `${h.episode.actor}: ${h.episode.text}`, role: null, time: h.episode.time, score: (h.score / (1 + h.score)) * (0.5 + h.episode.importance / 2), tokens: estimateTokens(h.episode.text) })),
+            ...(s.value?.hits ?? []).map((h): ContextItem => ({ tier: 'semantic', id: h.fact.id, text: h.fact.text, role: null, time: h.fact.createdAt, score: h.via === 'vector' ? Math.max(0, h.score) : h.score / (1 + h.score), tokens: estimateTokens(h.fact.text) })),
+          ];
+          const packed = packContext(recent, recalled, budgetTokens);
+          return {
+            ...packed,
+            budgetTokens,
+            provenance: [...packed.recent, ...packed.recalled].map((i) => ({ tier: i.tier, id: i.id, score: i.score, tokens: i.tokens })),
+            degraded,
+            timings: { workingMs: w.ms, episodicMs: e.ms, semanticMs: s.ms, totalMs: performance.now() - t0 },
+          };
+        },
+      },
+    };
+  },
+});

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/** Pleasure–arousal–dominance, each in [-1, 1]. */
+export const padSchema = z.object({
+  pleasure: z.number().min(-1).max(1),
+  arousal: z.number().min(-1).max(1),
+  dominance: z.number().min(-1).max(1),
+});
+export type Pad = z.infer<typeof padSchema>;
+
+export const moodSchema = padSchema.extend({
+  label: z.string(),
+  at: z.string(),
+});
+export type Mood = z.infer<typeof moodSchema>;
+
+export const personaSchema = z.object({
+  description: z.string().max(8000).default('A thoughtful, warm companion who remembers what matters.'),
+  traits: z.array(z.string().min(1).max(60)).max(20).default(['curious', 'warm', 'concise']),
+  speakingStyle: z.string().max(2000).default(''),
+  baseline: padSchema.default({ pleasure: 0.2, arousal: 0, dominance: 0.1 }),
+  /** Half-life, in minutes, of the decay of the mood toward the baseline. */
+  moodHalfLifeMinutes: z.number().positive().max(60 * 24 * 30).default(30),
+});
+export type Persona = z.infer<typeof personaSchema>;
+
+export const lifecycleSchema = z.enum(['active', 'paused']);
+
+export const twinSchema = z.object({
+  id: z.string(),
+  name: z.string().min(1).max(120),
+  persona: personaSchema,
+  parentId: z.string().nullable(),
+  generation: z.number().int().min(0),
+  lifecycle: lifecycleSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Twin = z.infer<typeof twinSchema>;
+
+export const actorSchema = z.string().min(1).max(120);
+export const episodeKindSchema = z.enum(['message', 'action', 'observation', 'reflection']);
+
+export const episodeSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  time: z.string(),
+  actor: actorSchema,
+  kind: episodeKindSchema,
+  text: z.string(),
+  mood: padSchema.nullable(),
+  importance: z.number().min(0).max(1),
+  accessCount: z.number().int().min(0),
+  lastAccess: z.string().nullable(),
+  ref: z.string().nullable(),
+});
+export type Episode = z.infer<typeof episodeSchema>;
+
+export const factSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  confidence: z.number().min(0).max(1),
+  pinned: z.boolean(),
+  sourceEpisodeIds: z.array(z.string()),
+  createdAt: z.string(),
+  embedded: z.boolean(),
+});
+export type Fact = z.infer<typeof factSchema>;
+
+export const chatRoleSchema = z.enum(['system', 'user', 'assistant']);
+export const chatMessageSchema = z.object({
+  role: chatRoleSchema,
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+export const toolCallSchema = z.object({
+  tool: z.string().min(1).max(120),
+  args: z.record(z.string(), z.unknown()),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+export const piiKindSchema = z.enum(['email', 'phone', 'card', 'secret']);
+export type PiiKind = z.infer<typeof piiKindSchema>;
+
+export const appraisalSchema = z.object({
+  text: z.string(),
+  redacted: z.boolean(),
+  pii: z.array(z.object({ kind: piiKindSchema, start: z.number().int(), end: z.number().int() })),
+  sentiment: z.object({ score: z.number(), comparative: z.number(), positive: z.array(z.string()), negative: z.array(z.string()) }),
+  pad: padSchema,
+  untrusted: z.boolean(),
+});
+export type Appraisal = z.infer<typeof appraisalSchema>;
+
+export const memoryTierSchema = z.enum(['working', 'episodic', 'semantic']);
+export const provenanceSchema = z.object({
+  tier: memoryTierSchema,
+  id: z.string(),
+  score: z.number(),
+  tokens: z.number().int(),
+});
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+export const usageSchema = z.object({
+  promptTokens: z.number().int().min(0),
+  completionTokens: z.number().int().min(0),
+  promptEvalMs: z.number().min(0),
+  timeToFirstTokenMs: z.number().min(0).nullable(),
+  totalMs: z.number().min(0),
+  tokensPerSecond: z.number().min(0).nullable(),
+});
+export type Usage = z.infer<typeof usageSchema>;

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { padSchema, provenanceSchema, usageSchema } from './domain.js';
+
+/** Every bus topic (past tense) and the schema its payload must satisfy. The event router rejects the rest. */
+export const EVENT_TOPICS = {
+  'twin.updated': z.object({ twinId: z.string(), name: z.string() }),
+  'inference.model.loaded': z.object({ path: z.string(), backend: z.string(), contextSize: z.number().int() }),
+  'inference.model.unloaded': z.object({ path: z.string(), reason: z.string() }),
+  'inference.backend.selected': z.object({ backend: z.string(), gpu: z.string().nullable(), reason: z.string() }),
+  'emotion.changed': z.object({ before: padSchema, after: padSchema, label: z.string(), cause: z.string(), turnId: z.string().nullable() }),
+  'memory.episode.stored': z.object({ id: z.string(), sessionId: z.string(), actor: z.string(), kind: z.string(), importance: z.number() }),
+  'memory.fact.stored': z.object({ id: z.string(), text: z.string() }),
+  'turn.completed': z.object({
+    turnId: z.string(),
+    sessionId: z.string(),
+    userEpisodeId: z.string().nullable(),
+    replyEpisodeId: z.string().nullable(),
+    provenance: z.array(provenanceSchema),
+    usage: usageSchema.nullable(),
+    mood: padSchema,
+  }),
+  'decision.made': z.object({ turnId: z.string(), kind: z.enum(['reply', 'tool-call', 'refusal']), detail: z.string() }),
+  'feedback.given': z.object({ turnId: z.string(), rating: z.enum(['up', 'down', 'wrong']), note: z.string().optional() }),
+  'tool.invoked': z.object({ tool: z.string(), decision: z.enum(['allowed', 'denied', 'needs-approval']), auditId: z.number().int() }),
+  'test.ping': z.object({ n: z.number().int(), pad: z.string().optional() }),
+} as const;
+
+export type EventTopic = keyof typeof EVENT_TOPICS;
+export type EventPayload<T extends EventTopic> = z.infer<(typeof EVENT_TOPICS)[T]>;
+
+export function isEventTopic(value: string): value is EventTopic {
+  return Object.hasOwn(EVENT_TOPICS, value);
+}
+
+export const busEventSchema = z.object({
+  offset: z.number().int().positive(),
+  id: z.string(),
+  topic: z.string(),
+  payload: z.unknown(),
+  source: z.string(),
+  time: z.string(),
+});
+export type BusEvent = z.infer<typeof busEventSchema>;

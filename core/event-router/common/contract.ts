@@ -1,0 +1,4 @@
+import { busContract } from '../../runtime/common/busContract.js';
+
+/** The event router serves exactly the kernel's bus protocol. */
+export const eventRouterContract = busContract;

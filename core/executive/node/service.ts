@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { openDatabase } from '../../../native/sqlite.js';
+import { PagiError } from '../../contracts/errors.js';
+import { newId } from '../../contracts/ids.js';
+import { defineService } from '../../runtime/common/defineService.js';
+import { migrate } from '../../runtime/node/migrations.js';
+import { actuatorContract } from '../../actuator/common/contract.js';
+import { contextContract } from '../../context/common/contract.js';
+import { emotionContract } from '../../emotion/common/contract.js';
+import { identityContract } from '../../identity/common/contract.js';
+import { inferenceContract } from '../../inference/common/contract.js';
+import { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
+import { workingMemoryContract } from '../../memory-working/common/contract.js';
+import { perceptionContract } from '../../perception/common/contract.js';
+import { socialContract } from '../../social/common/contract.js';
+import { executiveContract } from '../common/contract.js';
+import { goalsMigrations } from './migrations.js';
+import { runTurn, type TurnClients } from './turnLoop.js';
+
+interface TurnRow { id: string; session_id: string; user_text: string; reply: string | null; status: 'running' | 'completed' | 'failed' | 'cancelled'; error: string | null; started_at: string; finished_at: string | null }
+
+export default defineService({
+  id: 'executive',
+  contract: executiveContract,
+  configSchema: z.object({}),
+  async start(ctx) {
+    const db = openDatabase(join(ctx.paths.twinDir, 'goals.db'));
+    migrate(db, goalsMigrations, 'goals.db');
+    // a turn still "running" in the file was cut off by a crash
+    db.prepare("UPDATE turns SET status = 'failed', error = 'interrupted: the executive restarted during this turn', finished_at = ? WHERE status = 'running'").run(new Date().toISOString());
+    const clients: TurnClients = {
+      perception: ctx.client(perceptionContract),
+      emotion: ctx.client(emotionContract),
+      context: ctx.client(contextContract),
+      social: ctx.client(socialContract),
+      inference: ctx.client(inferenceContract),
+      actuator: ctx.client(actuatorContract),
+      episodic: ctx.client(episodicMemoryContract),
+      working: ctx.client(workingMemoryContract),
+      identity: ctx.client(identityContract),
+    };
+    const finish = db.prepare('UPDATE turns SET reply = ?, status = ?, error = ?, detail = ?, finished_at = ? WHERE id = ?');
+
+    return {
+      api: {
+        async turn(input, { emit, signal }) {
+          const turnId = newId();
+          const sessionId = input.sessionId ?? newId();
+          db.prepare("INSERT INTO turns (id, session_id, user_text, status, started_at) VALUES (?, ?, ?, 'running', ?)").run(turnId, sessionId, input.text, new Date().toISOString());
+          try {
+            const result = await runTurn(clients, { ...input, turnId, sessionId }, emit, signal);
+            const status = result.stopReason === 'cancelled' ? 'cancelled' : 'completed';
+            finish.run(result.reply, status, null, JSON.stringify({ usage: result.usage, provenance: result.provenance, degraded: result.degraded }), new Date().toISOString(), turnId);
+            await Promise.all([
+              ctx.bus.publish('turn.completed', {
+                turnId, sessionId, userEpisodeId: result.userEpisodeId, replyEpisodeId: result.replyEpisodeId,
+                provenance: result.provenance, usage: result.usage,
+                mood: { pleasure: result.mood.pleasure, arousal: result.mood.arousal, dominance: result.mood.dominance },
+              }),
+              ctx.bus.publish('decision.made', { turnId, kind: 'reply', detail: `replied with ${result.usage?.completionTokens ?? 0} tokens (${result.stopReason})` }),
+            ]).catch((err: unknown) => ctx.log.warn('turn events not published', { error: PagiError.from(err).message }));
+            return result;
+          } catch (err) {
+            const e = PagiError.from(err);
+            finish.run(null, e.code === 'CANCELLED' ? 'cancelled' : 'failed', e.message, null, new Date().toISOString(), turnId);
+            throw e;
+          }
+        },
+        history({ sessionId, limit }) {
+          const rows = db.prepare('SELECT * FROM (SELECT * FROM turns WHERE session_id = ? ORDER BY started_at DESC LIMIT ?) ORDER BY started_at').all(sessionId, limit) as TurnRow[];
+          return rows.map((r) => ({ turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at }));
+        },
+        sessions({ limit }) {
+          const rows = db.prepare(
+            'SELECT session_id, COUNT(*) AS turns, MAX(started_at) AS last_at, (SELECT user_text FROM turns t2 WHERE t2.session_id = t.session_id ORDER BY started_at LIMIT 1) AS first_text FROM turns t GROUP BY session_id ORDER BY last_at DESC LIMIT ?',
+          ).all(limit) as Array<{ session_id: string; turns: number; last_at: string; first_text: string }>;
+          return rows.map((r) => ({ sessionId: r.session_id, turns: r.turns, lastAt: r.last_at, title: r.first_text.slice(0, 80) }));
+        },
+      },
+      health: () => ({ ok: db.open }),
+      dispose: () => db.close(),
+    };
+  },
+});

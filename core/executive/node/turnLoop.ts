@@ -1,0 +1,145 @@
+import type { ClientOf } from '../../contracts/contract.js';
+import type { ChatMessage, Pad, Usage } from '../../contracts/domain.js';
+import { PagiError } from '../../contracts/errors.js';
+import type { actuatorContract } from '../../actuator/common/contract.js';
+import type { contextContract } from '../../context/common/contract.js';
+import type { emotionContract } from '../../emotion/common/contract.js';
+import { moodLabel } from '../../emotion/common/moodMath.js';
+import type { identityContract } from '../../identity/common/contract.js';
+import type { inferenceContract } from '../../inference/common/contract.js';
+import type { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
+import type { workingMemoryContract } from '../../memory-working/common/contract.js';
+import type { perceptionContract } from '../../perception/common/contract.js';
+import type { socialContract } from '../../social/common/contract.js';
+import type { TurnChunk, TurnResult } from '../common/contract.js';
+
+export interface TurnClients {
+  perception: ClientOf<typeof perceptionContract>;
+  emotion: ClientOf<typeof emotionContract>;
+  context: ClientOf<typeof contextContract>;
+  social: ClientOf<typeof socialContract>;
+  inference: ClientOf<typeof inferenceContract>;
+  actuator: ClientOf<typeof actuatorContract>;
+  episodic: ClientOf<typeof episodicMemoryContract>;
+  working: ClientOf<typeof workingMemoryContract>;
+  identity: ClientOf<typeof identityContract>;
+}
+
+export interface TurnInput {
+  turnId: string;
+  sessionId: string;
+  text: string;
+  maxTokens: number;
+  temperature: number;
+  seed?: number | undefined;
+  contextBudgetTokens: number;
+}
+
+const MAX_TOOL_ROUNDS = 3;
+
+/** Emotional salience makes a memory more important: strong feelings are remembered. */
+const importanceOf = (pad: Pad): number => Math.min(1, 0.4 + 0.35 * Math.abs(pad.pleasure) + 0.25 * Math.max(0, pad.arousal));
+
+/**
+ * One turn (DESIGN §5): appraise → feel → remember the message → recall → style → generate (with
+ * tool calls through the actuator) → remember the reply. A failing optional step degrades the turn
+ * and says so; only a failed generation fails it — and the user's message is stored before that.
+ */
+export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const mark = (name: string, since: number): void => {
+    timings[name] = performance.now() - since;
+  };
+  const degraded: string[] = [];
+  const soft = async <T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      degraded.push(`${what}: ${PagiError.from(err).message}`);
+      return fallback;
+    }
+  };
+  emit({ type: 'started', turnId: input.turnId, sessionId: input.sessionId });
+
+  let t = performance.now();
+  const appraisal = await c.perception.appraise({ text: input.text, source: 'user' });
+  mark('perceptionMs', t);
+
+  t = performance.now();
+  const moodChange = await soft('emotion', () => c.emotion.apply({ appraisal: appraisal.pad, cause: 'user message', turnId: input.turnId }), null);
+  const mood: Pad = moodChange?.after ?? (await soft('emotion', () => c.emotion.current({}), null)) ?? { pleasure: 0, arousal: 0, dominance: 0 };
+  mark('emotionMs', t);
+
+  t = performance.now();
+  const userEpisode = await c.episodic.store({ sessionId: input.sessionId, actor: 'user', kind: 'message', text: appraisal.text, mood, importance: importanceOf(appraisal.pad) });
+  await soft('memory.working', () => c.working.append({ sessionId: input.sessionId, id: userEpisode.id, role: 'user', text: appraisal.text }), null);
+  mark('rememberMs', t);
+
+  t = performance.now();
+  const [twin, packed] = await Promise.all([
+    c.identity.get({}),
+    soft('context', () => c.context.build({ sessionId: input.sessionId, query: appraisal.text, budgetTokens: input.contextBudgetTokens, exclude: [userEpisode.id] }), null),
+  ]);
+  if (packed) degraded.push(...packed.degraded);
+  const styled = await c.social.condition({ twinName: twin.name, persona: twin.persona, mood });
+  const tools = (await soft('actuator', () => c.actuator.listTools({}), [])).filter((tool) => tool.policy !== 'deny');
+  mark('contextMs', t);
+
+  const recalled = packed?.recalled ?? [];
+  const system = recalled.length
+    ? `${styled.systemPrompt}\n\nWhat you remember that may be relevant:\n${recalled.map((r) => `- ${r.text}`).join('\n')}`
+    : styled.systemPrompt;
+  const messages: ChatMessage[] = [
+    { role: 'system', content: system },
+    ...(packed?.recent ?? []).map((r): ChatMessage => ({ role: r.role === 'assistant' ? 'assistant' : 'user', content: r.text })),
+    { role: 'user', content: appraisal.text },
+  ];
+
+  t = performance.now();
+  let reply = '';
+  let stopReason = 'eos';
+  let usage: Usage | null = null;
+  for (let round = 0; ; round++) {
+    const out = await c.inference.generate(
+      { messages, maxTokens: input.maxTokens, temperature: input.temperature, ...(input.seed !== undefined ? { seed: input.seed } : {}), tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) },
+      { signal, onChunk: (chunk) => emit({ type: 'token', text: chunk.text }) },
+    );
+    reply += out.text;
+    stopReason = out.stopReason;
+    usage = usage
+      ? { ...out.usage, promptTokens: usage.promptTokens + out.usage.promptTokens, completionTokens: usage.completionTokens + out.usage.completionTokens, totalMs: usage.totalMs + out.usage.totalMs }
+      : out.usage;
+    if (out.toolCalls.length === 0 || round >= MAX_TOOL_ROUNDS || signal.aborted) break;
+    messages.push({ role: 'assistant', content: out.text });
+    for (const call of out.toolCalls) {
+      const result = await c.actuator.invoke({ tool: call.tool, args: call.args, turnId: input.turnId });
+      emit({ type: 'tool', tool: call.tool, status: result.status });
+      messages.push({ role: 'system', content: `Tool ${call.tool} (${result.status}) returned: ${JSON.stringify('result' in result ? result.result : result)}` });
+    }
+  }
+  mark('generateMs', t);
+
+  t = performance.now();
+  const final = (await soft('social', () => c.social.finalize({ text: reply, mood }), { text: reply.trim() })).text;
+  const replyEpisode = final
+    ? await soft('memory.episodic', () => c.episodic.store({ sessionId: input.sessionId, actor: twin.name, kind: 'message', text: final, mood, importance: 0.4 }), null)
+    : null;
+  if (replyEpisode) await soft('memory.working', () => c.working.append({ sessionId: input.sessionId, id: replyEpisode.id, role: 'assistant', text: final }), null);
+  mark('rememberReplyMs', t);
+  timings.totalMs = performance.now() - t0;
+
+  return {
+    turnId: input.turnId,
+    sessionId: input.sessionId,
+    reply: final,
+    stopReason,
+    usage,
+    provenance: packed?.provenance ?? [],
+    mood: { ...mood, label: moodLabel(mood) },
+    userEpisodeId: userEpisode.id,
+    replyEpisodeId: replyEpisode?.id ?? null,
+    degraded,
+    timings,
+  };
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { call, defineContract, stream } from '../../contracts/contract.js';
+import { chatMessageSchema, usageSchema } from '../../contracts/domain.js';
+
+export const toolSchemaSchema = z.object({
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.]{0,63}$/, 'tool names are letters, digits, "_" and "."'),
+  description: z.string().max(2000).default(''),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const modelInfoSchema = z.object({
+  path: z.string(),
+  name: z.string().nullable(),
+  architecture: z.string().nullable(),
+  fileBytes: z.number(),
+  trainedContextLength: z.number().nullable(),
+  contextSize: z.number().int(),
+  embeddingLength: z.number().nullable(),
+  chatTemplate: z.string(),
+});
+
+export const inferenceStatusSchema = z.object({
+  state: z.enum(['no-model', 'loading', 'ready', 'error']),
+  model: modelInfoSchema.nullable(),
+  backend: z.object({ name: z.string(), gpu: z.string().nullable(), reason: z.string(), threads: z.number().int() }).nullable(),
+  error: z.string().nullable(),
+});
+export type InferenceStatus = z.infer<typeof inferenceStatusSchema>;
+
+export const generateInputSchema = z.object({
+  messages: z.array(chatMessageSchema).min(1).max(1_000),
+  maxTokens: z.number().int().min(1).max(32_768).default(256),
+  temperature: z.number().min(0).max(2).default(0.7),
+  seed: z.number().int().min(0).optional(),
+  tools: z.array(toolSchemaSchema).max(64).default([]),
+});
+
+export const inferenceContract = defineContract('inference', {
+  status: call(z.object({}).default({}), inferenceStatusSchema),
+  load: call(z.object({ path: z.string().min(1).max(4096) }), inferenceStatusSchema),
+  unload: call(z.object({}).default({}), inferenceStatusSchema),
+  generate: stream(
+    generateInputSchema,
+    z.object({ text: z.string() }),
+    z.object({
+      text: z.string(),
+      stopReason: z.enum(['eos', 'max-tokens', 'stop-trigger', 'tool-calls', 'cancelled']),
+      toolCalls: z.array(z.object({ tool: z.string(), args: z.unknown() })),
+      usage: usageSchema,
+      model: z.string(),
+    }),
+  ),
+  embed: call(
+    z.object({ texts: z.array(z.string().max(100_000)).min(1).max(256) }),
+    z.object({ model: z.string(), dims: z.number().int(), vectors: z.array(z.array(z.number())) }),
+  ),
+  countTokens: call(z.object({ text: z.string().max(1_000_000) }), z.object({ tokens: z.number().int(), model: z.string() })),
+});

@@ -1,0 +1,179 @@
+import {
+  getLlama,
+  LlamaChat,
+  LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatModelFunctions,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaEmbeddingContext,
+  type LlamaModel,
+} from 'node-llama-cpp';
+import type { ChatMessage, Usage } from '../../contracts/domain.js';
+import { PagiError } from '../../contracts/errors.js';
+import type { Logger } from '../../runtime/common/defineService.js';
+import { checkGguf, type GgufSummary } from './ggufCheck.js';
+
+export interface EngineOptions {
+  gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
+  threads: number;
+  contextSize: number;
+  gpuLayers: 'auto' | number;
+  log: Logger;
+}
+
+export interface GenerateRequest {
+  messages: ChatMessage[];
+  maxTokens: number;
+  temperature: number;
+  seed?: number;
+  tools: Array<{ name: string; description: string; parameters?: Record<string, unknown> }>;
+  signal: AbortSignal;
+  onText(text: string): void;
+}
+
+export interface GenerateResult {
+  text: string;
+  stopReason: 'eos' | 'max-tokens' | 'stop-trigger' | 'tool-calls' | 'cancelled';
+  toolCalls: Array<{ tool: string; args: unknown }>;
+  usage: Usage;
+}
+
+export interface LoadedModel {
+  path: string;
+  summary: GgufSummary;
+  model: LlamaModel;
+  context: LlamaContext;
+  chatWrapper: ChatWrapper;
+  embedding: LlamaEmbeddingContext | null;
+}
+
+/** The only place that talks to node-llama-cpp. */
+export function createLlamaEngine(opts: EngineOptions) {
+  let llama: Llama | null = null;
+  let backendReason = '';
+
+  const ensureLlama = async (): Promise<Llama> => {
+    if (llama) return llama;
+    llama = await getLlama({
+      gpu: opts.gpu,
+      maxThreads: opts.threads,
+      build: 'never',
+      progressLogs: false,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        const text = message.trim();
+        if (!text) return;
+        if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) opts.log.error(`llama.cpp: ${text}`);
+        else opts.log.debug(`llama.cpp: ${text}`);
+      },
+    });
+    backendReason =
+      opts.gpu === 'auto'
+        ? llama.gpu
+          ? `auto-detected ${llama.gpu}`
+          : 'no usable GPU backend was found (no CUDA, Vulkan or Metal device), so the CPU is used'
+        : `forced by settings (${String(opts.gpu)})`;
+    return llama;
+  };
+
+  const load = async (path: string): Promise<LoadedModel> => {
+    const summary = checkGguf(path); // refuses bad files before native code sees them
+    const l = await ensureLlama();
+    const model = await l.loadModel({ modelPath: path, gpuLayers: opts.gpuLayers });
+    try {
+      const trained = summary.contextLength ?? opts.contextSize;
+      const context = await model.createContext({ contextSize: Math.min(opts.contextSize, Math.max(trained, 512)), threads: opts.threads, sequences: 2 });
+      const chatWrapper = resolveChatWrapper(model);
+      return { path, summary, model, context, chatWrapper, embedding: null };
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+  };
+
+  const generate = async (m: LoadedModel, req: GenerateRequest): Promise<GenerateResult> => {
+    const sequence = m.context.getSequence();
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: true });
+    const history: ChatHistoryItem[] = req.messages.map((msg) =>
+      msg.role === 'system' ? { type: 'system', text: msg.content } : msg.role === 'user' ? { type: 'user', text: msg.content } : { type: 'model', response: [msg.content] },
+    );
+    history.push({ type: 'model', response: [] });
+    const functions: ChatModelFunctions | undefined = req.tools.length
+      ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, ...(t.parameters ? { params: t.parameters as never } : {}) }]))
+      : undefined;
+    const started = performance.now();
+    let firstTokenAt: number | null = null;
+    const inputBefore = sequence.tokenMeter.usedInputTokens;
+    const outputBefore = sequence.tokenMeter.usedOutputTokens;
+    try {
+      const res = await chat.generateResponse(history, {
+        ...(functions ? { functions } : {}),
+        maxTokens: req.maxTokens,
+        temperature: req.temperature,
+        ...(req.seed !== undefined ? { seed: req.seed } : {}),
+        signal: req.signal,
+        stopOnAbortSignal: true,
+        onTextChunk: (text) => {
+          firstTokenAt ??= performance.now();
+          req.onText(text);
+        },
+      });
+      const totalMs = performance.now() - started;
+      const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;
+      const genMs = firstTokenAt !== null ? totalMs - (firstTokenAt - started) : 0;
+      const reason = res.metadata.stopReason;
+      return {
+        text: res.response,
+        stopReason: reason === 'eogToken' ? 'eos' : reason === 'maxTokens' ? 'max-tokens' : reason === 'functionCalls' ? 'tool-calls' : reason === 'abort' ? 'cancelled' : 'stop-trigger',
+        toolCalls: (res.functionCalls ?? []).map((c) => ({ tool: c.functionName, args: c.params })),
+        usage: {
+          promptTokens: sequence.tokenMeter.usedInputTokens - inputBefore,
+          completionTokens,
+          promptEvalMs: firstTokenAt !== null ? firstTokenAt - started : totalMs,
+          timeToFirstTokenMs: firstTokenAt !== null ? firstTokenAt - started : null,
+          totalMs,
+          tokensPerSecond: genMs > 0 && completionTokens > 1 ? ((completionTokens - 1) * 1000) / genMs : null,
+        },
+      };
+    } finally {
+      chat.dispose();
+    }
+  };
+
+  const embed = async (m: LoadedModel, texts: string[]): Promise<number[][]> => {
+    m.embedding ??= await m.model.createEmbeddingContext({ threads: opts.threads, contextSize: Math.min(opts.contextSize, 2048) });
+    const out: number[][] = [];
+    for (const text of texts) out.push([...(await m.embedding.getEmbeddingFor(text)).vector]);
+    return out;
+  };
+
+  return {
+    load,
+    generate,
+    embed,
+    countTokens: (m: LoadedModel, text: string) => m.model.tokenize(text).length,
+    async unload(m: LoadedModel) {
+      await m.embedding?.dispose();
+      await m.context.dispose();
+      await m.model.dispose();
+    },
+    backend() {
+      if (!llama) return null;
+      return { name: llama.gpu || 'cpu', gpu: llama.gpu || null, reason: backendReason, threads: opts.threads };
+    },
+    chatTemplateName: (m: LoadedModel) => m.chatWrapper.wrapperName,
+    async dispose() {
+      await llama?.dispose();
+      llama = null;
+    },
+  };
+}
+
+export type LlamaEngine = ReturnType<typeof createLlamaEngine>;
+
+export function assertNotAborted(signal: AbortSignal, what: string): void {
+  if (signal.aborted) throw new PagiError('CANCELLED', `${what} was cancelled`);
+}

@@ -1,0 +1,154 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { openDatabase } from '../../../native/sqlite.js';
+import { PagiError } from '../../contracts/errors.js';
+import { defineService } from '../../runtime/common/defineService.js';
+import { migrate } from '../../runtime/node/migrations.js';
+import { inferenceContract, type InferenceStatus } from '../common/contract.js';
+import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
+import { inferenceMigrations } from './migrations.js';
+import { createTextCoalescer } from './textCoalescer.js';
+
+/** On small machines node-llama-cpp's default of at least 4 threads is far slower than 1–2. */
+const defaultThreads = (): number => Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
+
+const configSchema = z.object({
+  modelPath: z.string().min(1).optional(),
+  gpu: z.union([z.enum(['auto', 'cuda', 'vulkan', 'metal']), z.literal(false)]).default('auto'),
+  threads: z.number().int().min(1).max(256).default(defaultThreads),
+  contextSize: z.number().int().min(256).max(1_048_576).default(2048),
+  gpuLayers: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
+  /** Milliseconds between streamed chunks: tokens are coalesced so per-token cost stays small. */
+  streamIntervalMs: z.number().int().min(0).max(1_000).default(16),
+});
+
+export default defineService({
+  id: 'inference',
+  contract: inferenceContract,
+  configSchema,
+  async start(ctx) {
+    const db = openDatabase(join(ctx.paths.twinDir, 'models.db'));
+    migrate(db, inferenceMigrations, 'models.db');
+    const engine = createLlamaEngine({ gpu: ctx.config.gpu, threads: ctx.config.threads, contextSize: ctx.config.contextSize, gpuLayers: ctx.config.gpuLayers, log: ctx.log });
+
+    let loaded: LoadedModel | null = null;
+    let loading: Promise<LoadedModel> | null = null;
+    let lastError: string | null = null;
+    let busy = 0;
+    const slots: Array<() => void> = [];
+    const acquire = async (): Promise<() => void> => {
+      if (busy >= 2) await new Promise<void>((r) => slots.push(r));
+      busy++;
+      return () => {
+        busy--;
+        slots.shift()?.();
+      };
+    };
+
+    const status = (): InferenceStatus => ({
+      state: loading ? 'loading' : loaded ? 'ready' : lastError ? 'error' : 'no-model',
+      model: loaded
+        ? {
+            path: loaded.path,
+            name: loaded.summary.name,
+            architecture: loaded.summary.architecture,
+            fileBytes: loaded.summary.fileBytes,
+            trainedContextLength: loaded.summary.contextLength,
+            contextSize: loaded.context.contextSize,
+            embeddingLength: loaded.summary.embeddingLength,
+            chatTemplate: engine.chatTemplateName(loaded),
+          }
+        : null,
+      backend: engine.backend(),
+      error: lastError,
+    });
+
+    const load = (path: string): Promise<LoadedModel> => {
+      const previous = loaded;
+      const p = (async () => {
+        const next = await engine.load(path);
+        if (previous) await engine.unload(previous);
+        loaded = next;
+        lastError = null;
+        const now = new Date().toISOString();
+        db.prepare(
+          'INSERT INTO models (path, name, architecture, file_bytes, added_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET last_used_at = excluded.last_used_at',
+        ).run(path, next.summary.name, next.summary.architecture, next.summary.fileBytes, now, now);
+        const backend = engine.backend();
+        if (backend) void ctx.bus.publish('inference.backend.selected', { backend: backend.name, gpu: backend.gpu, reason: backend.reason }).catch(() => undefined);
+        void ctx.bus.publish('inference.model.loaded', { path, backend: backend?.name ?? 'cpu', contextSize: next.context.contextSize }).catch(() => undefined);
+        ctx.log.info(`model loaded: ${path}`);
+        return next;
+      })();
+      loading = p;
+      p.catch((err: unknown) => {
+        lastError = PagiError.from(err).message;
+        ctx.log.error(`model load failed: ${lastError}`);
+      }).finally(() => {
+        if (loading === p) loading = null;
+      });
+      return p;
+    };
+
+    const current = async (): Promise<LoadedModel> => {
+      if (loading) return loading;
+      if (loaded) return loaded;
+      throw new PagiError('FAILED_PRECONDITION', lastError
+        ? `no model is loaded (the last load failed: ${lastError})`
+        : 'no model is loaded: start with --model PATH or load a .gguf model first');
+    };
+
+    // A configured model loads in the background so the service is ready (and reports progress) at once.
+    if (ctx.config.modelPath) void load(ctx.config.modelPath).catch(() => undefined);
+
+    return {
+      api: {
+        status: () => status(),
+        async load({ path }) {
+          await load(path);
+          return status();
+        },
+        async unload() {
+          if (loading) await loading.catch(() => undefined);
+          if (loaded) {
+            const m = loaded;
+            loaded = null;
+            await engine.unload(m);
+            void ctx.bus.publish('inference.model.unloaded', { path: m.path, reason: 'requested' }).catch(() => undefined);
+          }
+          return status();
+        },
+        async generate(input, { emit, signal }) {
+          const m = await current();
+          const release = await acquire();
+          const out = createTextCoalescer(ctx.config.streamIntervalMs, (text) => emit({ text }));
+          try {
+            const result = await engine.generate(m, { ...input, signal, onText: out.push });
+            out.flush();
+            db.prepare('UPDATE models SET last_used_at = ? WHERE path = ?').run(new Date().toISOString(), m.path);
+            return { ...result, model: m.path };
+          } finally {
+            out.close();
+            release();
+          }
+        },
+        async embed({ texts }) {
+          const m = await current();
+          const vectors = await engine.embed(m, texts);
+          return { model: m.path, dims: vectors[0]?.length ?? 0, vectors };
+        },
+        async countTokens({ text }) {
+          const m = await current();
+          return { tokens: engine.countTokens(m, text), model: m.path };
+        },
+      },
+      health: () => ({ ok: true, detail: status().state }),
+      async dispose() {
+        if (loaded) await engine.unload(loaded).catch(() => undefined);
+        await engine.dispose().catch(() => undefined);
+        db.close();
+      },
+    };
+  },
+});

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { openDatabase } from '../../../native/sqlite.js';
+import { defineService } from '../../runtime/common/defineService.js';
+import { migrate } from '../../runtime/node/migrations.js';
+import { episodicMemoryContract } from '../common/contract.js';
+import { createEpisodeStore } from './episodeStore.js';
+import { episodicMigrations } from './migrations.js';
+
+export default defineService({
+  id: 'memory.episodic',
+  contract: episodicMemoryContract,
+  configSchema: z.object({}),
+  async start(ctx) {
+    const db = openDatabase(join(ctx.paths.twinDir, 'episodic.db'));
+    migrate(db, episodicMigrations, 'episodic.db');
+    const store = createEpisodeStore(db);
+    return {
+      api: {
+        async store(input) {
+          const episode = store.store(input);
+          await ctx.bus.publish('memory.episode.stored', { id: episode.id, sessionId: episode.sessionId, actor: episode.actor, kind: episode.kind, importance: episode.importance });
+          return episode;
+        },
+        get: ({ id }) => store.get(id),
+        search: ({ query, limit, sessionId, touch }) => store.search(query, limit, sessionId, touch),
+        range: (input) => store.range(input),
+        adjustImportance: ({ id, delta, opId }) => ({ id, ...store.adjustImportance(id, delta, opId) }),
+        count: () => ({ episodes: store.count() }),
+      },
+      health: () => ({ ok: db.open }),
+      dispose: () => db.close(),
+    };
+  },
+});

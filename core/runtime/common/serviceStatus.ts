@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+export const serviceStateSchema = z.enum(['stopped', 'starting', 'running', 'restarting', 'failed', 'stopping']);
+export type ServiceState = z.infer<typeof serviceStateSchema>;
+
+export const serviceStatusSchema = z.object({
+  id: z.string(),
+  state: serviceStateSchema,
+  pid: z.number().int().nullable(),
+  restarts: z.number().int(),
+  rssBytes: z.number().nullable(),
+  cpuMicros: z.number().nullable(),
+  lastError: z.string().nullable(),
+  startedAt: z.number().nullable(),
+  dependsOn: z.array(z.string()),
+  healthy: z.boolean().nullable(),
+});
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
+export interface LogEntry {
+  service: string;
+  level: string;
+  msg: string;
+  data?: unknown;
+  time: number;
+}
+export type LogSink = (entry: LogEntry) => void;

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { wireErrorSchema } from '../../contracts/errors.js';
+
+/** One RPC frame on a logical channel between two endpoints. */
+export const wireMessageSchema = z.discriminatedUnion('k', [
+  z.object({ k: z.literal('req'), id: z.number().int(), m: z.string(), a: z.unknown(), dl: z.number().optional(), s: z.boolean().optional() }),
+  z.object({ k: z.literal('res'), id: z.number().int(), ok: z.literal(true), v: z.unknown() }),
+  z.object({ k: z.literal('res'), id: z.number().int(), ok: z.literal(false), e: wireErrorSchema }),
+  z.object({ k: z.literal('chk'), id: z.number().int(), v: z.unknown() }),
+  z.object({ k: z.literal('can'), id: z.number().int() }),
+]);
+export type WireMessage = z.infer<typeof wireMessageSchema>;
+
+/** Control frames between the supervisor and a service host (channel `$ctl`). */
+export const controlMessageSchema = z.discriminatedUnion('k', [
+  z.object({
+    k: z.literal('init'),
+    serviceId: z.string(),
+    modulePath: z.string(),
+    config: z.unknown(),
+    dataDir: z.string(),
+    twinId: z.string(),
+    logLevel: z.string(),
+  }),
+  z.object({ k: z.literal('ready'), pid: z.number().int() }),
+  z.object({ k: z.literal('fatal'), error: wireErrorSchema, permanent: z.boolean() }),
+  z.object({ k: z.literal('ping'), n: z.number().int() }),
+  z.object({
+    k: z.literal('pong'),
+    n: z.number().int(),
+    rssBytes: z.number(),
+    cpuMicros: z.number(),
+    health: z.object({ ok: z.boolean(), detail: z.string().optional() }),
+  }),
+  z.object({ k: z.literal('log'), level: z.string(), msg: z.string(), data: z.unknown().optional(), time: z.number() }),
+  z.object({ k: z.literal('peerReset'), peer: z.string(), reason: z.string() }),
+  z.object({ k: z.literal('shutdown') }),
+]);
+export type ControlMessage = z.infer<typeof controlMessageSchema>;
+
+export const CONTROL_CHANNEL = '$ctl';
+export const HOST_ENDPOINT = '$host';
+
+/** What crosses a process boundary: a frame addressed to (or coming from) a channel. */
+export interface Envelope {
+  c: string;
+  m: unknown;
+}
+
+export function isEnvelope(value: unknown): value is Envelope {
+  return typeof value === 'object' && value !== null && typeof (value as Envelope).c === 'string' && 'm' in value;
+}

@@ -1,0 +1,188 @@
+import type { Contract } from '../../contracts/contract.js';
+import { PagiError } from '../../contracts/errors.js';
+import type { ServiceId } from '../../contracts/manifest.js';
+import { createBusClient } from '../common/busClient.js';
+import { busContract } from '../common/busContract.js';
+import { createClient, createContractHandler } from '../common/contractServer.js';
+import type { LogLevel, Logger, ServiceDefinition, ServiceHealth, StartedService } from '../common/defineService.js';
+import { RpcPeer, type RequestHandler } from '../common/rpcPeer.js';
+import { CONTROL_CHANNEL, controlMessageSchema, isEnvelope, type ControlMessage, type Envelope } from '../common/wire.js';
+import { ensureDir, twinDirOf } from './paths.js';
+
+export interface HostLink {
+  send(env: Envelope): void;
+  onMessage(cb: (raw: unknown) => void): void;
+}
+
+export interface ServiceHostOptions {
+  link: HostLink;
+  loadDefinition(modulePath: string, serviceId: string): Promise<ServiceDefinition>;
+  exit(code: number): void;
+  pid: number;
+}
+
+export interface ServiceHostHandle {
+  /** Stop serving at once (used by the in-process launcher to emulate a killed process). */
+  terminate(): void;
+}
+
+const LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+const DISPOSE_TIMEOUT_MS = 5_000;
+const HEALTH_TIMEOUT_MS = 1_000;
+
+/** The single service host: receives `init`, validates config, starts the service, serves its contract. */
+export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
+  const { link } = opts;
+  const peers = new Map<string, RpcPeer>();
+  let handler: RequestHandler | null = null;
+  const heldRequests: Envelope[] = [];
+  let started: StartedService<Contract> | null = null;
+  let serviceId = '?';
+  const stop = new AbortController();
+  let terminated = false;
+
+  const send = (env: Envelope): void => {
+    if (!terminated) link.send(env);
+  };
+  const control = (m: ControlMessage): void => send({ c: CONTROL_CHANNEL, m });
+
+  let minLevel = 2;
+  const log: Logger = Object.fromEntries(
+    (['trace', 'debug', 'info', 'warn', 'error'] as const).map((level) => [
+      level,
+      (msg: string, data?: unknown) => {
+        if (LEVELS.indexOf(level) < minLevel) return;
+        control({ k: 'log', level, msg, data: data === undefined ? undefined : safeData(data), time: Date.now() });
+      },
+    ]),
+  ) as unknown as Logger;
+
+  const peer = (id: string): RpcPeer => {
+    let p = peers.get(id);
+    if (!p) {
+      p = new RpcPeer(id, (m) => send({ c: id, m }), (method, input, ctx) => {
+        if (!handler) throw new PagiError('UNAVAILABLE', `${serviceId} is still starting`);
+        return handler(method, input, ctx);
+      });
+      peers.set(id, p);
+    }
+    return p;
+  };
+
+  const fatal = (err: unknown, permanent: boolean): void => {
+    const e = PagiError.from(err);
+    control({ k: 'fatal', error: e.toWire(), permanent });
+    terminated = true;
+    opts.exit(1);
+  };
+
+  const onInit = async (m: Extract<ControlMessage, { k: 'init' }>): Promise<void> => {
+    serviceId = m.serviceId;
+    minLevel = Math.max(0, LEVELS.indexOf(m.logLevel as LogLevel));
+    let def: ServiceDefinition;
+    try {
+      def = await opts.loadDefinition(m.modulePath, m.serviceId);
+    } catch (err) {
+      return fatal(new PagiError('INTERNAL', `cannot load service ${m.serviceId}: ${PagiError.from(err).message}`), true);
+    }
+    const config = def.configSchema.safeParse(m.config ?? {});
+    if (!config.success) return fatal(PagiError.invalidInput(config.error, `config of ${m.serviceId}`), true);
+    const twinDir = twinDirOf(m.dataDir, m.twinId);
+    try {
+      ensureDir(twinDir);
+      const client = <C extends Contract>(contract: C) =>
+        createClient(contract, (method, input, callOpts) => peer(contract.id).call(method, input, callOpts));
+      started = await def.start({
+        id: m.serviceId as ServiceId,
+        twinId: m.twinId,
+        config: config.data,
+        log,
+        bus: createBusClient(client(busContract), log),
+        paths: { dataDir: m.dataDir, twinDir },
+        signal: stop.signal,
+        client,
+      });
+    } catch (err) {
+      const e = PagiError.from(err);
+      return fatal(e, e.code === 'INVALID_INPUT' || e.code === 'FAILED_PRECONDITION');
+    }
+    handler = createContractHandler(def.contract, started.api);
+    control({ k: 'ready', pid: opts.pid });
+    for (const env of heldRequests.splice(0)) peer(env.c).receive(env.m);
+  };
+
+  const health = async (): Promise<ServiceHealth> => {
+    if (!started?.health) return { ok: true };
+    try {
+      return await Promise.race([
+        Promise.resolve(started.health()),
+        new Promise<ServiceHealth>((r) => setTimeout(() => r({ ok: false, detail: 'health check timed out' }), HEALTH_TIMEOUT_MS)),
+      ]);
+    } catch (err) {
+      return { ok: false, detail: PagiError.from(err).message };
+    }
+  };
+
+  const shutdown = async (): Promise<void> => {
+    stop.abort();
+    for (const p of peers.values()) p.reset('shutting down');
+    try {
+      await Promise.race([Promise.resolve(started?.dispose?.()), new Promise((r) => setTimeout(r, DISPOSE_TIMEOUT_MS))]);
+    } catch (err) {
+      log.error('dispose failed', { error: PagiError.from(err).message });
+    }
+    terminated = true;
+    opts.exit(0);
+  };
+
+  link.onMessage((raw) => {
+    if (terminated || !isEnvelope(raw)) return;
+    if (raw.c !== CONTROL_CHANNEL) {
+      const isReq = (raw.m as { k?: unknown } | null)?.k === 'req';
+      if (isReq && !handler) heldRequests.push(raw);
+      else peer(raw.c).receive(raw.m);
+      return;
+    }
+    const parsed = controlMessageSchema.safeParse(raw.m);
+    if (!parsed.success) return;
+    const m = parsed.data;
+    switch (m.k) {
+      case 'init':
+        void onInit(m);
+        return;
+      case 'ping':
+        void health().then((h) => {
+          const cpu = process.cpuUsage();
+          control({ k: 'pong', n: m.n, rssBytes: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system, health: h });
+        });
+        return;
+      case 'peerReset':
+        peers.get(m.peer)?.reset(m.reason);
+        return;
+      case 'shutdown':
+        void shutdown();
+        return;
+      default:
+        return;
+    }
+  });
+
+  return {
+    terminate() {
+      if (terminated) return;
+      terminated = true;
+      stop.abort();
+      for (const p of peers.values()) p.reset('terminated');
+      void Promise.resolve(started?.dispose?.()).catch(() => undefined);
+    },
+  };
+}
+
+function safeData(data: unknown): unknown {
+  if (data instanceof Error) return { message: data.message, stack: data.stack };
+  try {
+    return structuredClone(data);
+  } catch {
+    return String(data);
+  }
+}

@@ -1,0 +1,49 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as sqliteVec from 'sqlite-vec';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenOptions {
+  /** FULL for the event log (an acked event must survive power loss); NORMAL elsewhere (WAL keeps it consistent). */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** Load the sqlite-vec extension. */
+  vec?: boolean;
+  readonly?: boolean;
+}
+
+/** Inside a packaged app, native files live in app.asar.unpacked; the loader cannot read them from the archive. */
+export function unpackedPath(path: string): string {
+  return path.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+}
+
+/**
+ * better-sqlite3 must be built for the ABI of the runtime that loads it: Node's for tests and the
+ * headless host, Electron's for the desktop app. The Electron build lives beside the Node one
+ * (`npm run rebuild:electron` puts it there) so both can be used from one checkout.
+ */
+export function sqliteBindingPath(): string | undefined {
+  if (process.env.PAGI_SQLITE_BINDING) return process.env.PAGI_SQLITE_BINDING;
+  const electron = process.versions.electron;
+  if (!electron) return undefined; // Node: the module's own build
+  const candidate = unpackedPath(join(process.cwd(), 'native', 'build', `electron-${process.versions.modules}`, 'better_sqlite3.node'));
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+export function sqliteVecPath(): string {
+  return unpackedPath(sqliteVec.getLoadablePath());
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): SqliteDatabase {
+  const nativeBinding = sqliteBindingPath();
+  const db = new Database(file, { readonly: opts.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  // A database file is data, never code: its schema may not call functions with side effects.
+  db.pragma('trusted_schema = OFF');
+  if (opts.vec) db.loadExtension(sqliteVecPath());
+  return db;
+}
