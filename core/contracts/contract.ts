@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { ServiceId } from './manifest.js';
 
 export interface CallDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   kind: 'call';
@@ -16,7 +15,7 @@ export interface StreamDef<I extends z.ZodType = z.ZodType, C extends z.ZodType 
 
 export type ProcedureDef = CallDef | StreamDef;
 
-export interface Contract<Id extends ServiceId = ServiceId, P extends Record<string, ProcedureDef> = Record<string, ProcedureDef>> {
+export interface Contract<Id extends string = string, P extends Record<string, ProcedureDef> = Record<string, ProcedureDef>> {
   id: Id;
   procedures: P;
 }
@@ -29,7 +28,8 @@ export function stream<I extends z.ZodType, C extends z.ZodType, O extends z.Zod
   return { kind: 'stream', input, chunk, output };
 }
 
-export function defineContract<Id extends ServiceId, P extends Record<string, ProcedureDef>>(id: Id, procedures: P): Contract<Id, P> {
+/** `id` is the service id (a manifest id; test fixtures and plugins use their own). */
+export function defineContract<Id extends string, P extends Record<string, ProcedureDef>>(id: Id, procedures: P): Contract<Id, P> {
   return { id, procedures };
 }
 

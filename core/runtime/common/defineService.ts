@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { ApiOf, ClientOf, Contract } from '../../contracts/contract.js';
-import type { ServiceId } from '../../contracts/manifest.js';
 import type { BusClient } from './busClient.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -21,7 +20,7 @@ export interface ServicePaths {
 }
 
 export interface ServiceContext<Cfg> {
-  id: ServiceId;
+  id: string;
   twinId: string;
   config: Cfg;
   log: Logger;

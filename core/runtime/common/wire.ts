@@ -4,8 +4,10 @@ import { wireErrorSchema } from '../../contracts/errors.js';
 /** One RPC frame on a logical channel between two endpoints. */
 export const wireMessageSchema = z.discriminatedUnion('k', [
   z.object({ k: z.literal('req'), id: z.number().int(), m: z.string(), a: z.unknown(), dl: z.number().optional(), s: z.boolean().optional() }),
-  z.object({ k: z.literal('res'), id: z.number().int(), ok: z.literal(true), v: z.unknown() }),
-  z.object({ k: z.literal('res'), id: z.number().int(), ok: z.literal(false), e: wireErrorSchema }),
+  z.discriminatedUnion('ok', [
+    z.object({ k: z.literal('res'), id: z.number().int(), ok: z.literal(true), v: z.unknown() }),
+    z.object({ k: z.literal('res'), id: z.number().int(), ok: z.literal(false), e: wireErrorSchema }),
+  ]),
   z.object({ k: z.literal('chk'), id: z.number().int(), v: z.unknown() }),
   z.object({ k: z.literal('can'), id: z.number().int() }),
 ]);

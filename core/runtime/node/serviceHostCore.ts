@@ -1,6 +1,5 @@
 import type { Contract } from '../../contracts/contract.js';
 import { PagiError } from '../../contracts/errors.js';
-import type { ServiceId } from '../../contracts/manifest.js';
 import { createBusClient } from '../common/busClient.js';
 import { busContract } from '../common/busContract.js';
 import { createClient, createContractHandler } from '../common/contractServer.js';
@@ -93,7 +92,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       const client = <C extends Contract>(contract: C) =>
         createClient(contract, (method, input, callOpts) => peer(contract.id).call(method, input, callOpts));
       started = await def.start({
-        id: m.serviceId as ServiceId,
+        id: m.serviceId,
         twinId: m.twinId,
         config: config.data,
         log,

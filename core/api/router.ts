@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { SERVICE_IDS } from '../contracts/manifest.js';
+import { PagiError } from '../contracts/errors.js';
+import { emotionContract } from '../emotion/common/contract.js';
+import { eventRouterContract } from '../event-router/common/contract.js';
+import { executiveContract, type TurnChunk, type TurnResult } from '../executive/common/contract.js';
+import { identityContract } from '../identity/common/contract.js';
+import { inferenceContract } from '../inference/common/contract.js';
+import { learningContract } from '../learning/common/contract.js';
+import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
+import { createAsyncQueue } from './asyncQueue.js';
+import { procedure, router, toTrpcError } from './trpc.js';
+
+export type ChatEvent = TurnChunk | { type: 'done'; result: TurnResult };
+
+const chatInput = executiveContract.procedures.turn.input;
+
+/** The one tRPC router: both hosts serve it, neither defines procedures. */
+export const appRouter = router({
+  system: router({
+    info: procedure.query(({ ctx }) => ({ twinId: ctx.core.twinId, launcher: ctx.core.launcher, services: SERVICE_IDS.length })),
+    status: procedure.query(({ ctx }) => ctx.core.status()),
+    restart: procedure
+      .input(z.object({ id: z.enum(SERVICE_IDS as [string, ...string[]], { message: `id must be one of: ${SERVICE_IDS.join(', ')}` }) }))
+      .mutation(async ({ ctx, input }) => {
+        await ctx.core.restart(input.id);
+        return { restarted: input.id };
+      }),
+    events: procedure
+      .input(z.object({ fromOffset: z.number().int().min(1).default(1), limit: z.number().int().min(1).max(1_000).default(100) }))
+      .query(({ ctx, input }) => ctx.core.client(eventRouterContract).read(input)),
+  }),
+  twin: router({
+    get: procedure.query(({ ctx }) => ctx.core.client(identityContract).get({})),
+    hardware: procedure.query(({ ctx }) => ctx.core.client(identityContract).hardware({ refresh: false })),
+  }),
+  chat: router({
+    /** Streams one turn: `started`, `token`…, `tool`…, then `done` with the result. Unsubscribing cancels it. */
+    send: procedure.input(chatInput).subscription(async function* ({ ctx, input, signal }) {
+      const queue = createAsyncQueue<ChatEvent>();
+      const ctl = new AbortController();
+      signal?.addEventListener('abort', () => ctl.abort(), { once: true });
+      ctx.core
+        .client(executiveContract)
+        .turn(input, { signal: ctl.signal, onChunk: (chunk) => queue.push(chunk) })
+        .then((result) => queue.push({ type: 'done', result }))
+        .then(() => queue.end())
+        .catch((err: unknown) => queue.fail(toTrpcError(err)));
+      try {
+        yield* queue;
+      } finally {
+        ctl.abort();
+      }
+    }),
+    history: procedure.input(executiveContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(executiveContract).history(input)),
+    sessions: procedure.input(executiveContract.procedures.sessions.input).query(({ ctx, input }) => ctx.core.client(executiveContract).sessions(input)),
+    feedback: procedure.input(learningContract.procedures.feedback.input).mutation(({ ctx, input }) => ctx.core.client(learningContract).feedback(input)),
+  }),
+  memory: router({
+    search: procedure.input(episodicMemoryContract.procedures.search.input).query(({ ctx, input }) => ctx.core.client(episodicMemoryContract).search(input)),
+    recent: procedure.input(episodicMemoryContract.procedures.range.input).query(({ ctx, input }) => ctx.core.client(episodicMemoryContract).range(input)),
+  }),
+  emotion: router({
+    current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),
+  }),
+  models: router({
+    status: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).status({})),
+    load: procedure.input(inferenceContract.procedures.load.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).load(input)),
+  }),
+});
+
+export type AppRouter = typeof appRouter;
+export { PagiError };

@@ -1,0 +1,153 @@
+import { resolve } from 'node:path';
+import { defaultDataDir } from '../../native/appPaths.js';
+import type { ChatEvent } from '../api/router.js';
+import { PagiError } from '../contracts/errors.js';
+import { SERVICE_IDS } from '../contracts/manifest.js';
+import type { TurnResult } from '../executive/common/contract.js';
+import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
+import { startHeadlessHost } from './headlessHost.js';
+import { createHostClient, fromClientError, type HostClient } from './hostClient.js';
+import { readHostFile } from './hostFile.js';
+import { formatStatusTable } from './statusTable.js';
+
+const VERSION = '0.1.0';
+
+const EXIT = { ok: 0, failure: 1, usage: 2, noHost: 3 } as const;
+
+function dataDirOf(args: CliArgs): string {
+  return resolve(args['data-dir'] ?? defaultDataDir());
+}
+
+async function serve(args: CliArgs): Promise<number> {
+  const dataDir = dataDirOf(args);
+  const host = await startHeadlessHost({
+    dataDir,
+    ...(args.port !== undefined ? { port: args.port } : {}),
+    ...(args.model ? { modelPath: args.model } : {}),
+    logToStderr: args.verbose ?? false,
+  });
+  const failed = (await host.supervisor.status()).filter((s) => s.state === 'failed');
+  for (const s of failed) process.stderr.write(`warning: ${s.id} failed to start: ${s.lastError ?? 'unknown error'}\n`);
+  process.stdout.write(`PAGI Twin ready at ${host.url} (${SERVICE_IDS.length - failed.length}/${SERVICE_IDS.length} services in ${Math.round(host.readyMs)} ms; data: ${dataDir})\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => {
+      process.stdout.write('stopping…\n');
+      void host.stop().then(resolveStop);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return EXIT.ok;
+}
+
+async function status(args: CliArgs): Promise<number> {
+  const dataDir = dataDirOf(args);
+  const host = readHostFile(dataDir);
+  if (!host) {
+    process.stderr.write(`no PAGI host is running for ${dataDir}; start one with \`pagi serve --data-dir ${dataDir}\`\n`);
+    return EXIT.noHost;
+  }
+  const services = await createHostClient(host).system.status.query();
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ url: host.url.split('#')[0], pid: host.pid, services }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`host ${host.url.split('#')[0]} (pid ${host.pid})\n${formatStatusTable(services)}\n`);
+  }
+  return EXIT.ok;
+}
+
+function runTurn(client: HostClient, args: CliArgs, text: string, onToken: (t: string) => void): Promise<TurnResult> {
+  return new Promise((resolveTurn, reject) => {
+    let result: TurnResult | null = null;
+    const sub = client.chat.send.subscribe(
+      { text, ...(args.session ? { sessionId: args.session } : {}), ...(args.seed !== undefined ? { seed: args.seed, temperature: 0 } : {}), ...(args['max-tokens'] ? { maxTokens: args['max-tokens'] } : {}) },
+      {
+        onData: (event: ChatEvent) => {
+          if (event.type === 'token') onToken(event.text);
+          if (event.type === 'done') {
+            result = event.result;
+            sub.unsubscribe();
+            resolveTurn(event.result);
+          }
+        },
+        onError: (err) => reject(fromClientError(err)),
+        onComplete: () => {
+          if (!result) reject(new PagiError('UNAVAILABLE', 'the host closed the stream before the turn finished'));
+        },
+      },
+    );
+  });
+}
+
+async function chat(args: CliArgs): Promise<number> {
+  const text = args.positionals.join(' ').trim();
+  if (!text) throw new PagiError('INVALID_INPUT', 'pagi chat needs a message: pagi chat "hello"');
+  const dataDir = dataDirOf(args);
+  let host = readHostFile(dataDir);
+  let ownHost: Awaited<ReturnType<typeof startHeadlessHost>> | null = null;
+  if (host && args.model) process.stderr.write('note: a host is already running for this data folder; --model is ignored (it uses its own model)\n');
+  if (!host) {
+    ownHost = await startHeadlessHost({ dataDir, ...(args.model ? { modelPath: args.model } : {}) });
+    host = { port: ownHost.port, token: ownHost.token, pid: process.pid, url: ownHost.url, twinId: ownHost.twinId, startedAt: new Date().toISOString() };
+  }
+  try {
+    const result = await runTurn(createHostClient(host), args, text, (t) => {
+      if (!args.json) process.stdout.write(t);
+    });
+    if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(`\n[session ${result.sessionId} · ${result.usage?.completionTokens ?? 0} tokens · mood ${result.mood.label}]\n`);
+    return EXIT.ok;
+  } finally {
+    await ownHost?.stop();
+  }
+}
+
+async function restart(args: CliArgs): Promise<number> {
+  const id = args.positionals[0];
+  if (!id || !(SERVICE_IDS as string[]).includes(id)) throw new PagiError('INVALID_INPUT', `pagi restart needs a service id, one of: ${SERVICE_IDS.join(', ')}`);
+  const dataDir = dataDirOf(args);
+  const host = readHostFile(dataDir);
+  if (!host) {
+    process.stderr.write(`no PAGI host is running for ${dataDir}\n`);
+    return EXIT.noHost;
+  }
+  await createHostClient(host).system.restart.mutate({ id });
+  process.stdout.write(`${id} restarted\n`);
+  return EXIT.ok;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (err) {
+    process.stderr.write(`pagi: ${PagiError.from(err).message}\n`);
+    return EXIT.usage;
+  }
+  if (args.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart };
+  if (args.help || !args.command || args.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;
+  }
+  const command = commands[args.command];
+  if (!command) {
+    process.stderr.write(`pagi: unknown command "${args.command}". Run \`pagi help\` for usage.\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command(args);
+  } catch (err) {
+    const e = fromClientError(err);
+    process.stderr.write(`pagi ${args.command}: ${e.message}\n`);
+    return e.code === 'INVALID_INPUT' ? EXIT.usage : EXIT.failure;
+  }
+}
+
+// run when executed directly (bin/pagi.js imports this file)
+if (process.argv[1] && /cli\.js$/.test(process.argv[1])) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,60 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import { PagiError } from '../contracts/errors.js';
+
+export const USAGE = `pagi — run and talk to your PAGI twin
+
+Usage:
+  pagi serve   [--data-dir DIR] [--port N] [--model PATH] [--verbose]
+  pagi status  [--json] [--data-dir DIR]
+  pagi chat    "text" [--json] [--session ID] [--data-dir DIR] [--model PATH] [--seed N] [--max-tokens N]
+  pagi restart SERVICE [--data-dir DIR]
+  pagi help | --help | --version
+
+The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.
+pagi chat uses the host already running for the data folder, or starts one for the turn.`;
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  port: { type: 'string' },
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+  session: { type: 'string' },
+  seed: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+const intArg = (name: string, min: number, max: number) =>
+  z.string().regex(/^\d+$/, `--${name} must be a whole number`).transform(Number).pipe(z.number().int().min(min, `--${name} must be at least ${min}`).max(max, `--${name} must be at most ${max}`));
+
+const argsSchema = z.object({
+  'data-dir': z.string().min(1, '--data-dir needs a folder').optional(),
+  port: intArg('port', 0, 65_535).optional(),
+  model: z.string().min(1, '--model needs a path to a .gguf file').optional(),
+  json: z.boolean().optional(),
+  session: z.string().min(1).max(200, '--session is at most 200 characters').optional(),
+  seed: intArg('seed', 0, 2 ** 31 - 1).optional(),
+  'max-tokens': intArg('max-tokens', 1, 8_192).optional(),
+  verbose: z.boolean().optional(),
+  help: z.boolean().optional(),
+  version: z.boolean().optional(),
+});
+
+export type CliArgs = z.infer<typeof argsSchema> & { command: string | null; positionals: string[] };
+
+/** Parses argv strictly: an unknown option or a bad value is an INVALID_INPUT naming it. */
+export function parseCliArgs(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new PagiError('INVALID_INPUT', `${(err as Error).message.replace(/\. To specify.*$/s, '')}. Run \`pagi help\` for usage.`);
+  }
+  const values = argsSchema.safeParse(parsed.values);
+  if (!values.success) throw new PagiError('INVALID_INPUT', values.error.issues.map((i) => i.message).join('; '));
+  const [command = null, ...positionals] = parsed.positionals;
+  return { ...values.data, command, positionals };
+}

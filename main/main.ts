@@ -1,0 +1,72 @@
+import { app, dialog } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CoreAccess } from '../core/api/coreAccess.js';
+import { activeTwinId } from '../core/host/activeTwin.js';
+import { loadHostConfig } from '../core/host/hostConfig.js';
+import { createLogSink } from '../core/host/logSink.js';
+import { serviceHostEntry, serviceSpecs } from '../core/host/serviceCatalog.js';
+import { Supervisor } from '../core/runtime/node/supervisor.js';
+import { serveTrpcOverIpc } from './trpcIpc.js';
+import { createUtilityProcessLauncher } from './utilityProcessLauncher.js';
+import { createMainWindow } from './window.js';
+
+/** Desktop host: lifecycle, one instance, the supervisor with utility processes, the router over IPC. No business logic. */
+const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let supervisor: Supervisor | null = null;
+  let mainWindow: Electron.BrowserWindow | null = null;
+
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  app.whenReady().then(async () => {
+    const dataDir = process.env.PAGI_DATA_DIR ?? app.getPath('userData');
+    const config = loadHostConfig(dataDir);
+    const twinId = activeTwinId(dataDir);
+    const logs = createLogSink(dataDir, { level: config.logLevel });
+    supervisor = new Supervisor({
+      launcher: createUtilityProcessLauncher(serviceHostEntry(outDir)),
+      specs: serviceSpecs(config.services, outDir),
+      dataDir,
+      twinId,
+      logSink: logs.sink,
+      logLevel: config.logLevel,
+    });
+    await supervisor.start();
+    const sup = supervisor;
+    const core: CoreAccess = {
+      twinId,
+      launcher: sup.launcherKind,
+      client: (contract) => sup.client(contract),
+      status: () => sup.status({ refresh: true }),
+      restart: (id) => sup.restart(id),
+    };
+    mainWindow = createMainWindow(outDir);
+    serveTrpcOverIpc(mainWindow, { core });
+  }).catch((err: unknown) => {
+    dialog.showErrorBox('PAGI Twin could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !supervisor) return;
+    event.preventDefault();
+    quitting = true;
+    void supervisor.stop().finally(() => app.exit(0));
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
