@@ -29,7 +29,7 @@ export class Switchboard {
   private endpoint(id: string): Endpoint {
     let ep = this.endpoints.get(id);
     if (!ep) {
-      ep = { deliver: null, state: 'down', downReason: 'not started', buffer: [] };
+      ep = { deliver: null, state: 'down', downReason: `${id} is not running`, buffer: [] };
       this.endpoints.set(id, ep);
     }
     return ep;
@@ -50,7 +50,7 @@ export class Switchboard {
     ep.state = 'pending';
   }
 
-  /** `id` is down for good (failed or stopped): answer its held and future requests with UNAVAILABLE. */
+  /** `id` is down for good (failed or stopped): answer its held and future requests with UNAVAILABLE and `reason`, a full sentence. */
   down(id: string, reason: string): void {
     const ep = this.endpoint(id);
     ep.deliver = null;
@@ -88,7 +88,7 @@ export class Switchboard {
     if (!isRequest(m)) return;
     const caller = this.endpoints.get(from);
     if (!caller?.deliver) return;
-    const why = reason ?? `${to} is not available: ${this.endpoints.get(to)?.downReason ?? 'unknown'}`;
+    const why = reason ?? this.endpoints.get(to)?.downReason ?? `${to} is not available`;
     const error = new PagiError('UNAVAILABLE', why, { service: to }).toWire();
     caller.deliver({ c: to, m: { k: 'res', id: m.id, ok: false, e: error } });
   }

@@ -249,7 +249,7 @@ export class Supervisor extends EventEmitter {
     const id = s.spec.id;
     if (this.stopping || s.state === 'stopping') {
       s.state = 'stopped';
-      this.switchboard.down(id, 'stopped');
+      this.switchboard.down(id, `${id} is stopped`);
       this.switchboard.announceReset(id, 'stopped');
       this.emitState(s);
       for (const w of s.waiters.splice(0)) w();
@@ -316,7 +316,7 @@ export class Supervisor extends EventEmitter {
     const proc = s.proc;
     if (!proc) {
       s.state = s.state === 'failed' ? 'failed' : 'stopped';
-      this.switchboard.down(id, 'stopped');
+      this.switchboard.down(id, `${id} is stopped`);
       return Promise.resolve();
     }
     s.state = 'stopping';
