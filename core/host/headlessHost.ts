@@ -26,8 +26,10 @@ export interface HeadlessHostOptions {
   launcher?: Launcher;
   policy?: Partial<SupervisorPolicy>;
   logToStderr?: boolean;
-  /** Per-service config on top of config.json (tests use it, e.g. to make a service crash). */
+  /** Per-service config on top of config.json. */
   serviceConfig?: Record<string, Record<string, unknown>>;
+  /** Run another built module for a service id (tests swap in fixtures, e.g. one that crashes on start). */
+  moduleOverrides?: Record<string, string>;
 }
 
 export interface HeadlessHost {
@@ -68,7 +70,7 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
   const out = outDir();
   const supervisor = new Supervisor({
     launcher: opts.launcher ?? createChildProcessLauncher({ hostEntry: serviceHostEntry(out) }),
-    specs: serviceSpecs(serviceConfig, out),
+    specs: serviceSpecs(serviceConfig, out).map((spec) => ({ ...spec, modulePath: opts.moduleOverrides?.[spec.id] ?? spec.modulePath })),
     dataDir,
     twinId,
     logSink: logs.sink,

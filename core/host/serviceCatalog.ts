@@ -1,12 +1,19 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_MANIFEST, SERVICE_IDS, serviceFolder, type ServiceId } from '../contracts/manifest.js';
 
-/** The built output folder (`out/`): this file is bundled into `out/core/host/…` or a chunk in `out/chunks/`. */
+/**
+ * The built output folder: the `out/` this file was bundled into, or — when it runs from source
+ * (tests) — the `out/` beside the project's package.json.
+ */
 export function outDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!/[\\/]out$/.test(dir) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (/[\\/]out$/.test(dir)) return dir;
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'out');
+  }
+  throw new Error(`cannot find the built output folder from ${here}`);
 }
 
 export function serviceHostEntry(out = outDir()): string {

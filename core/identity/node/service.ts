@@ -5,6 +5,7 @@ import { readHardwareInventory } from '../../../native/hardware.js';
 import { openDatabase } from '../../../native/sqlite.js';
 import { personaSchema, type Persona, type Twin } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
+import { EVENT_TOPICS } from '../../contracts/events.js';
 import { newId } from '../../contracts/ids.js';
 import { defineService } from '../../runtime/common/defineService.js';
 import { createInbox } from '../../runtime/node/inbox.js';
@@ -74,7 +75,7 @@ export default defineService({
     };
     const currentHardware = (): Hardware => {
       const row = db.prepare('SELECT inventory, backend, read_at FROM hardware WHERE id = 1').get() as { inventory: string; backend: string | null; read_at: string } | undefined;
-      if (!row) throw new PagiError('UNAVAILABLE', 'the hardware inventory has not been read yet');
+      if (!row || row.inventory === '{}') throw new PagiError('UNAVAILABLE', 'the hardware inventory has not been read yet; ask again with refresh');
       return { ...(JSON.parse(row.inventory) as Omit<Hardware, 'backend' | 'readAt'>), backend: row.backend ? JSON.parse(row.backend) as Hardware['backend'] : null, readAt: row.read_at };
     };
     const firstRead = readInventory().catch((err: unknown) => ctx.log.warn('hardware inventory failed', { error: PagiError.from(err).message }));
@@ -83,9 +84,11 @@ export default defineService({
     const sub = ctx.bus.subscribe({
       consumer: 'identity',
       topics: ['inference.backend.selected'],
-      handler: (event) => {
+      handler: async (event) => {
+        await firstRead; // the inventory row exists before the backend is recorded on it
+        const p = EVENT_TOPICS['inference.backend.selected'].parse(event.payload);
         inbox.once(event, () => {
-          db.prepare('UPDATE hardware SET backend = ? WHERE id = 1').run(JSON.stringify(event.payload));
+          db.prepare("INSERT INTO hardware (id, inventory, backend, read_at) VALUES (1, '{}', ?, ?) ON CONFLICT(id) DO UPDATE SET backend = excluded.backend").run(JSON.stringify({ name: p.backend, gpu: p.gpu, reason: p.reason }), now());
         });
       },
     });
@@ -108,10 +111,8 @@ export default defineService({
           return load();
         },
         async hardware({ refresh }) {
-          if (refresh || !inventory) {
-            await firstRead;
-            if (refresh) return readInventory();
-          }
+          await firstRead;
+          if (refresh || !inventory) return readInventory(); // a failed first read is retried here
           return currentHardware();
         },
         createApiKey({ label }) {
