@@ -1,0 +1,22 @@
+import type { ServiceStatus } from '../runtime/common/serviceStatus.js';
+import type { Supervisor } from '../runtime/node/supervisor.js';
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function statusOf(sup: Supervisor, id: string): Promise<ServiceStatus> {
+  const s = (await sup.status()).find((x) => x.id === id);
+  if (!s) throw new Error(`no service ${id}`);
+  return s;
+}
+
+export async function pids(sup: Supervisor): Promise<Record<string, number | null>> {
+  return Object.fromEntries((await sup.status()).map((s) => [s.id, s.pid]));
+}

@@ -1,0 +1,155 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextContract } from '../context/common/contract.js';
+import { PagiError } from '../contracts/errors.js';
+import { SERVICE_IDS } from '../contracts/manifest.js';
+import { executiveContract } from '../executive/common/contract.js';
+import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
+import { outDir } from '../host/serviceCatalog.js';
+import { inferenceContract } from '../inference/common/contract.js';
+import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
+import { pids, statusOf, waitFor } from './helpers.js';
+import { repoRoot, sharedModel, testModelPath } from './testModel.js';
+
+const model = testModelPath();
+
+describe('kill -9 of any one service while the host runs', () => {
+  let host: HeadlessHost;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pagi-kill-'));
+    host = await startHeadlessHost({ dataDir, ...(model ? { modelPath: model } : {}) });
+  });
+  afterAll(async () => {
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each(SERVICE_IDS)('%s is back and serving within 3 s; no other service restarts', async (id) => {
+    const before = await pids(host.supervisor);
+    const pid = before[id];
+    expect(pid).toBeGreaterThan(0);
+    const t0 = Date.now();
+    process.kill(pid as number, 'SIGKILL');
+    await waitFor(`${id} to run again`, async () => {
+      const s = await statusOf(host.supervisor, id);
+      return s.state === 'running' && s.pid !== pid;
+    }, 3_000, 10);
+    await host.supervisor.call(id, '$ping', 'hello', { timeoutMs: 3_000 });
+    expect(Date.now() - t0).toBeLessThanOrEqual(3_000);
+    const after = await pids(host.supervisor);
+    for (const other of SERVICE_IDS) if (other !== id) expect(after[other], `${other} must not restart`).toBe(before[other]);
+  });
+
+  it('pagi status shows every restart', async () => {
+    // asynchronous: the host serves from this very process
+    const { stdout: out } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'pagi.js'), 'status', '--json', '--data-dir', dataDir], { encoding: 'utf8' });
+    const services = (JSON.parse(out) as { services: Array<{ id: string; restarts: number; state: string; rssBytes: number | null; pid: number }> }).services;
+    expect(services).toHaveLength(14);
+    for (const s of services) {
+      expect(s).toMatchObject({ restarts: 1, state: 'running' });
+      expect(s.rssBytes).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('a service that crashes on every start', () => {
+  let host: HeadlessHost;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pagi-crash-'));
+    host = await startHeadlessHost({
+      dataDir,
+      ...(model ? { modelPath: model } : {}),
+      moduleOverrides: { 'memory.semantic': join(outDir(), 'core', 'runtime', 'node', 'testing', 'crashingService.js') },
+      policy: { backoffInitialMs: 20 },
+    });
+  });
+  afterAll(async () => {
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is marked failed after the intensity limit while everything else runs', async () => {
+    const status = await host.supervisor.status();
+    const semantic = status.find((s) => s.id === 'memory.semantic');
+    expect(semantic).toMatchObject({ state: 'failed', restarts: 4 });
+    expect(semantic?.lastError).toMatch(/crashed 4 times in 5 min \(last: exited with code 13\)/);
+    expect(status.filter((s) => s.id !== 'memory.semantic' && s.state !== 'running')).toEqual([]);
+    expect(status.filter((s) => s.id !== 'memory.semantic' && s.restarts > 0)).toEqual([]);
+  });
+
+  it('callers of the failed service get a clear UNAVAILABLE; its dependents keep serving and say what is degraded', async () => {
+    const err = await host.supervisor.client(semanticMemoryContract).search({ query: 'x' }).catch((e: unknown) => e as PagiError);
+    expect(err).toBeInstanceOf(PagiError);
+    expect((err as PagiError).code).toBe('UNAVAILABLE');
+    expect((err as PagiError).message).toMatch(/memory\.semantic has failed: .*pagi restart memory\.semantic/);
+    const ctx = await host.supervisor.client(contextContract).build({ sessionId: 's', query: 'anything at all' });
+    expect(ctx.degraded.join('\n')).toMatch(/memory\.semantic: memory\.semantic has failed/);
+    if (!model) return console.log('skipping the turn part: no model');
+    const turn = await host.supervisor.client(executiveContract).turn({ text: 'Hello there', temperature: 0, maxTokens: 8 }, { onChunk: () => undefined });
+    expect(turn.reply.length).toBeGreaterThan(0);
+    expect(turn.degraded.join('\n')).toMatch(/memory\.semantic/);
+  });
+});
+
+describe.skipIf(!model)('bad model files', () => {
+  let host: HeadlessHost;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pagi-badmodel-'));
+    host = await startHeadlessHost({ dataDir, modelPath: model as string });
+    await waitFor('the model', async () => (await host.supervisor.client(inferenceContract).status({})).state === 'ready');
+  });
+  afterAll(async () => {
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a file that is not a GGUF, or is truncated, is refused with the reason; the loaded model and every process stay', async () => {
+    const inference = host.supervisor.client(inferenceContract);
+    const before = await pids(host.supervisor);
+    const text = join(dataDir, 'notes.gguf');
+    writeFileSync(text, 'these are my notes, not a model');
+    const truncated = join(dataDir, 'truncated.gguf');
+    const bytes = readFileSync(model as string);
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 1000));
+    for (const [file, reason] of [[text, /does not start with the GGUF magic/], [truncated, /ends at byte \d+ but the file has \d+ bytes/]] as const) {
+      const err = (await inference.load({ path: file }).catch((e: unknown) => e)) as PagiError;
+      expect(err.code).toBe('INVALID_INPUT');
+      expect(err.message).toMatch(reason);
+    }
+    expect((await inference.status({})).model?.path).toBe(model);
+    expect(await pids(host.supervisor)).toEqual(before);
+  });
+});
+
+const crashModel = sharedModel('TinyStories-656K-Q8_0.gguf');
+describe.skipIf(!crashModel)('a native crash inside inference', () => {
+  it('takes down only the inference process, which comes back with its model', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pagi-abort-'));
+    const host = await startHeadlessHost({ dataDir, modelPath: crashModel as string });
+    try {
+      const inference = host.supervisor.client(inferenceContract);
+      await waitFor('the model', async () => (await inference.status({})).state === 'ready');
+      const before = await pids(host.supervisor);
+      // this model's vocabulary has no byte fallback: llama.cpp aborts the process on "#" (see shared/models/README.md)
+      const err = (await inference.generate({ messages: [{ role: 'user', content: '### {#} @ ~ [x]' }], maxTokens: 4 }, { onChunk: () => undefined }).catch((e: unknown) => e)) as PagiError;
+      expect(err.code).toBe('UNAVAILABLE');
+      await waitFor('inference to come back', async () => (await statusOf(host.supervisor, 'inference')).state === 'running' && (await inference.status({})).state === 'ready', 10_000);
+      const after = await pids(host.supervisor);
+      expect(after.inference).not.toBe(before.inference);
+      for (const id of SERVICE_IDS) if (id !== 'inference') expect(after[id]).toBe(before[id]);
+      const ok = await inference.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 8, temperature: 0 }, { onChunk: () => undefined }).catch((e: unknown) => e);
+      // the chat wrapper may itself use characters this vocabulary lacks; either way only inference is affected
+      if (ok instanceof Error) expect((ok as PagiError).code).toBe('UNAVAILABLE');
+    } finally {
+      await host.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
