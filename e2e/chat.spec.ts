@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
+import { chromiumMissing, findModel, screenshotDir, servePagi, type ServedHost } from './serveFixture';
+
+const model = findModel();
+const noBrowser = chromiumMissing();
+
+test.describe('the UI in a browser against pagi serve', () => {
+  test.skip(!!noBrowser, noBrowser ?? '');
+  test.skip(!model, 'no model: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
+  let host: ServedHost;
+  test.beforeAll(async () => {
+    host = await servePagi(model);
+  });
+  test.afterAll(async () => {
+    await host?.stop();
+  });
+
+  test('chat streams a reply token by token, and the status page lists the 14 services', async ({ page }) => {
+    await page.goto(host.url);
+    await expect(page).not.toHaveURL(/token=/); // the token leaves the address bar
+    const input = page.getByLabel('Message');
+    // record every length the reply's text passes through, to see it arrive in pieces
+    await page.evaluate(() => {
+      const w = window as unknown as { replyLengths: number[] };
+      w.replyLengths = [];
+      new MutationObserver(() => {
+        const t = document.querySelector('.message.twin:last-of-type .text')?.textContent ?? '';
+        if (t !== '…' && w.replyLengths.at(-1) !== t.length) w.replyLengths.push(t.length);
+      }).observe(document.querySelector('.messages') as Node, { subtree: true, childList: true, characterData: true });
+    });
+    await input.fill('Once upon a time there was a brave little cat');
+    await input.press('Enter');
+    const reply = page.locator('.message.twin').last();
+    // while streaming, the text grows; the reply ends with its token count and mood
+    await expect(reply).toHaveAttribute('data-status', 'streaming');
+    await expect(reply.locator('.meta')).toContainText(/\d+ tokens/, { timeout: 30_000 });
+    await expect(reply).toHaveAttribute('data-status', 'done');
+    expect((await reply.locator('.text').innerText()).trim().length).toBeGreaterThan(0);
+    const lengths = await page.evaluate(() => (window as unknown as { replyLengths: number[] }).replyLengths);
+    expect(lengths.filter((n) => n > 0).length, `reply lengths seen: ${lengths.join(',')}`).toBeGreaterThan(2);
+    await page.screenshot({ path: join(screenshotDir, 'chat.png') });
+
+    await page.getByRole('button', { name: 'System' }).click();
+    const rows = page.locator('table.services tbody tr');
+    await expect(rows).toHaveCount(14);
+    await expect(page.locator('tr[data-state="running"]')).toHaveCount(14);
+    await page.screenshot({ path: join(screenshotDir, 'status.png') });
+  });
+
+  test('without the token the page says what to open', async ({ page }) => {
+    await page.goto(host.url.split('#')[0] as string);
+    await expect(page.getByRole('alert')).toContainText('pagi serve');
+  });
+});

@@ -1,0 +1,49 @@
+import { _electron as electron, expect, test } from '@playwright/test';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findModel, repoRoot, screenshotDir } from './serveFixture';
+
+/** The desktop variant of the chat test: runs wherever an Electron binary is installed. */
+function electronBinary(): string | null {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown as string;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+const binary = electronBinary();
+const model = findModel();
+const SKIP_NO_ELECTRON = 'no Electron binary is installed here (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); this spec runs where `npm install` could download Electron';
+if (!binary) console.log(`electron.spec: skipped — ${SKIP_NO_ELECTRON}`);
+
+test.describe('the desktop app (Electron)', () => {
+  test.skip(!binary, SKIP_NO_ELECTRON);
+  test.skip(!model, 'no model: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
+
+  test('opens the window, streams a chat reply and lists the services', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pagi-electron-'));
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ services: { inference: { modelPath: model, threads: 1 } } }));
+    const app = await electron.launch({
+      executablePath: binary as string,
+      args: [join(repoRoot, 'out', 'main', 'main.js')],
+      env: { ...process.env, PAGI_DATA_DIR: dataDir },
+    });
+    try {
+      const page = await app.firstWindow();
+      const input = page.getByLabel('Message');
+      await input.fill('Once upon a time');
+      await input.press('Enter');
+      await expect(page.locator('.message.twin').last().locator('.meta')).toContainText(/\d+ tokens/, { timeout: 60_000 });
+      await page.screenshot({ path: join(screenshotDir, 'electron-chat.png') });
+      await page.getByRole('button', { name: 'System' }).click();
+      await expect(page.locator('table.services tbody tr')).toHaveCount(14);
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const screenshotDir = join(repoRoot, 'e2e', 'output', 'screenshots');
+
+export function findModel(): string | null {
+  const candidates = [process.env.PAGI_TEST_MODEL, join(repoRoot, '..', 'shared', 'models', 'stories260K-chatml.gguf')].filter((p): p is string => !!p);
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+export function chromiumMissing(): string | null {
+  const path = process.env.PAGI_CHROMIUM ?? '/usr/bin/chromium';
+  return existsSync(path) ? null : `no Chromium at ${path} (install Debian's chromium or set PAGI_CHROMIUM)`;
+}
+
+export interface ServedHost {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `pagi serve` as a user would and returns the URL it prints. */
+export async function servePagi(model: string | null): Promise<ServedHost> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pagi-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin', 'pagi.js'), 'serve', '--data-dir', dataDir, ...(model ? ['--model', model] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`pagi serve did not print ready within 30 s:\n${out}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /ready at (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`pagi serve exited with ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    dataDir,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
