@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actuatorContract } from '../actuator/common/contract.js';
 import { contextContract } from '../context/common/contract.js';
-import { PagiError } from '../contracts/errors.js';
+import { type PagiError } from '../contracts/errors.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { emotionContract } from '../emotion/common/contract.js';
 import { eventRouterContract } from '../event-router/common/contract.js';

@@ -98,7 +98,7 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
 
   t = performance.now();
   let reply = '';
-  let stopReason = 'eos';
+  let stopReason: string;
   let usage: Usage | null = null;
   for (let round = 0; ; round++) {
     const out = await c.inference.generate(

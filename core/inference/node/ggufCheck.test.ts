@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PagiError } from '../../contracts/errors.js';
+import { type PagiError } from '../../contracts/errors.js';
 import { sharedModel } from '../../test/testModel.js';
 import { checkGguf } from './ggufCheck.js';
 

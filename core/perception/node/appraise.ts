@@ -8,7 +8,7 @@ const clamp = (v: number): number => Math.max(-1, Math.min(1, v));
 
 /** Unicode-normalised, control characters removed (except newlines and tabs), trimmed. */
 export function normalizeText(text: string): string {
-  return text.normalize('NFC').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '').trim();
+  return text.normalize('NFC').replace(/[^\P{Cc}\n\t]/gu, '').trim();
 }
 
 /**

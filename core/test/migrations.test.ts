@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../native/sqlite.js';
-import { auditMigrations } from '../../actuator/node/migrations.js';
-import { emotionMigrations } from '../../emotion/node/migrations.js';
-import { eventLogMigrations } from '../../event-router/node/migrations.js';
-import { goalsMigrations } from '../../executive/node/migrations.js';
-import { identityMigrations } from '../../identity/node/migrations.js';
-import { inferenceMigrations } from '../../inference/node/migrations.js';
-import { learningMigrations } from '../../learning/node/migrations.js';
-import { episodicMigrations } from '../../memory-episodic/node/migrations.js';
-import { semanticMigrations } from '../../memory-semantic/node/migrations.js';
-import { migrate, type Migration } from './migrations.js';
+import { openDatabase } from '../../native/sqlite.js';
+import { auditMigrations } from '../actuator/node/migrations.js';
+import { emotionMigrations } from '../emotion/node/migrations.js';
+import { eventLogMigrations } from '../event-router/node/migrations.js';
+import { goalsMigrations } from '../executive/node/migrations.js';
+import { identityMigrations } from '../identity/node/migrations.js';
+import { inferenceMigrations } from '../inference/node/migrations.js';
+import { learningMigrations } from '../learning/node/migrations.js';
+import { episodicMigrations } from '../memory-episodic/node/migrations.js';
+import { semanticMigrations } from '../memory-semantic/node/migrations.js';
+import { migrate, type Migration } from '../runtime/node/migrations.js';
 
 const ALL: Record<string, Migration[]> = {
   'audit.db': auditMigrations, 'emotion.db': emotionMigrations, 'events.db': eventLogMigrations, 'goals.db': goalsMigrations,

@@ -1,0 +1,68 @@
+// Lint, including the layering rules of DESIGN §8: the layers are enforced here, not in review.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net', 'url', 'util', 'events', 'stream'], message: 'this layer is pure TypeScript + zod: no Node built-ins' };
+const NO_ELECTRON = { group: ['electron', 'electron/*'], message: 'only main/ and preload/ may import electron' };
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'e2e/output/**', 'playwright-report/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    files: ['core/contracts/**/*.ts', 'core/*/common/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NODE_BUILTINS, NO_ELECTRON, { regex: '/node/', message: 'contracts and common/ folders never import node/ code' }, { group: ['react', 'react-dom'], message: 'no UI here' }] }],
+    },
+  },
+  {
+    files: ['core/*/node/**/*.ts'],
+    ignores: ['core/runtime/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_ELECTRON, { regex: '^\\.\\./\\.\\./(?!runtime/)[^/]+/node/', message: "a service never imports another service's node/ code: use its contract (common/) and ctx.client()" }, { regex: '^\\.\\./\\.\\./(api|host)/', message: 'services do not depend on the hosts' }] }],
+    },
+  },
+  {
+    files: ['core/runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_ELECTRON, { regex: '^\\.\\./\\.\\./(?!contracts/|runtime/)[^/]+/(node|common)/', message: 'the kernel does not know any service (test fixtures live in runtime/node/testing)' }] }],
+    },
+  },
+  {
+    files: ['core/api/**/*.ts', 'core/host/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_ELECTRON, { regex: '^\\.\\./(\\.\\./)?(?!runtime/)[^/.]+/node/', message: "hosts and the router reach services through their contracts, never their node/ code" }, { regex: 'main/', message: 'core never imports main/' }] }],
+    },
+  },
+  {
+    files: ['main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./core/(?!runtime/)[^/]+/node/', message: "main/ never imports a service's node/ code" }] }],
+    },
+  },
+  {
+    files: ['preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['./*', '../*'], message: 'the preload is only the tRPC bridge' }] }],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NODE_BUILTINS, NO_ELECTRON, { group: ['../../core/*', '../../../core/*'], allowTypeImports: true, message: "the renderer may only import types from core (the router's AppRouter)" }] }],
+    },
+  },
+);
