@@ -9,6 +9,6 @@ export default defineConfig({
     // integration suites start 14 processes each: on a 2-core machine they run one file at a time
     fileParallelism: false,
     pool: 'forks',
-    reporters: ['default'],
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

@@ -10,7 +10,7 @@ export default defineConfig({
   outputDir: './output/test-results',
   timeout: 90_000,
   workers: 1,
-  reporter: [['list']],
+  reporter: [['list'], ['json', { outputFile: '../test-results/playwright.json' }]],
   use: {
     launchOptions: {
       executablePath: process.env.PAGI_CHROMIUM ?? '/usr/bin/chromium',

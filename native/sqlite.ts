@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as sqliteVec from 'sqlite-vec';
 
 export type SqliteDatabase = Database.Database;
@@ -18,17 +19,25 @@ export function unpackedPath(path: string): string {
   return path.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
 }
 
+function appRoot(): string | null {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return null;
+}
+
 /**
  * better-sqlite3 must be built for the ABI of the runtime that loads it: Node's for tests and the
- * headless host, Electron's for the desktop app. The Electron build lives beside the Node one
- * (`npm run rebuild:electron` puts it there) so both can be used from one checkout.
+ * headless host, Electron's for the desktop app. In a checkout, the Electron build lives beside the
+ * Node one (`build/electronNative.mjs` puts it in native/build/electron-<abi>/); in a packaged app,
+ * electron-builder rebuilt the module itself for Electron, so its own binding is the right one.
  */
 export function sqliteBindingPath(): string | undefined {
   if (process.env.PAGI_SQLITE_BINDING) return process.env.PAGI_SQLITE_BINDING;
-  const electron = process.versions.electron;
-  if (!electron) return undefined; // Node: the module's own build
-  const candidate = unpackedPath(join(process.cwd(), 'native', 'build', `electron-${process.versions.modules}`, 'better_sqlite3.node'));
-  return existsSync(candidate) ? candidate : undefined;
+  if (!process.versions.electron) return undefined; // Node: the module's own build
+  const root = appRoot();
+  const candidate = root ? join(root, 'native', 'build', `electron-${process.versions.modules}`, 'better_sqlite3.node') : null;
+  return candidate && existsSync(candidate) ? candidate : undefined;
 }
 
 export function sqliteVecPath(): string {
