@@ -19,6 +19,7 @@ import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
 import { workingMemoryContract } from '../memory-working/common/contract.js';
 import { perceptionContract } from '../perception/common/contract.js';
 import type { Launcher } from '../runtime/common/launcher.js';
+import type { LogEntry } from '../runtime/common/serviceStatus.js';
 import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher.js';
 import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { Supervisor } from '../runtime/node/supervisor.js';
@@ -46,10 +47,11 @@ const LAUNCHERS: Array<[string, () => Launcher]> = [
 describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLauncher) => {
   let sup: Supervisor;
   let dataDir: string;
+  const logs: LogEntry[] = [];
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'pagi-contract-'));
     const config = model ? { inference: { modelPath: model, threads: 1, contextSize: 1024 } } : {};
-    sup = new Supervisor({ launcher: makeLauncher(), specs: serviceSpecs(config), dataDir, twinId: TEST_TWIN_ID, logSink: () => undefined, logLevel: 'warn' });
+    sup = new Supervisor({ launcher: makeLauncher(), specs: serviceSpecs(config), dataDir, twinId: TEST_TWIN_ID, logSink: (e) => logs.push(e), logLevel: 'info' });
     await sup.start();
   });
   afterAll(async () => {
@@ -192,6 +194,11 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     const r = await sup.client(learningContract).feedback({ turnId: 'some-turn', rating: 'up' });
     expect(r.accepted).toBe(true);
     expect((await failure(sup.client(learningContract).feedback({ turnId: 'x', rating: 'meh' as 'up' }))).message).toMatch(/rating/);
+  });
+
+  it('logs from every process reach the one sink, tagged with their service', () => {
+    expect(logs.find((l) => l.service === 'identity' && /created twin/.test(l.msg))).toBeTruthy();
+    expect(logs.every((l) => typeof l.time === 'number' && typeof l.level === 'string')).toBe(true);
   });
 
   it('an unknown procedure is NOT_FOUND', async () => {

@@ -77,7 +77,7 @@ describe('a service that crashes on every start', () => {
   it('is marked failed after the intensity limit while everything else runs', async () => {
     const status = await host.supervisor.status();
     const semantic = status.find((s) => s.id === 'memory.semantic');
-    expect(semantic).toMatchObject({ state: 'failed', restarts: 4 });
+    expect(semantic).toMatchObject({ state: 'failed', restarts: 3 });
     expect(semantic?.lastError).toMatch(/crashed 4 times in 5 min \(last: exited with code 13\)/);
     expect(status.filter((s) => s.id !== 'memory.semantic' && s.state !== 'running')).toEqual([]);
     expect(status.filter((s) => s.id !== 'memory.semantic' && s.restarts > 0)).toEqual([]);
@@ -94,6 +94,23 @@ describe('a service that crashes on every start', () => {
     const turn = await host.supervisor.client(executiveContract).turn({ text: 'Hello there', temperature: 0, maxTokens: 8 }, { onChunk: () => undefined });
     expect(turn.reply.length).toBeGreaterThan(0);
     expect(turn.degraded.join('\n')).toMatch(/memory\.semantic/);
+  });
+});
+
+describe('a service with an invalid config section', () => {
+  it('fails at once with the field named, is not restarted, and the rest runs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pagi-badconfig-'));
+    const host = await startHeadlessHost({ dataDir, serviceConfig: { inference: { threads: 0 }, 'memory.working': { ttlMinutes: 'soon' } } });
+    try {
+      const status = await host.supervisor.status();
+      expect(status.find((s) => s.id === 'inference')).toMatchObject({ state: 'failed', restarts: 0 });
+      expect(status.find((s) => s.id === 'inference')?.lastError).toMatch(/INVALID_INPUT: invalid config of inference — threads: Too small/);
+      expect(status.find((s) => s.id === 'memory.working')?.lastError).toMatch(/ttlMinutes: Invalid input: expected number/);
+      expect(status.filter((s) => s.state === 'running')).toHaveLength(12);
+    } finally {
+      await host.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

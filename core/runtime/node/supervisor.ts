@@ -265,7 +265,6 @@ export class Supervisor extends EventEmitter {
       s.crashes.push(now);
       s.lastError ??= how;
     }
-    s.restarts++;
     this.opts.logSink({ service: id, level: 'warn', msg: `process ${how}`, time: Date.now() });
     if (s.permanentError || s.crashes.length > this.policy.maxRestarts) {
       s.state = 'failed';
@@ -276,6 +275,7 @@ export class Supervisor extends EventEmitter {
       for (const w of s.waiters.splice(0)) w();
       return;
     }
+    s.restarts++;
     const delay = Math.min(this.policy.backoffInitialMs * 2 ** Math.max(0, s.crashes.length - 1), this.policy.backoffMaxMs);
     s.state = 'restarting';
     this.emitState(s);
