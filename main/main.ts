@@ -1,11 +1,11 @@
 import { app, dialog } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CoreAccess } from '../core/api/coreAccess.js';
 import { activeTwinId } from '../core/host/activeTwin.js';
 import { loadHostConfig } from '../core/host/hostConfig.js';
 import { createLogSink } from '../core/host/logSink.js';
 import { serviceHostEntry, serviceSpecs } from '../core/host/serviceCatalog.js';
+import { supervisorAccess } from '../core/host/supervisorAccess.js';
 import { Supervisor } from '../core/runtime/node/supervisor.js';
 import { serveTrpcOverIpc } from './trpcIpc.js';
 import { createUtilityProcessLauncher } from './utilityProcessLauncher.js';
@@ -43,16 +43,8 @@ if (!app.requestSingleInstanceLock()) {
       logLevel: config.logLevel,
     });
     await supervisor.start();
-    const sup = supervisor;
-    const core: CoreAccess = {
-      twinId,
-      launcher: sup.launcherKind,
-      client: (contract) => sup.client(contract),
-      status: () => sup.status({ refresh: true }),
-      restart: (id) => sup.restart(id),
-    };
     mainWindow = createMainWindow(outDir);
-    serveTrpcOverIpc(mainWindow, { core });
+    serveTrpcOverIpc(mainWindow, { core: supervisorAccess(supervisor, twinId) });
   }).catch((err: unknown) => {
     dialog.showErrorBox('PAGI Twin could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { appRouter } from '../api/router.js';
-import type { ApiContext, CoreAccess } from '../api/coreAccess.js';
+import type { ApiContext } from '../api/coreAccess.js';
 import { PagiError } from '../contracts/errors.js';
 import type { Launcher } from '../runtime/common/launcher.js';
 import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher.js';
@@ -17,6 +17,7 @@ import { readHostFile, removeHostFile, writeHostFile } from './hostFile.js';
 import { createLogSink } from './logSink.js';
 import { outDir, serviceHostEntry, serviceSpecs } from './serviceCatalog.js';
 import { securityHeaders, serveStatic } from './staticFiles.js';
+import { supervisorAccess } from './supervisorAccess.js';
 
 export interface HeadlessHostOptions {
   dataDir: string;
@@ -80,13 +81,7 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
   await supervisor.start();
   const readyMs = performance.now() - t0;
 
-  const core: CoreAccess = {
-    twinId,
-    launcher: supervisor.launcherKind,
-    client: (contract) => supervisor.client(contract),
-    status: () => supervisor.status({ refresh: true }),
-    restart: (id) => supervisor.restart(id),
-  };
+  const core = supervisorAccess(supervisor, twinId);
   const token = randomBytes(32).toString('base64url');
   const expected = Buffer.from(token);
   const trpc = createHTTPHandler({

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 import { newId } from '../../contracts/ids.js';
 import { defineService } from '../../runtime/common/defineService.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { actuatorContract, policySchema, type InvokeResult } from '../common/contract.js';
 import { auditMigrations } from './migrations.js';
 import { BUILTIN_TOOLS, type ToolDefinition } from './tools.js';
@@ -20,8 +18,7 @@ export default defineService({
   contract: actuatorContract,
   configSchema,
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'audit.db'));
-    migrate(db, auditMigrations, 'audit.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'audit.db', auditMigrations);
     const tools = new Map<string, ToolDefinition>(BUILTIN_TOOLS.map((t) => [t.name, t]));
     const now = (): string => new Date().toISOString();
 

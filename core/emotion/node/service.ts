@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { padSchema, type Mood, type Pad } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { identityContract } from '../../identity/common/contract.js';
 import { emotionContract } from '../common/contract.js';
 import { blendToward, decayToward, moodLabel } from '../common/moodMath.js';
@@ -25,8 +23,7 @@ export default defineService({
   contract: emotionContract,
   configSchema,
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'emotion.db'));
-    migrate(db, emotionMigrations, 'emotion.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'emotion.db', emotionMigrations);
     const identity = ctx.client(identityContract);
     const nowIso = (): string => new Date().toISOString();
 

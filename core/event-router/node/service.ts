@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 import { EVENT_TOPICS, isEventTopic, type BusEvent } from '../../contracts/events.js';
 import { defineService } from '../../runtime/common/defineService.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { eventRouterContract } from '../common/contract.js';
 import { createEventLog, type AppendItem, type AppendResult } from './eventLog.js';
 import { eventLogMigrations } from './migrations.js';
@@ -26,8 +24,7 @@ export default defineService({
   contract: eventRouterContract,
   configSchema,
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'events.db'), { synchronous: 'FULL' });
-    migrate(db, eventLogMigrations, 'events.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'events.db', eventLogMigrations, { synchronous: 'FULL' });
     const log = createEventLog(db);
 
     // Group commit: everything published or acked in one turn of the event loop shares one transaction.

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 import { newId } from '../../contracts/ids.js';
 import { defineService } from '../../runtime/common/defineService.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { actuatorContract } from '../../actuator/common/contract.js';
 import { contextContract } from '../../context/common/contract.js';
 import { emotionContract } from '../../emotion/common/contract.js';
@@ -25,8 +23,7 @@ export default defineService({
   contract: executiveContract,
   configSchema: z.object({}),
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'goals.db'));
-    migrate(db, goalsMigrations, 'goals.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'goals.db', goalsMigrations);
     // a turn still "running" in the file was cut off by a crash
     db.prepare("UPDATE turns SET status = 'failed', error = 'interrupted: the executive restarted during this turn', finished_at = ? WHERE status = 'running'").run(new Date().toISOString());
     const clients: TurnClients = {

@@ -1,15 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { readHardwareInventory } from '../../../native/hardware.js';
-import { openDatabase } from '../../../native/sqlite.js';
 import { personaSchema, type Persona, type Twin } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import { EVENT_TOPICS } from '../../contracts/events.js';
 import { newId } from '../../contracts/ids.js';
 import { defineService } from '../../runtime/common/defineService.js';
 import { createInbox } from '../../runtime/node/inbox.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { identityContract, type Hardware } from '../common/contract.js';
 import { identityMigrations } from './migrations.js';
 
@@ -37,8 +35,7 @@ export default defineService({
   contract: identityContract,
   configSchema,
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'identity.db'));
-    migrate(db, identityMigrations, 'identity.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'identity.db', identityMigrations);
     const inbox = createInbox(db);
 
     const now = (): string => new Date().toISOString();

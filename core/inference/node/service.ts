@@ -1,10 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { inferenceContract, type InferenceStatus } from '../common/contract.js';
 import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
@@ -28,8 +26,7 @@ export default defineService({
   contract: inferenceContract,
   configSchema,
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'models.db'));
-    migrate(db, inferenceMigrations, 'models.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'models.db', inferenceMigrations);
     const engine = createLlamaEngine({ gpu: ctx.config.gpu, threads: ctx.config.threads, contextSize: ctx.config.contextSize, gpuLayers: ctx.config.gpuLayers, log: ctx.log });
 
     let loaded: LoadedModel | null = null;

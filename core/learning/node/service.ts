@@ -1,13 +1,11 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { provenanceSchema } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import { EVENT_TOPICS, type BusEvent } from '../../contracts/events.js';
 import { newId } from '../../contracts/ids.js';
 import { defineService } from '../../runtime/common/defineService.js';
 import { createInbox } from '../../runtime/node/inbox.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
 import { learningContract } from '../common/contract.js';
 import { learningMigrations } from './migrations.js';
@@ -24,8 +22,7 @@ export default defineService({
   contract: learningContract,
   configSchema,
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'learning.db'));
-    migrate(db, learningMigrations, 'learning.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'learning.db', learningMigrations);
     const inbox = createInbox(db);
     const episodic = ctx.client(episodicMemoryContract);
     const now = (): string => new Date().toISOString();

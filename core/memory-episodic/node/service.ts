@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { defineService } from '../../runtime/common/defineService.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { episodicMemoryContract } from '../common/contract.js';
 import { createEpisodeStore } from './episodeStore.js';
 import { episodicMigrations } from './migrations.js';
@@ -12,8 +10,7 @@ export default defineService({
   contract: episodicMemoryContract,
   configSchema: z.object({}),
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'episodic.db'));
-    migrate(db, episodicMigrations, 'episodic.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'episodic.db', episodicMigrations);
     const store = createEpisodeStore(db);
     return {
       api: {

@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { openDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
-import { migrate } from '../../runtime/node/migrations.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { inferenceContract } from '../../inference/common/contract.js';
 import { semanticMemoryContract } from '../common/contract.js';
 import { createFactStore } from './factStore.js';
@@ -14,8 +12,7 @@ export default defineService({
   contract: semanticMemoryContract,
   configSchema: z.object({ embedTimeoutMs: z.number().int().min(100).default(30_000) }),
   async start(ctx) {
-    const db = openDatabase(join(ctx.paths.twinDir, 'semantic.db'), { vec: true });
-    migrate(db, semanticMigrations, 'semantic.db');
+    const db = openServiceDatabase(ctx.paths.twinDir, 'semantic.db', semanticMigrations, { vec: true });
     const facts = createFactStore(db);
     const inference = ctx.client(inferenceContract);
 

@@ -1,4 +1,5 @@
-import type { SqliteDatabase } from '../../../native/sqlite.js';
+import { join } from 'node:path';
+import { openDatabase, type OpenOptions, type SqliteDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 
 export interface Migration {
@@ -25,4 +26,16 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[], ow
     })();
   }
   return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** A service's own database in the twin's folder, opened and migrated to the newest schema. */
+export function openServiceDatabase(twinDir: string, file: string, migrations: readonly Migration[], opts: OpenOptions = {}): SqliteDatabase {
+  const db = openDatabase(join(twinDir, file), opts);
+  try {
+    migrate(db, migrations, file);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
 }

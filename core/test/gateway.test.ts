@@ -3,13 +3,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceSpecs } from '../../host/serviceCatalog.js';
-import { identityContract } from '../../identity/common/contract.js';
-import { createInProcessLauncher } from '../../runtime/node/inProcessLauncher.js';
-import { Supervisor } from '../../runtime/node/supervisor.js';
-import { loadServiceFromSource, TEST_TWIN_ID } from '../../test/serviceModules.js';
-import { gatewayContract } from '../common/contract.js';
-import { createRateLimiter } from './requestGuard.js';
+import { serviceSpecs } from '../host/serviceCatalog.js';
+import { identityContract } from '../identity/common/contract.js';
+import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
+import { Supervisor } from '../runtime/node/supervisor.js';
+import { loadServiceFromSource, TEST_TWIN_ID } from './serviceModules.js';
+import { gatewayContract } from '../gateway/common/contract.js';
+import { createRateLimiter } from '../gateway/node/requestGuard.js';
 
 function get(port: number, headers: Record<string, string>, path = '/health'): Promise<{ status: number; body: { status?: string; twinId?: string; error?: { code: string; message: string } } }> {
   return new Promise((resolve, reject) => {
