@@ -43,6 +43,6 @@ await build({
   external: ['electron'],
 });
 
-// Sandboxed preloads must be CommonJS.
-await build({ ...common, entryPoints: ['preload/preload.ts'], outfile: join(outdir, 'preload', 'preload.cjs'), format: 'cjs', external: ['electron'] });
+// A sandboxed preload is CommonJS and cannot require from node_modules: bundle everything but electron.
+await build({ ...common, packages: undefined, entryPoints: ['preload/preload.ts'], outfile: join(outdir, 'preload', 'preload.cjs'), format: 'cjs', external: ['electron'] });
 console.log(`built ${services.length} services, service host, CLI, benchmark, main and preload into out/`);

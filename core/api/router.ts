@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { SERVICE_IDS } from '../contracts/manifest.js';
-import { PagiError } from '../contracts/errors.js';
 import { emotionContract } from '../emotion/common/contract.js';
 import { eventRouterContract } from '../event-router/common/contract.js';
 import { executiveContract, type TurnChunk, type TurnResult } from '../executive/common/contract.js';
@@ -70,4 +69,3 @@ export const appRouter = router({
 });
 
 export type AppRouter = typeof appRouter;
-export { PagiError };

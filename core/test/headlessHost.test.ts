@@ -108,6 +108,34 @@ describe('headless host over HTTP', () => {
   });
 });
 
+describe('orderly shutdown', () => {
+  it('stops every service process, removes host.json, and the next start finds the data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pagi-stop-'));
+    try {
+      const host = await startHeadlessHost({ dataDir });
+      const processes = (await host.supervisor.status()).map((s) => s.pid as number);
+      expect(processes.every((p) => p > 0)).toBe(true);
+      await host.stop();
+      const alive = processes.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      expect(alive).toEqual([]);
+      expect((await host.supervisor.status()).every((s) => s.state === 'stopped')).toBe(true);
+      expect(readHostFile(dataDir)).toBeNull();
+      const again = await startHeadlessHost({ dataDir });
+      expect(again.twinId).toBe(host.twinId);
+      await again.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('pagi CLI without a running host', () => {
   it.skipIf(!model)('pagi chat starts a host for the turn, streams the reply, and leaves no host behind', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-cli-'));

@@ -12,7 +12,6 @@ import {
   type LlamaModel,
 } from 'node-llama-cpp';
 import type { ChatMessage, Usage } from '../../contracts/domain.js';
-import { PagiError } from '../../contracts/errors.js';
 import type { Logger } from '../../runtime/common/defineService.js';
 import { checkGguf, type GgufSummary } from './ggufCheck.js';
 
@@ -173,7 +172,3 @@ export function createLlamaEngine(opts: EngineOptions) {
 }
 
 export type LlamaEngine = ReturnType<typeof createLlamaEngine>;
-
-export function assertNotAborted(signal: AbortSignal, what: string): void {
-  if (signal.aborted) throw new PagiError('CANCELLED', `${what} was cancelled`);
-}
