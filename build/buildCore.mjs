@@ -31,6 +31,7 @@ await build({
     'core/runtime/node/serviceHost.ts',
     'core/host/cli.ts',
     'core/host/bench/kernelBench.ts',
+    'core/host/bench/inferenceBench.ts',
     'core/runtime/node/testing/crashingService.ts',
     'core/runtime/node/testing/busCounterService.ts',
     'main/main.ts',

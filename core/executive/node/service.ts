@@ -49,7 +49,8 @@ export default defineService({
             const result = await runTurn(clients, { ...input, turnId, sessionId }, emit, signal);
             const status = result.stopReason === 'cancelled' ? 'cancelled' : 'completed';
             finish.run(result.reply, status, null, JSON.stringify({ usage: result.usage, provenance: result.provenance, degraded: result.degraded }), new Date().toISOString(), turnId);
-            await Promise.all([
+            // the reply is the user's; the durable events follow without making them wait
+            void Promise.all([
               ctx.bus.publish('turn.completed', {
                 turnId, sessionId, userEpisodeId: result.userEpisodeId, replyEpisodeId: result.replyEpisodeId,
                 provenance: result.provenance, usage: result.usage,
