@@ -147,23 +147,26 @@ describe.skipIf(!model)('bad model files', () => {
 
 const crashModel = sharedModel('TinyStories-656K-Q8_0.gguf');
 describe.skipIf(!crashModel)('a native crash inside inference', () => {
-  it('takes down only the inference process, which comes back with its model', async () => {
+  it('a turn with "#" ends with "the model crashed on this input"; only inference restarts; the next plain turn works', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-abort-'));
     const host = await startHeadlessHost({ dataDir, modelPath: crashModel as string });
     try {
       const inference = host.supervisor.client(inferenceContract);
+      const executive = host.supervisor.client(executiveContract);
       await waitFor('the model', async () => (await inference.status({})).state === 'ready');
       const before = await pids(host.supervisor);
       // this model's vocabulary has no byte fallback: llama.cpp aborts the process on "#" (see shared/models/README.md)
-      const err = (await inference.generate({ messages: [{ role: 'user', content: '### {#} @ ~ [x]' }], maxTokens: 4 }, { onChunk: () => undefined }).catch((e: unknown) => e)) as PagiError;
+      const err = (await executive.turn({ text: 'What does # mean?', maxTokens: 8 }, { onChunk: () => undefined }).catch((e: unknown) => e)) as PagiError;
+      expect(err).toBeInstanceOf(PagiError);
       expect(err.code).toBe('UNAVAILABLE');
-      await waitFor('inference to come back', async () => (await statusOf(host.supervisor, 'inference')).state === 'running' && (await inference.status({})).state === 'ready', 10_000);
+      expect(err.message).toMatch(/^the model crashed on this input \(its process exited with (signal SIGABRT|code \d+)\)/);
+      await waitFor('inference to come back with its model', async () => (await statusOf(host.supervisor, 'inference')).state === 'running' && (await inference.status({})).state === 'ready', 10_000);
       const after = await pids(host.supervisor);
       expect(after.inference).not.toBe(before.inference);
-      for (const id of SERVICE_IDS) if (id !== 'inference') expect(after[id]).toBe(before[id]);
-      const ok = await inference.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 8, temperature: 0 }, { onChunk: () => undefined }).catch((e: unknown) => e);
-      // the chat wrapper may itself use characters this vocabulary lacks; either way only inference is affected
-      if (ok instanceof Error) expect((ok as PagiError).code).toBe('UNAVAILABLE');
+      for (const id of SERVICE_IDS) if (id !== 'inference') expect(after[id], `${id} must not restart`).toBe(before[id]);
+      const ok = await executive.turn({ text: 'Once upon a time there was a cat', maxTokens: 16, temperature: 0 }, { onChunk: () => undefined });
+      expect(ok.reply.length).toBeGreaterThan(0);
+      expect((await executive.history({ sessionId: ok.sessionId }))[0]?.status).toBe('completed');
     } finally {
       await host.stop();
       rmSync(dataDir, { recursive: true, force: true });

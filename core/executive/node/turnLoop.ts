@@ -37,6 +37,17 @@ export interface TurnInput {
 
 const MAX_TOOL_ROUNDS = 3;
 
+/** The inference process dying mid-generation is a model crash on this input: say so in the user's terms. */
+export function explainInferenceFailure(e: PagiError): PagiError {
+  const data = e.data as { peerReset?: boolean; reason?: string } | undefined;
+  if (e.code !== 'UNAVAILABLE' || !data?.peerReset) return e;
+  return new PagiError(
+    'UNAVAILABLE',
+    `the model crashed on this input (its process ${data.reason ?? 'exited'}). Inference restarts on its own: send the message again, or rephrase it — some small models cannot read characters such as "#" or accents.`,
+    { modelCrashed: true, reason: data.reason ?? null },
+  );
+}
+
 /** Emotional salience makes a memory more important: strong feelings are remembered. */
 const importanceOf = (pad: Pad): number => Math.min(1, 0.4 + 0.35 * Math.abs(pad.pleasure) + 0.25 * Math.max(0, pad.arousal));
 
@@ -101,10 +112,14 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
   let stopReason: string;
   let usage: Usage | null = null;
   for (let round = 0; ; round++) {
-    const out = await c.inference.generate(
-      { messages, maxTokens: input.maxTokens, temperature: input.temperature, ...(input.seed !== undefined ? { seed: input.seed } : {}), tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) },
-      { signal, onChunk: (chunk) => emit({ type: 'token', text: chunk.text }) },
-    );
+    const out = await c.inference
+      .generate(
+        { messages, maxTokens: input.maxTokens, temperature: input.temperature, ...(input.seed !== undefined ? { seed: input.seed } : {}), tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) },
+        { signal, onChunk: (chunk) => emit({ type: 'token', text: chunk.text }) },
+      )
+      .catch((err: unknown) => {
+        throw explainInferenceFailure(PagiError.from(err));
+      });
     reply += out.text;
     stopReason = out.stopReason;
     usage = usage

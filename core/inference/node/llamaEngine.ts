@@ -3,6 +3,7 @@ import {
   LlamaChat,
   LlamaLogLevel,
   resolveChatWrapper,
+  TemplateChatWrapper,
   type ChatHistoryItem,
   type ChatModelFunctions,
   type ChatWrapper,
@@ -46,7 +47,20 @@ export interface LoadedModel {
   model: LlamaModel;
   context: LlamaContext;
   chatWrapper: ChatWrapper;
+  /** Only a model's own chat template knows how it calls functions. */
+  supportsTools: boolean;
   embedding: LlamaEmbeddingContext | null;
+}
+
+/**
+ * For models without a chat template: turns marked with plain words only. The generic wrappers use
+ * markers such as "###" or "[INST]", which some small vocabularies cannot even tokenize.
+ */
+export function plainChatWrapper(): ChatWrapper {
+  return new TemplateChatWrapper({
+    template: '{{systemPrompt}}\n{{history}}Twin: {{completion}}\nUser: ',
+    historyTemplate: { system: 'System: {{message}}\n', user: 'User: {{message}}\n', model: 'Twin: {{message}}\n' },
+  });
 }
 
 /** The only place that talks to node-llama-cpp. */
@@ -85,8 +99,8 @@ export function createLlamaEngine(opts: EngineOptions) {
     try {
       const trained = summary.contextLength ?? opts.contextSize;
       const context = await model.createContext({ contextSize: Math.min(opts.contextSize, Math.max(trained, 512)), threads: opts.threads, sequences: 2 });
-      const chatWrapper = resolveChatWrapper(model);
-      return { path, summary, model, context, chatWrapper, embedding: null };
+      const own = summary.hasChatTemplate;
+      return { path, summary, model, context, chatWrapper: own ? resolveChatWrapper(model) : plainChatWrapper(), supportsTools: own, embedding: null };
     } catch (err) {
       await model.dispose();
       throw err;
@@ -100,7 +114,7 @@ export function createLlamaEngine(opts: EngineOptions) {
       msg.role === 'system' ? { type: 'system', text: msg.content } : msg.role === 'user' ? { type: 'user', text: msg.content } : { type: 'model', response: [msg.content] },
     );
     history.push({ type: 'model', response: [] });
-    const functions: ChatModelFunctions | undefined = req.tools.length
+    const functions: ChatModelFunctions | undefined = req.tools.length && m.supportsTools
       ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, ...(t.parameters ? { params: t.parameters as never } : {}) }]))
       : undefined;
     const started = performance.now();
@@ -163,7 +177,7 @@ export function createLlamaEngine(opts: EngineOptions) {
       if (!llama) return null;
       return { name: llama.gpu || 'cpu', gpu: llama.gpu || null, reason: backendReason, threads: opts.threads };
     },
-    chatTemplateName: (m: LoadedModel) => m.chatWrapper.wrapperName,
+    chatTemplateName: (m: LoadedModel) => (m.supportsTools ? m.chatWrapper.wrapperName : 'plain text (the model has no chat template)'),
     async dispose() {
       await llama?.dispose();
       llama = null;

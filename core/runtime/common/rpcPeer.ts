@@ -114,7 +114,7 @@ export class RpcPeer {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.cleanup();
-      p.reject(new PagiError('UNAVAILABLE', `${this.peerId} went away while handling the call (${reason})`));
+      p.reject(new PagiError('UNAVAILABLE', `${this.peerId} went away while handling the call (${reason})`, { peer: this.peerId, peerReset: true, reason }));
     }
     for (const ctl of this.serving.values()) ctl.abort();
     this.serving.clear();
