@@ -145,6 +145,49 @@ describe.skipIf(!model)('bad model files', () => {
   });
 });
 
+describe.skipIf(!model || process.platform === 'win32')('a hung inference process', () => {
+  it('times out at the deadline, then fails fast through the circuit breaker, and recovers when the process does', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pagi-hang-'));
+    const host = await startHeadlessHost({
+      dataDir,
+      modelPath: model as string,
+      serviceConfig: { executive: { generateTimeoutMs: 1_000, breaker: { consecutiveTimeouts: 2, halfOpenAfterMs: 1_500 } } },
+      policy: { healthIntervalMs: 60_000 }, // keep the supervisor from killing the stopped process during the test
+    });
+    const executive = host.supervisor.client(executiveContract);
+    const turn = async (): Promise<{ ms: number; error: PagiError | null }> => {
+      const t0 = Date.now();
+      try {
+        await executive.turn({ text: 'Once upon a time', maxTokens: 8 }, { onChunk: () => undefined });
+        return { ms: Date.now() - t0, error: null };
+      } catch (err) {
+        return { ms: Date.now() - t0, error: err as PagiError };
+      }
+    };
+    try {
+      await waitFor('the model', async () => (await host.supervisor.client(inferenceContract).status({})).state === 'ready');
+      const pid = (await statusOf(host.supervisor, 'inference')).pid as number;
+      process.kill(pid, 'SIGSTOP');
+      for (let i = 0; i < 2; i++) {
+        const r = await turn();
+        expect(r.error?.code).toBe('DEADLINE_EXCEEDED');
+        expect(r.ms).toBeLessThan(2_500);
+      }
+      const fast = await turn();
+      expect(fast.error?.message).toMatch(/inference is not responding \(2 generations in a row passed their 1 s deadline\)/);
+      expect(fast.ms).toBeLessThan(500);
+      process.kill(pid, 'SIGCONT');
+      await new Promise((r) => setTimeout(r, 1_600));
+      const recovered = await turn();
+      expect(recovered.error).toBeNull();
+      expect((await statusOf(host.supervisor, 'inference')).pid).toBe(pid);
+    } finally {
+      await host.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 const crashModel = sharedModel('TinyStories-656K-Q8_0.gguf');
 describe.skipIf(!crashModel)('a native crash inside inference', () => {
   it('a turn with "#" ends with "the model crashed on this input"; only inference restarts; the next plain turn works', async () => {

@@ -13,6 +13,7 @@ import { workingMemoryContract } from '../../memory-working/common/contract.js';
 import { perceptionContract } from '../../perception/common/contract.js';
 import { socialContract } from '../../social/common/contract.js';
 import { executiveContract } from '../common/contract.js';
+import { guardInference } from './inferenceGuard.js';
 import { goalsMigrations } from './migrations.js';
 import { runTurn, type TurnClients } from './turnLoop.js';
 
@@ -21,7 +22,12 @@ interface TurnRow { id: string; session_id: string; user_text: string; reply: st
 export default defineService({
   id: 'executive',
   contract: executiveContract,
-  configSchema: z.object({}),
+  configSchema: z.object({
+    generateTimeoutMs: z.number().int().min(100).max(3_600_000).default(180_000),
+    breaker: z
+      .object({ consecutiveTimeouts: z.number().int().min(1).max(100).default(2), halfOpenAfterMs: z.number().int().min(100).default(15_000) })
+      .default({ consecutiveTimeouts: 2, halfOpenAfterMs: 15_000 }),
+  }),
   async start(ctx) {
     const db = openServiceDatabase(ctx.paths.twinDir, 'goals.db', goalsMigrations);
     // a turn still "running" in the file was cut off by a crash
@@ -31,7 +37,7 @@ export default defineService({
       emotion: ctx.client(emotionContract),
       context: ctx.client(contextContract),
       social: ctx.client(socialContract),
-      inference: ctx.client(inferenceContract),
+      inference: guardInference(ctx.client(inferenceContract), { generateTimeoutMs: ctx.config.generateTimeoutMs, ...ctx.config.breaker }),
       actuator: ctx.client(actuatorContract),
       episodic: ctx.client(episodicMemoryContract),
       working: ctx.client(workingMemoryContract),
