@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { actuatorContract } from '../actuator/common/contract.js';
 import { contextContract } from '../context/common/contract.js';
 import { type PagiError } from '../contracts/errors.js';
@@ -221,6 +222,19 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     expect(remembered.map((h) => h.episode.id)).toContain(result.userEpisodeId);
     const history = await sup.client(executiveContract).history({ sessionId: result.sessionId });
     expect(history).toHaveLength(1);
+    // structured output: the grammar makes even a tiny story model write JSON that matches the schema
+    const schema = { type: 'object', properties: { mood: { enum: ['happy', 'sad'] }, facts: { type: 'array', items: { type: 'string', maxLength: 30 }, maxItems: 3 }, count: { type: 'integer' } } };
+    const structured = await inference.generateJson({ messages: [{ role: 'user', content: 'Summarise: Ada planted tomatoes.' }], schema, maxTokens: 400 });
+    const parsed = z.object({ mood: z.enum(['happy', 'sad']), facts: z.array(z.string().max(30)).max(3), count: z.number().int() }).strict().safeParse(structured.value);
+    expect(parsed.success, structured.text).toBe(true);
+    expect(JSON.parse(structured.text)).toEqual(structured.value);
+    expect((await failure(inference.generateJson({ messages: [{ role: 'user', content: 'x' }], schema: { type: 'nonsense' } }))).message).toMatch(/^schema\.type: not a JSON type/);
+    // cancellation stops the generation early
+    const ctl = new AbortController();
+    let streamed = 0;
+    const long = inference.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 4_000, temperature: 0.8 }, { signal: ctl.signal, onChunk: () => { if (++streamed === 2) ctl.abort(); } });
+    expect((await failure(long)).code).toBe('CANCELLED');
+    expect((await inference.status({})).state).toBe('ready');
     expect(history[0]).toMatchObject({ status: 'completed', reply: result.reply });
   });
 });

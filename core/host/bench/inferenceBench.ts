@@ -29,7 +29,7 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 
 interface RunFigures { ttftMs: number; tokensPerSecond: number; tokens: number }
 
-async function direct(): Promise<{ loadMs: number; runs: RunFigures[] }> {
+async function direct(): Promise<{ loadMs: number; runs: RunFigures[]; cancelMs: number[] }> {
   const t0 = performance.now();
   const llama = await getLlama({ gpu: 'auto', maxThreads: threads, build: 'never', logLevel: LlamaLogLevel.error });
   const m = await llama.loadModel({ modelPath: model });
@@ -50,10 +50,25 @@ async function direct(): Promise<{ loadMs: number; runs: RunFigures[] }> {
     out.push({ ttftMs: (first ?? end) - start, tokensPerSecond: first !== null && tokens > 1 ? ((tokens - 1) * 1000) / (end - first) : 0, tokens });
     chat.dispose();
   }
+  // cancellation: abort mid-generation and time how long until generation has stopped
+  const cancelMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const sequence = context.getSequence();
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: true });
+    const ctl = new AbortController();
+    let abortedAt = 0;
+    let n = 0;
+    await chat.generateResponse([{ type: 'user', text: PROMPT }, { type: 'model', response: [] }], {
+      maxTokens: 4_000, temperature: 0.8, signal: ctl.signal, stopOnAbortSignal: true,
+      onTextChunk: () => { if (++n === 50) { abortedAt = performance.now(); ctl.abort(); } },
+    });
+    cancelMs.push(performance.now() - abortedAt);
+    chat.dispose();
+  }
   await context.dispose();
   await m.dispose();
   await llama.dispose();
-  return { loadMs, runs: out };
+  return { loadMs, runs: out, cancelMs };
 }
 
 function turn(client: HostClient, sessionId: string | undefined): Promise<{ figures: RunFigures; result: TurnResult }> {
@@ -117,6 +132,7 @@ const rows: Array<[string, string]> = [
   ['direct: load', `${Math.round(d.loadMs)} ms`],
   ['direct: time to first token (median)', `${r2(median(d.runs.map((r) => r.ttftMs)))} ms`],
   ['direct: tokens/s (median)', `${r2(dTps)}`],
+  ['direct: cancel → generation stopped (median / max)', `${r2(median(d.cancelMs))} ms / ${r2(Math.max(...d.cancelMs))} ms (target ≤ 100 ms)`],
   ['host: load (models.load through the host)', `${Math.round(h.loadMs)} ms`],
   ['host: time to first token (median, at the client)', `${r2(median(h.runs.map((r) => r.ttftMs)))} ms`],
   ['host: tokens/s (median, at the client)', `${r2(hTps)}`],

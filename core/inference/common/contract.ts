@@ -50,6 +50,15 @@ export const inferenceContract = defineContract('inference', {
       model: z.string(),
     }),
   ),
+  /** Output constrained by a JSON schema (grammar): always valid JSON that matches it, even from tiny models. */
+  generateJson: call(
+    generateInputSchema.omit({ tools: true }).extend({
+      schema: z.record(z.string(), z.unknown()),
+      temperature: z.number().min(0).max(2).default(0),
+      maxTokens: z.number().int().min(1).max(32_768).default(1_024),
+    }),
+    z.object({ value: z.unknown(), text: z.string(), usage: usageSchema, model: z.string() }),
+  ),
   embed: call(
     z.object({ texts: z.array(z.string().max(100_000)).min(1).max(256) }),
     z.object({ model: z.string(), dims: z.number().int(), vectors: z.array(z.array(z.number())) }),

@@ -10,9 +10,11 @@ import {
   type Llama,
   type LlamaContext,
   type LlamaEmbeddingContext,
+  type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
 import type { ChatMessage, Usage } from '../../contracts/domain.js';
+import { PagiError } from '../../contracts/errors.js';
 import type { Logger } from '../../runtime/common/defineService.js';
 import { checkGguf, type GgufSummary } from './ggufCheck.js';
 
@@ -32,6 +34,8 @@ export interface GenerateRequest {
   tools: Array<{ name: string; description: string; parameters?: Record<string, unknown> }>;
   signal: AbortSignal;
   onText(text: string): void;
+  /** Constrains the output (JSON schema grammars); tools are not offered alongside a grammar. */
+  grammar?: LlamaGrammar;
 }
 
 export interface GenerateResult {
@@ -114,7 +118,7 @@ export function createLlamaEngine(opts: EngineOptions) {
       msg.role === 'system' ? { type: 'system', text: msg.content } : msg.role === 'user' ? { type: 'user', text: msg.content } : { type: 'model', response: [msg.content] },
     );
     history.push({ type: 'model', response: [] });
-    const functions: ChatModelFunctions | undefined = req.tools.length && m.supportsTools
+    const functions: ChatModelFunctions | undefined = req.tools.length && m.supportsTools && !req.grammar
       ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, ...(t.parameters ? { params: t.parameters as never } : {}) }]))
       : undefined;
     const started = performance.now();
@@ -123,7 +127,7 @@ export function createLlamaEngine(opts: EngineOptions) {
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
     try {
       const res = await chat.generateResponse(history, {
-        ...(functions ? { functions } : {}),
+        ...(functions ? { functions } : req.grammar ? { grammar: req.grammar } : {}),
         maxTokens: req.maxTokens,
         temperature: req.temperature,
         ...(req.seed !== undefined ? { seed: req.seed } : {}),
@@ -163,9 +167,20 @@ export function createLlamaEngine(opts: EngineOptions) {
     return out;
   };
 
+  /** A grammar that only lets the model write JSON matching `schema`; a schema llama.cpp cannot express is refused. */
+  const jsonGrammar = async (schema: unknown): Promise<LlamaGrammar & { parse(text: string): unknown }> => {
+    const l = await ensureLlama();
+    try {
+      return await l.createGrammarForJsonSchema(schema as never);
+    } catch (err) {
+      throw new PagiError('INVALID_INPUT', `schema: this JSON schema cannot be used for constrained generation (${(err as Error).message})`);
+    }
+  };
+
   return {
     load,
     generate,
+    jsonGrammar,
     embed,
     countTokens: (m: LoadedModel, text: string) => m.model.tokenize(text).length,
     async unload(m: LoadedModel) {

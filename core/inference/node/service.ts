@@ -4,6 +4,7 @@ import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { inferenceContract, type InferenceStatus } from '../common/contract.js';
+import { boundJsonSchema, unknownTypeIn } from '../common/jsonSchemaBounds.js';
 import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
 import { createTextCoalescer } from './textCoalescer.js';
@@ -127,6 +128,26 @@ export default defineService({
             return { ...result, model: m.path };
           } finally {
             out.close();
+            release();
+          }
+        },
+        async generateJson({ schema, ...input }, { signal }) {
+          const bad = unknownTypeIn(schema);
+          if (bad) throw new PagiError('INVALID_INPUT', `${bad}: not a JSON type (use string, number, integer, boolean, null, object or array)`);
+          const m = await current();
+          const grammar = await engine.jsonGrammar(boundJsonSchema(schema, { maxStringLength: 256, maxArrayItems: 32 }));
+          const release = await acquire();
+          try {
+            const result = await engine.generate(m, { ...input, tools: [], signal, onText: () => undefined, grammar });
+            if (result.stopReason === 'cancelled') throw new PagiError('CANCELLED', 'structured generation was cancelled');
+            let value: unknown;
+            try {
+              value = grammar.parse(result.text);
+            } catch {
+              throw new PagiError('RESOURCE_EXHAUSTED', `the JSON did not finish within ${input.maxTokens} tokens; raise maxTokens or bound the schema's strings and arrays more tightly`);
+            }
+            return { value, text: result.text, usage: result.usage, model: m.path };
+          } finally {
             release();
           }
         },
