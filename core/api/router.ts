@@ -64,7 +64,11 @@ export const appRouter = router({
   }),
   models: router({
     status: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).status({})),
+    list: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).listModels({})),
+    import: procedure.input(inferenceContract.procedures.importModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).importModel(input)),
+    remove: procedure.input(inferenceContract.procedures.removeModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).removeModel(input)),
     load: procedure.input(inferenceContract.procedures.load.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).load(input)),
+    unload: procedure.mutation(({ ctx }) => ctx.core.client(inferenceContract).unload({})),
   }),
 });
 

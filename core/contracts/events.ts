@@ -5,6 +5,7 @@ import { padSchema, provenanceSchema, usageSchema } from './domain.js';
 export const EVENT_TOPICS = {
   'twin.updated': z.object({ twinId: z.string(), name: z.string() }),
   'inference.model.loaded': z.object({ path: z.string(), backend: z.string(), contextSize: z.number().int() }),
+  'inference.model.imported': z.object({ id: z.string(), path: z.string(), source: z.enum(['reference', 'copy', 'download']) }),
   'inference.model.unloaded': z.object({ path: z.string(), reason: z.string() }),
   'inference.backend.selected': z.object({ backend: z.string(), gpu: z.string().nullable(), reason: z.string() }),
   'emotion.changed': z.object({ before: padSchema, after: padSchema, label: z.string(), cause: z.string(), turnId: z.string().nullable() }),

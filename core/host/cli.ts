@@ -8,6 +8,7 @@ import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
 import { startHeadlessHost } from './headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
+import { modelsCommand } from './cliModels.js';
 import { formatStatusTable } from './statusTable.js';
 
 const VERSION = '0.1.0';
@@ -79,27 +80,31 @@ function runTurn(client: HostClient, args: CliArgs, text: string, onToken: (t: s
   });
 }
 
+/** Runs `fn` against the host of the data folder: the running one, or one started for this command. */
+export async function withHost<T>(args: CliArgs, fn: (client: HostClient) => Promise<T>): Promise<T> {
+  const dataDir = dataDirOf(args);
+  const running = readHostFile(dataDir);
+  if (running && args.model) process.stderr.write('note: a host is already running for this data folder; --model is ignored (it uses its own model)\n');
+  if (running) return fn(createHostClient(running));
+  const own = await startHeadlessHost({ dataDir, ...(args.model ? { modelPath: args.model } : {}) });
+  try {
+    return await fn(createHostClient(own));
+  } finally {
+    await own.stop();
+  }
+}
+
 async function chat(args: CliArgs): Promise<number> {
   const text = args.positionals.join(' ').trim();
   if (!text) throw new PagiError('INVALID_INPUT', 'pagi chat needs a message: pagi chat "hello"');
-  const dataDir = dataDirOf(args);
-  let host = readHostFile(dataDir);
-  let ownHost: Awaited<ReturnType<typeof startHeadlessHost>> | null = null;
-  if (host && args.model) process.stderr.write('note: a host is already running for this data folder; --model is ignored (it uses its own model)\n');
-  if (!host) {
-    ownHost = await startHeadlessHost({ dataDir, ...(args.model ? { modelPath: args.model } : {}) });
-    host = { port: ownHost.port, token: ownHost.token, pid: process.pid, url: ownHost.url, twinId: ownHost.twinId, startedAt: new Date().toISOString() };
-  }
-  try {
-    const result = await runTurn(createHostClient(host), args, text, (t) => {
+  const result = await withHost(args, (client) =>
+    runTurn(client, args, text, (t) => {
       if (!args.json) process.stdout.write(t);
-    });
-    if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else process.stdout.write(`\n[session ${result.sessionId} · ${result.usage?.completionTokens ?? 0} tokens · mood ${result.mood.label}]\n`);
-    return EXIT.ok;
-  } finally {
-    await ownHost?.stop();
-  }
+    }),
+  );
+  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`\n[session ${result.sessionId} · ${result.usage?.completionTokens ?? 0} tokens · mood ${result.mood.label}]\n`);
+  return EXIT.ok;
 }
 
 async function restart(args: CliArgs): Promise<number> {
@@ -128,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart };
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost) };
   if (args.help || !args.command || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;

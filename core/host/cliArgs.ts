@@ -9,10 +9,11 @@ Usage:
   pagi status  [--json] [--data-dir DIR]
   pagi chat    "text" [--json] [--session ID] [--data-dir DIR] [--model PATH] [--seed N] [--max-tokens N]
   pagi restart SERVICE [--data-dir DIR]
+  pagi models  list [--json] | import PATH [--copy] [--json] | remove ID [--json]   [--data-dir DIR]
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.
-pagi chat uses the host already running for the data folder, or starts one for the turn.`;
+pagi chat and pagi models use the host already running for the data folder, or start one for the command.`;
 
 const OPTIONS = {
   'data-dir': { type: 'string' },
@@ -23,6 +24,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   'max-tokens': { type: 'string' },
   verbose: { type: 'boolean' },
+  copy: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -39,6 +41,7 @@ const argsSchema = z.object({
   seed: intArg('seed', 0, 2 ** 31 - 1).optional(),
   'max-tokens': intArg('max-tokens', 1, 8_192).optional(),
   verbose: z.boolean().optional(),
+  copy: z.boolean().optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });

@@ -41,3 +41,16 @@ describe('migrations', () => {
     expect(() => migrate(db, episodicMigrations, 'episodic.db')).toThrow(/schema version 99, newer than this app knows \(2\)/);
   });
 });
+
+describe('models.db v2', () => {
+  it('moves v1 rows into the registry with new UUIDv7 ids', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, inferenceMigrations.filter((m) => m.version === 1), 'models.db');
+    db.prepare("INSERT INTO models (path, name, architecture, file_bytes, added_at, last_used_at) VALUES ('/m/a.gguf', 'a', 'llama', 10, '2026-01-01T00:00:00Z', NULL)").run();
+    migrate(db, inferenceMigrations, 'models.db');
+    const row = db.prepare('SELECT * FROM model_files').get() as { id: string; path: string; file_name: string; source: string; hash_status: string; metadata: string };
+    expect(row).toMatchObject({ path: '/m/a.gguf', file_name: 'a.gguf', source: 'reference', hash_status: 'pending' });
+    expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(JSON.parse(row.metadata)).toEqual({ name: 'a', architecture: 'llama' });
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { call, defineContract, stream } from '../../contracts/contract.js';
 import { chatMessageSchema, usageSchema } from '../../contracts/domain.js';
+import { modelRecordSchema } from './modelRecord.js';
 
 export const toolSchemaSchema = z.object({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.]{0,63}$/, 'tool names are letters, digits, "_" and "."'),
@@ -37,7 +38,21 @@ export const generateInputSchema = z.object({
 
 export const inferenceContract = defineContract('inference', {
   status: call(z.object({}).default({}), inferenceStatusSchema),
-  load: call(z.object({ path: z.string().min(1).max(4096) }), inferenceStatusSchema),
+  load: call(
+    z.object({ path: z.string().min(1).max(4096).optional(), id: z.string().min(1).max(100).optional() })
+      .refine((v) => (v.path === undefined) !== (v.id === undefined), { message: 'give either path (a .gguf file) or id (an installed model)' }),
+    inferenceStatusSchema,
+  ),
+  listModels: call(z.object({}).default({}), z.array(modelRecordSchema)),
+  importModel: call(
+    z.object({
+      path: z.string().min(1).max(4096),
+      /** `reference` uses the file where it is; `copy` copies it into the app's models folder. */
+      mode: z.enum(['reference', 'copy']).default('reference'),
+    }),
+    modelRecordSchema,
+  ),
+  removeModel: call(z.object({ id: z.string().min(1).max(100) }), z.object({ removed: z.boolean(), deletedFile: z.boolean() })),
   unload: call(z.object({}).default({}), inferenceStatusSchema),
   generate: stream(
     generateInputSchema,

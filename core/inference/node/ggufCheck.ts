@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { GgufFileType } from 'node-llama-cpp';
 import { PagiError } from '../../contracts/errors.js';
 
 /** ggml tensor types: [elements per block, bytes per block]. */
@@ -21,8 +22,18 @@ export interface GgufSummary {
   contextLength: number | null;
   embeddingLength: number | null;
   hasChatTemplate: boolean;
+  /** Total weights, summed over the tensors. */
+  parameters: number;
+  /** The file's quantization (`general.file_type`), e.g. Q4_K_M. */
+  quantization: string | null;
   alignment: number;
   fileBytes: number;
+}
+
+function quantizationName(fileType: number | null): string | null {
+  if (fileType === null) return null;
+  const name = (GgufFileType as unknown as Record<number, string | undefined>)[fileType];
+  return name ? name.replace(/^MOSTLY_/, '').replace(/^ALL_/, '') : `type ${fileType}`;
 }
 
 const refuse = (path: string, why: string): PagiError =>
@@ -131,6 +142,7 @@ export function checkGguf(path: string): GgufSummary {
     if (alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw refuse(path, `alignment ${alignment} is not a power of two`);
 
     const tensors: Array<{ name: string; bytes: bigint | null; offset: bigint }> = [];
+    let parameters = 0n;
     for (let i = 0; i < Number(tensorCount); i++) {
       const name = r.string(64 * 1024);
       const nDims = r.u32();
@@ -141,6 +153,7 @@ export function checkGguf(path: string): GgufSummary {
         if (dim === 0n || dim > 1n << 40n) throw refuse(path, `tensor "${name}" has a dimension of ${dim}`);
         elements *= dim;
       }
+      parameters += elements;
       const type = r.u32();
       const offset = r.u64();
       const t = GGML_TYPES[type];
@@ -166,6 +179,8 @@ export function checkGguf(path: string): GgufSummary {
       contextLength: arch ? num(`${arch}.context_length`) : null,
       embeddingLength: arch ? num(`${arch}.embedding_length`) : null,
       hasChatTemplate: meta.get('tokenizer.chat_template') === true,
+      parameters: Number(parameters),
+      quantization: quantizationName(num('general.file_type')),
       alignment,
       fileBytes: size,
     };

@@ -1,3 +1,4 @@
+import { newId } from '../../contracts/ids.js';
 import type { Migration } from '../../runtime/node/migrations.js';
 
 export const inferenceMigrations: Migration[] = [
@@ -15,6 +16,34 @@ export const inferenceMigrations: Migration[] = [
           last_used_at TEXT
         );
       `);
+    },
+  },
+  {
+    version: 2,
+    name: 'model registry with ids, checksums and GGUF metadata',
+    up(db) {
+      db.exec(`
+        CREATE TABLE model_files (
+          id TEXT PRIMARY KEY,
+          path TEXT NOT NULL UNIQUE,
+          file_name TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('reference', 'copy', 'download')),
+          file_bytes INTEGER NOT NULL,
+          sha256 TEXT,
+          hash_status TEXT NOT NULL DEFAULT 'pending' CHECK (hash_status IN ('pending', 'hashing', 'done', 'error')),
+          hashed_bytes INTEGER NOT NULL DEFAULT 0,
+          hash_error TEXT,
+          metadata TEXT NOT NULL,
+          added_at TEXT NOT NULL,
+          last_used_at TEXT
+        );
+      `);
+      const old = db.prepare('SELECT path, name, architecture, file_bytes, added_at, last_used_at FROM models').all() as Array<{ path: string; name: string | null; architecture: string | null; file_bytes: number; added_at: string; last_used_at: string | null }>;
+      const insert = db.prepare("INSERT INTO model_files (id, path, file_name, source, file_bytes, metadata, added_at, last_used_at) VALUES (?, ?, ?, 'reference', ?, ?, ?, ?)");
+      for (const r of old) {
+        insert.run(newId(), r.path, r.path.split(/[\\/]/).pop() ?? r.path, r.file_bytes, JSON.stringify({ name: r.name, architecture: r.architecture }), r.added_at, r.last_used_at);
+      }
+      db.exec('DROP TABLE models');
     },
   },
 ];

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
@@ -7,6 +8,7 @@ import { inferenceContract, type InferenceStatus } from '../common/contract.js';
 import { boundJsonSchema, unknownTypeIn } from '../common/jsonSchemaBounds.js';
 import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
+import { createModelLibrary } from './modelLibrary.js';
 import { createTextCoalescer } from './textCoalescer.js';
 
 /** On small machines node-llama-cpp's default of at least 4 threads is far slower than 1–2. */
@@ -28,6 +30,8 @@ export default defineService({
   configSchema,
   async start(ctx) {
     const db = openServiceDatabase(ctx.paths.twinDir, 'models.db', inferenceMigrations);
+    const library = createModelLibrary({ db, modelsDir: join(ctx.paths.dataDir, 'models'), bus: ctx.bus, log: ctx.log, signal: ctx.signal });
+    library.kickHashing(); // checksums interrupted by a restart
     const engine = createLlamaEngine({ gpu: ctx.config.gpu, threads: ctx.config.threads, contextSize: ctx.config.contextSize, gpuLayers: ctx.config.gpuLayers, log: ctx.log });
 
     let loaded: LoadedModel | null = null;
@@ -69,10 +73,8 @@ export default defineService({
         if (previous) await engine.unload(previous);
         loaded = next;
         lastError = null;
-        const now = new Date().toISOString();
-        db.prepare(
-          'INSERT INTO models (path, name, architecture, file_bytes, added_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET last_used_at = excluded.last_used_at',
-        ).run(path, next.summary.name, next.summary.architecture, next.summary.fileBytes, now, now);
+        if (!library.registry.findByPath(path, null)) library.register(path, 'reference');
+        library.registry.touch(path);
         const backend = engine.backend();
         if (backend) void ctx.bus.publish('inference.backend.selected', { backend: backend.name, gpu: backend.gpu, reason: backend.reason }).catch(() => undefined);
         void ctx.bus.publish('inference.model.loaded', { path, backend: backend?.name ?? 'cpu', contextSize: next.context.contextSize }).catch(() => undefined);
@@ -89,6 +91,15 @@ export default defineService({
       return p;
     };
 
+    const unload = async (reason: string): Promise<void> => {
+      if (loading) await loading.catch(() => undefined);
+      if (!loaded) return;
+      const m = loaded;
+      loaded = null;
+      await engine.unload(m);
+      void ctx.bus.publish('inference.model.unloaded', { path: m.path, reason }).catch(() => undefined);
+    };
+
     const current = async (): Promise<LoadedModel> => {
       if (loading) return loading;
       if (loaded) return loaded;
@@ -103,18 +114,19 @@ export default defineService({
     return {
       api: {
         status: () => status(),
-        async load({ path }) {
-          await load(path);
+        async load({ path, id }) {
+          await load(id ? library.registry.get(id, null).path : resolve(path as string));
           return status();
         },
+        listModels: () => library.registry.list(loaded?.path ?? null),
+        importModel: ({ path, mode }) => library.import(path, mode, loaded?.path ?? null),
+        async removeModel({ id }) {
+          const record = library.registry.get(id, loaded?.path ?? null);
+          if (record.loaded) await unload('the model was removed');
+          return library.remove(id);
+        },
         async unload() {
-          if (loading) await loading.catch(() => undefined);
-          if (loaded) {
-            const m = loaded;
-            loaded = null;
-            await engine.unload(m);
-            void ctx.bus.publish('inference.model.unloaded', { path: m.path, reason: 'requested' }).catch(() => undefined);
-          }
+          await unload('requested');
           return status();
         },
         async generate(input, { emit, signal }) {
@@ -124,7 +136,7 @@ export default defineService({
           try {
             const result = await engine.generate(m, { ...input, signal, onText: out.push });
             out.flush();
-            db.prepare('UPDATE models SET last_used_at = ? WHERE path = ?').run(new Date().toISOString(), m.path);
+            library.registry.touch(m.path);
             return { ...result, model: m.path };
           } finally {
             out.close();

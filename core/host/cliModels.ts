@@ -1,0 +1,50 @@
+import { PagiError } from '../contracts/errors.js';
+import type { ModelRecord } from '../inference/common/modelRecord.js';
+import type { CliArgs } from './cliArgs.js';
+import type { HostClient } from './hostClient.js';
+
+type WithHost = <T>(args: CliArgs, fn: (client: HostClient) => Promise<T>) => Promise<T>;
+
+const size = (b: number): string => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : `${(b / 2 ** 20).toFixed(1)} MB`);
+const params = (n: number | null): string => (n === null ? '-' : n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${Math.round(n / 1e3)}K`);
+const checksum = (m: ModelRecord): string =>
+  m.hash.status === 'done' ? (m.sha256 ?? '').slice(0, 12) : m.hash.status === 'error' ? `error: ${m.hash.error ?? ''}` : `${Math.floor((100 * m.hash.hashedBytes) / Math.max(1, m.fileBytes))}% hashed`;
+
+export function formatModels(models: ModelRecord[]): string {
+  if (models.length === 0) return 'no models installed: `pagi models import PATH` adds a .gguf file';
+  const rows = [
+    ['id', 'name', 'arch', 'quant', 'params', 'size', 'sha256', 'loaded', 'path'],
+    ...models.map((m) => [m.id, m.metadata.name ?? m.fileName, m.metadata.architecture ?? '-', m.metadata.quantization ?? '-', params(m.metadata.parameters), size(m.fileBytes), checksum(m), m.loaded ? 'yes' : '', m.path]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+/** `pagi models list | import PATH [--copy] | remove ID`. */
+export async function modelsCommand(args: CliArgs, withHost: WithHost): Promise<number> {
+  const [sub, target] = args.positionals;
+  const print = (value: unknown, text: string): void => {
+    process.stdout.write(`${args.json ? JSON.stringify(value, null, 2) : text}\n`);
+  };
+  switch (sub) {
+    case 'list': {
+      const models = await withHost(args, (c) => c.models.list.query());
+      print(models, formatModels(models));
+      return 0;
+    }
+    case 'import': {
+      if (!target) throw new PagiError('INVALID_INPUT', 'pagi models import needs the path of a .gguf file');
+      const record = await withHost(args, (c) => c.models.import.mutate({ path: target, mode: args.copy ? 'copy' : 'reference' }));
+      print(record, `imported ${record.metadata.name ?? record.fileName} as ${record.id} (${args.copy ? 'copied into the models folder' : 'used where it is'})`);
+      return 0;
+    }
+    case 'remove': {
+      if (!target) throw new PagiError('INVALID_INPUT', 'pagi models remove needs a model id (see `pagi models list`)');
+      const r = await withHost(args, (c) => c.models.remove.mutate({ id: target }));
+      print(r, r.deletedFile ? `removed ${target} and deleted its file` : `removed ${target} (its file stays where it is)`);
+      return 0;
+    }
+    default:
+      throw new PagiError('INVALID_INPUT', `pagi models needs list, import or remove${sub ? ` (got "${sub}")` : ''}`);
+  }
+}

@@ -1,0 +1,90 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { SqliteDatabase } from '../../../native/sqlite.js';
+import { PagiError } from '../../contracts/errors.js';
+import type { BusClient } from '../../runtime/common/busClient.js';
+import type { Logger } from '../../runtime/common/defineService.js';
+import type { ModelRecord } from '../common/modelRecord.js';
+import { sha256File } from './fileHasher.js';
+import { checkGguf } from './ggufCheck.js';
+import { createModelRegistry } from './modelRegistry.js';
+
+/**
+ * Installed models: importing (checked before anything else touches the file; referenced in place
+ * or copied atomically into the app's models folder), removing, and checksums computed once in
+ * the background — resumed after a restart.
+ */
+export function createModelLibrary(opts: { db: SqliteDatabase; modelsDir: string; bus: BusClient; log: Logger; signal: AbortSignal }) {
+  const registry = createModelRegistry(opts.db);
+  let hashing: Promise<void> | null = null;
+
+  const hashAll = async (): Promise<void> => {
+    for (let next = registry.pendingHashes()[0]; next && !opts.signal.aborted; next = registry.pendingHashes()[0]) {
+      const { id, path } = next;
+      try {
+        const sha = await sha256File(path, (bytes) => registry.hashProgress(id, bytes), opts.signal);
+        registry.hashDone(id, sha);
+      } catch (err) {
+        if (opts.signal.aborted) return;
+        registry.hashFailed(id, (err as Error).message);
+        opts.log.warn(`checksum of ${path} failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  const kickHashing = (): void => {
+    hashing ??= hashAll().finally(() => {
+      hashing = null;
+    });
+  };
+
+  /** Registers a file that passed the GGUF pre-check; returns its record id. */
+  const register = (path: string, source: ModelRecord['source']): string => {
+    const summary = checkGguf(path);
+    const id = registry.upsert(path, basename(path), source, summary);
+    kickHashing();
+    return id;
+  };
+
+  return {
+    registry,
+    register,
+    kickHashing,
+    async import(pathIn: string, mode: 'reference' | 'copy', loadedPath: string | null): Promise<ModelRecord> {
+      const path = resolve(pathIn);
+      if (!existsSync(path)) throw new PagiError('NOT_FOUND', `no file at ${path}`);
+      if (!(await stat(path)).isFile()) throw new PagiError('INVALID_INPUT', `${path} is not a file`);
+      const summary = checkGguf(path); // refuse before copying anything
+      let target = path;
+      if (mode === 'copy') {
+        mkdirSync(opts.modelsDir, { recursive: true });
+        target = join(opts.modelsDir, basename(path));
+        if (existsSync(target)) throw new PagiError('CONFLICT', `the models folder already has a ${basename(path)}; remove that model first or rename the file`);
+        const part = `${target}.part`;
+        try {
+          await copyFile(path, part);
+          if ((await stat(part)).size !== summary.fileBytes) throw new PagiError('INTERNAL', 'the copy is not the size of the original');
+          await rename(part, target);
+        } catch (err) {
+          await rm(part, { force: true });
+          throw PagiError.from(err);
+        }
+      }
+      const id = register(target, mode === 'copy' ? 'copy' : 'reference');
+      void opts.bus.publish('inference.model.imported', { id, path: target, source: mode === 'copy' ? 'copy' : 'reference' }).catch(() => undefined);
+      return registry.get(id, loadedPath);
+    },
+    /** Forgets a model; deletes its file only if the app owns it (copied or downloaded), never a referenced one. */
+    async remove(id: string): Promise<{ removed: boolean; deletedFile: boolean }> {
+      const record = registry.get(id, null);
+      registry.remove(id);
+      if (record.source === 'reference') return { removed: true, deletedFile: false };
+      await rm(record.path, { force: true });
+      return { removed: true, deletedFile: true };
+    },
+    /** Waits for background checksums (tests, orderly shutdown). */
+    idle: async (): Promise<void> => {
+      while (hashing) await hashing;
+    },
+  };
+}
