@@ -25,6 +25,7 @@ export const appRouter = router({
         await ctx.core.restart(input.id);
         return { restarted: input.id };
       }),
+    doctor: procedure.input(inferenceContract.procedures.diagnose.input).query(({ ctx, input }) => ctx.core.client(inferenceContract).diagnose(input)),
     events: procedure
       .input(z.object({ fromOffset: z.number().int().min(1).default(1), limit: z.number().int().min(1).max(1_000).default(100) }))
       .query(({ ctx, input }) => ctx.core.client(eventRouterContract).read(input)),

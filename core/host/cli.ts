@@ -8,7 +8,7 @@ import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
 import { startHeadlessHost } from './headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
-import { modelsCommand } from './cliModels.js';
+import { doctorCommand, modelsCommand } from './cliModels.js';
 import { formatStatusTable } from './statusTable.js';
 
 const VERSION = '0.1.0';
@@ -133,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost) };
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost) };
   if (args.help || !args.command || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;

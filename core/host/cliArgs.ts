@@ -9,6 +9,7 @@ Usage:
   pagi status  [--json] [--data-dir DIR]
   pagi chat    "text" [--json] [--session ID] [--data-dir DIR] [--model PATH] [--seed N] [--max-tokens N]
   pagi restart SERVICE [--data-dir DIR]
+  pagi doctor  [--json] [--probe] [--data-dir DIR]
   pagi models  list [--json] | import PATH [--copy] [--json] | remove ID [--json]   [--data-dir DIR]
   pagi help | --help | --version
 
@@ -25,6 +26,7 @@ const OPTIONS = {
   'max-tokens': { type: 'string' },
   verbose: { type: 'boolean' },
   copy: { type: 'boolean' },
+  probe: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -42,6 +44,7 @@ const argsSchema = z.object({
   'max-tokens': intArg('max-tokens', 1, 8_192).optional(),
   verbose: z.boolean().optional(),
   copy: z.boolean().optional(),
+  probe: z.boolean().optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });

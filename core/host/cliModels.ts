@@ -1,4 +1,5 @@
 import { PagiError } from '../contracts/errors.js';
+import type { Diagnosis } from '../inference/common/diagnosis.js';
 import type { ModelRecord } from '../inference/common/modelRecord.js';
 import type { CliArgs } from './cliArgs.js';
 import type { HostClient } from './hostClient.js';
@@ -47,4 +48,25 @@ export async function modelsCommand(args: CliArgs, withHost: WithHost): Promise<
     default:
       throw new PagiError('INVALID_INPUT', `pagi models needs list, import or remove${sub ? ` (got "${sub}")` : ''}`);
   }
+}
+
+const gb = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GB`;
+
+export function formatDiagnosis(d: Diagnosis): string {
+  const lines = [`Inference runs on: ${d.chosen.backend} — ${d.chosen.reason}`, ''];
+  for (const b of d.backends) lines.push(`  ${b.backend.padEnd(7)} ${b.status.padEnd(22)} ${b.reason}`);
+  lines.push('');
+  lines.push(`CPU: ${d.cpu.model}, ${d.cpu.cores} cores, ${d.cpu.threadsUsed} thread(s) used for inference`);
+  lines.push(`RAM: ${gb(d.ram.totalBytes)} (${gb(d.ram.freeBytes)} free)` + (d.vram ? ` · VRAM: ${gb(d.vram.totalBytes)} (${gb(d.vram.freeBytes)} free)` : ''));
+  if (d.devices.length) lines.push(`GPU devices in use: ${d.devices.join(', ')}`);
+  else if (d.gpusSeen.length) lines.push(`GPUs seen by the system: ${d.gpusSeen.map((g) => `${g.vendor} ${g.model}`).join(', ')}`);
+  lines.push('', 'What to do:', ...d.advice.map((a) => `  - ${a}`));
+  return lines.join('\n');
+}
+
+/** `pagi doctor [--probe]`: the same diagnosis the Models & hardware page shows, in plain language. */
+export async function doctorCommand(args: CliArgs, withHost: WithHost): Promise<number> {
+  const d = await withHost(args, (c) => c.system.doctor.query({ probe: args.probe ?? false }));
+  process.stdout.write(`${args.json ? JSON.stringify(d, null, 2) : formatDiagnosis(d)}\n`);
+  return 0;
 }

@@ -75,6 +75,20 @@ describe.skipIf(!model)('installed models', () => {
     expect(await client.models.list.query()).toEqual(before);
   });
 
+  it('the doctor says which backend runs and why the others do not, with advice', async () => {
+    const d = await client.system.doctor.query({ probe: false });
+    const status = await client.models.status.query();
+    expect(d.chosen.backend).toBe(status.backend?.name ?? d.chosen.backend);
+    expect(d.backends.map((b) => b.backend)).toEqual(['cuda', 'vulkan', 'metal', 'cpu']);
+    expect(d.backends.filter((b) => b.status === 'chosen')).toHaveLength(1);
+    for (const b of d.backends) expect(b.reason.length).toBeGreaterThan(5);
+    expect(d.cpu.threadsUsed).toBeGreaterThan(0);
+    expect(d.advice.length).toBeGreaterThan(0);
+    const cli = await pagi(['doctor', '--data-dir', dataDir]);
+    expect(cli.stdout).toMatch(/^Inference runs on: \w+ — /);
+    expect(cli.stdout).toMatch(/What to do:/);
+  });
+
   it('pagi models list / import / remove work from the CLI against the running host', async () => {
     const imported = await pagi(['models', 'import', original, '--json', '--data-dir', dataDir]);
     const record = JSON.parse(imported.stdout) as ModelRecord;

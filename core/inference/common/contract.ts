@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { call, defineContract, stream } from '../../contracts/contract.js';
 import { chatMessageSchema, usageSchema } from '../../contracts/domain.js';
+import { diagnosisSchema } from './diagnosis.js';
 import { modelRecordSchema } from './modelRecord.js';
 
 export const toolSchemaSchema = z.object({
@@ -38,6 +39,8 @@ export const generateInputSchema = z.object({
 
 export const inferenceContract = defineContract('inference', {
   status: call(z.object({}).default({}), inferenceStatusSchema),
+  /** The hardware doctor: chosen backend and why, why the others are not used, devices, memory, advice. */
+  diagnose: call(z.object({ probe: z.boolean().default(false) }).default({ probe: false }), diagnosisSchema),
   load: call(
     z.object({ path: z.string().min(1).max(4096).optional(), id: z.string().min(1).max(100).optional() })
       .refine((v) => (v.path === undefined) !== (v.id === undefined), { message: 'give either path (a .gguf file) or id (an installed model)' }),

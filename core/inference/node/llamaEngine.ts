@@ -20,6 +20,10 @@ import { checkGguf, type GgufSummary } from './ggufCheck.js';
 
 export interface EngineOptions {
   gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
+  /** With `gpu: auto`: backends never to use. */
+  exclude: Array<'cuda' | 'vulkan' | 'metal'>;
+  flashAttention: 'auto' | boolean;
+  kvCacheType: 'F16' | 'Q8_0' | 'Q4_0';
   threads: number;
   contextSize: number;
   gpuLayers: 'auto' | number;
@@ -75,7 +79,7 @@ export function createLlamaEngine(opts: EngineOptions) {
   const ensureLlama = async (): Promise<Llama> => {
     if (llama) return llama;
     llama = await getLlama({
-      gpu: opts.gpu,
+      gpu: opts.gpu === 'auto' && opts.exclude.length > 0 ? { type: 'auto', exclude: opts.exclude } : opts.gpu,
       maxThreads: opts.threads,
       build: 'never',
       progressLogs: false,
@@ -87,12 +91,15 @@ export function createLlamaEngine(opts: EngineOptions) {
         else opts.log.debug(`llama.cpp: ${text}`);
       },
     });
+    const excluded = opts.exclude.length ? ` (excluded: ${opts.exclude.join(', ')})` : '';
     backendReason =
       opts.gpu === 'auto'
         ? llama.gpu
-          ? `auto-detected ${llama.gpu}`
-          : 'no usable GPU backend was found (no CUDA, Vulkan or Metal device), so the CPU is used'
-        : `forced by settings (${String(opts.gpu)})`;
+          ? `detected ${llama.gpu} and chose it automatically${excluded}`
+          : `no usable GPU backend was found${excluded}, so the CPU is used`
+        : opts.gpu === false
+          ? 'the CPU was chosen in the settings (gpu: false)'
+          : `${opts.gpu} was chosen in the settings`;
     return llama;
   };
 
@@ -102,7 +109,13 @@ export function createLlamaEngine(opts: EngineOptions) {
     const model = await l.loadModel({ modelPath: path, gpuLayers: opts.gpuLayers });
     try {
       const trained = summary.contextLength ?? opts.contextSize;
-      const context = await model.createContext({ contextSize: Math.min(opts.contextSize, Math.max(trained, 512)), threads: opts.threads, sequences: 2 });
+      const context = await model.createContext({
+        contextSize: Math.min(opts.contextSize, Math.max(trained, 512)),
+        threads: opts.threads,
+        sequences: 2,
+        flashAttention: opts.flashAttention,
+        ...(opts.kvCacheType !== 'F16' ? { experimentalKvCacheKeyType: opts.kvCacheType, experimentalKvCacheValueType: opts.kvCacheType } : {}),
+      });
       const own = summary.hasChatTemplate;
       return { path, summary, model, context, chatWrapper: own ? resolveChatWrapper(model) : plainChatWrapper(), supportsTools: own, embedding: null };
     } catch (err) {
@@ -181,6 +194,8 @@ export function createLlamaEngine(opts: EngineOptions) {
     load,
     generate,
     jsonGrammar,
+    llama: ensureLlama,
+    backendReason: () => backendReason,
     embed,
     countTokens: (m: LoadedModel, text: string) => m.model.tokenize(text).length,
     async unload(m: LoadedModel) {

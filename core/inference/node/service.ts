@@ -9,6 +9,7 @@ import { boundJsonSchema, unknownTypeIn } from '../common/jsonSchemaBounds.js';
 import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
 import { createModelLibrary } from './modelLibrary.js';
+import { diagnose } from './doctor.js';
 import { createTextCoalescer } from './textCoalescer.js';
 
 /** On small machines node-llama-cpp's default of at least 4 threads is far slower than 1–2. */
@@ -19,7 +20,12 @@ const configSchema = z.object({
   gpu: z.union([z.enum(['auto', 'cuda', 'vulkan', 'metal']), z.literal(false)]).default('auto'),
   threads: z.number().int().min(1).max(256).default(defaultThreads),
   contextSize: z.number().int().min(256).max(1_048_576).default(2048),
+  /** With gpu "auto": backends never to use, e.g. ["vulkan"] on a machine whose Vulkan driver misbehaves. */
+  excludeBackends: z.array(z.enum(['cuda', 'vulkan', 'metal'])).max(3).default([]),
   gpuLayers: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
+  flashAttention: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+  /** Quantized KV cache (less memory for long contexts, slightly lower quality) where the backend supports it. */
+  kvCacheType: z.enum(['F16', 'Q8_0', 'Q4_0']).default('F16'),
   /** Milliseconds between streamed chunks: tokens are coalesced so per-token cost stays small. */
   streamIntervalMs: z.number().int().min(0).max(1_000).default(16),
 });
@@ -32,7 +38,10 @@ export default defineService({
     const db = openServiceDatabase(ctx.paths.twinDir, 'models.db', inferenceMigrations);
     const library = createModelLibrary({ db, modelsDir: join(ctx.paths.dataDir, 'models'), bus: ctx.bus, log: ctx.log, signal: ctx.signal });
     library.kickHashing(); // checksums interrupted by a restart
-    const engine = createLlamaEngine({ gpu: ctx.config.gpu, threads: ctx.config.threads, contextSize: ctx.config.contextSize, gpuLayers: ctx.config.gpuLayers, log: ctx.log });
+    const engine = createLlamaEngine({
+      gpu: ctx.config.gpu, exclude: ctx.config.excludeBackends, threads: ctx.config.threads, contextSize: ctx.config.contextSize,
+      gpuLayers: ctx.config.gpuLayers, flashAttention: ctx.config.flashAttention, kvCacheType: ctx.config.kvCacheType, log: ctx.log,
+    });
 
     let loaded: LoadedModel | null = null;
     let loading: Promise<LoadedModel> | null = null;
@@ -114,6 +123,10 @@ export default defineService({
     return {
       api: {
         status: () => status(),
+        async diagnose({ probe }) {
+          const llama = await engine.llama();
+          return diagnose({ llama, gpuSetting: String(ctx.config.gpu), exclude: ctx.config.excludeBackends, threads: ctx.config.threads, chosenReason: engine.backendReason(), probe });
+        },
         async load({ path, id }) {
           await load(id ? library.registry.get(id, null).path : resolve(path as string));
           return status();
