@@ -66,6 +66,7 @@ export const appRouter = router({
   models: router({
     status: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).status({})),
     list: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).listModels({})),
+    fit: procedure.input(inferenceContract.procedures.fit.input).query(({ ctx, input }) => ctx.core.client(inferenceContract).fit(input)),
     import: procedure.input(inferenceContract.procedures.importModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).importModel(input)),
     remove: procedure.input(inferenceContract.procedures.removeModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).removeModel(input)),
     load: procedure.input(inferenceContract.procedures.load.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).load(input)),

@@ -10,7 +10,7 @@ Usage:
   pagi chat    "text" [--json] [--session ID] [--data-dir DIR] [--model PATH] [--seed N] [--max-tokens N]
   pagi restart SERVICE [--data-dir DIR]
   pagi doctor  [--json] [--probe] [--data-dir DIR]
-  pagi models  list [--json] | import PATH [--copy] [--json] | remove ID [--json]   [--data-dir DIR]
+  pagi models  list | import PATH [--copy] | remove ID | fit ID|PATH [--context N]   [--json] [--data-dir DIR]
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.
@@ -27,6 +27,7 @@ const OPTIONS = {
   verbose: { type: 'boolean' },
   copy: { type: 'boolean' },
   probe: { type: 'boolean' },
+  context: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -45,6 +46,7 @@ const argsSchema = z.object({
   verbose: z.boolean().optional(),
   copy: z.boolean().optional(),
   probe: z.boolean().optional(),
+  context: intArg('context', 256, 1_048_576).optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });

@@ -45,8 +45,15 @@ export async function modelsCommand(args: CliArgs, withHost: WithHost): Promise<
       print(r, r.deletedFile ? `removed ${target} and deleted its file` : `removed ${target} (its file stays where it is)`);
       return 0;
     }
+    case 'fit': {
+      if (!target) throw new PagiError('INVALID_INPUT', 'pagi models fit needs a model id or the path of a .gguf file');
+      const byPath = /[\\/]|\.gguf$/i.test(target);
+      const fit = await withHost(args, (c) => c.models.fit.query({ ...(byPath ? { path: target } : { id: target }), ...(args.context ? { contextSize: args.context } : {}) }));
+      print(fit, `${fit.verdict}: ${fit.explanation} (${fit.backend}, context ${fit.contextSize})`);
+      return 0;
+    }
     default:
-      throw new PagiError('INVALID_INPUT', `pagi models needs list, import or remove${sub ? ` (got "${sub}")` : ''}`);
+      throw new PagiError('INVALID_INPUT', `pagi models needs list, import, remove or fit${sub ? ` (got "${sub}")` : ''}`);
   }
 }
 

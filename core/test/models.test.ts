@@ -75,6 +75,16 @@ describe.skipIf(!model)('installed models', () => {
     expect(await client.models.list.query()).toEqual(before);
   });
 
+  it('estimates the fit before loading: a tiny model fits on any machine', async () => {
+    const fit = await client.models.fit.query({ path: original, contextSize: 1024 });
+    expect(fit).toMatchObject({ verdict: 'fits', contextSize: 1024 });
+    expect(fit.ramBytes).toBeGreaterThan(0);
+    const cli = await pagi(['models', 'fit', original, '--context', '512', '--data-dir', dataDir]);
+    expect(cli.stdout).toMatch(/^fits: .* \(\w+, context 512\)/);
+    const bad = await client.models.fit.query({ path: join(dataDir, 'nope.gguf') }).catch((e: unknown) => fromClientError(e));
+    expect(bad).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('the doctor says which backend runs and why the others do not, with advice', async () => {
     const d = await client.system.doctor.query({ probe: false });
     const status = await client.models.status.query();
@@ -98,6 +108,6 @@ describe.skipIf(!model)('installed models', () => {
     expect(removed.stdout).toMatch(/its file stays where it is/);
     const bad = await pagi(['models', 'fly', '--data-dir', dataDir]);
     expect(bad).toMatchObject({ code: 2 });
-    expect((bad as { stderr: string }).stderr).toMatch(/pagi models needs list, import or remove \(got "fly"\)/);
+    expect((bad as { stderr: string }).stderr).toMatch(/pagi models needs list, import, remove or fit \(got "fly"\)/);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { call, defineContract, stream } from '../../contracts/contract.js';
 import { chatMessageSchema, usageSchema } from '../../contracts/domain.js';
 import { diagnosisSchema } from './diagnosis.js';
+import { fitSchema } from './fit.js';
 import { modelRecordSchema } from './modelRecord.js';
 
 export const toolSchemaSchema = z.object({
@@ -45,6 +46,12 @@ export const inferenceContract = defineContract('inference', {
     z.object({ path: z.string().min(1).max(4096).optional(), id: z.string().min(1).max(100).optional() })
       .refine((v) => (v.path === undefined) !== (v.id === undefined), { message: 'give either path (a .gguf file) or id (an installed model)' }),
     inferenceStatusSchema,
+  ),
+  /** Will a model fit here, how many layers go to the GPU, how fast: before loading it. */
+  fit: call(
+    z.object({ path: z.string().min(1).max(4096).optional(), id: z.string().min(1).max(100).optional(), contextSize: z.number().int().min(256).max(1_048_576).optional() })
+      .refine((v) => (v.path === undefined) !== (v.id === undefined), { message: 'give either path (a .gguf file) or id (an installed model)' }),
+    fitSchema,
   ),
   listModels: call(z.object({}).default({}), z.array(modelRecordSchema)),
   importModel: call(

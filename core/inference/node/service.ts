@@ -10,6 +10,7 @@ import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
 import { createModelLibrary } from './modelLibrary.js';
 import { diagnose } from './doctor.js';
+import { estimateFit } from './fitEstimate.js';
 import { createTextCoalescer } from './textCoalescer.js';
 
 /** On small machines node-llama-cpp's default of at least 4 threads is far slower than 1–2. */
@@ -130,6 +131,9 @@ export default defineService({
         async load({ path, id }) {
           await load(id ? library.registry.get(id, null).path : resolve(path as string));
           return status();
+        },
+        async fit({ path, id, contextSize }) {
+          return estimateFit(await engine.llama(), id ? library.registry.get(id, null).path : resolve(path as string), contextSize ?? ctx.config.contextSize);
         },
         listModels: () => library.registry.list(loaded?.path ?? null),
         importModel: ({ path, mode }) => library.import(path, mode, loaded?.path ?? null),
