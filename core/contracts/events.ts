@@ -4,7 +4,8 @@ import { padSchema, provenanceSchema, usageSchema } from './domain.js';
 /** Every bus topic (past tense) and the schema its payload must satisfy. The event router rejects the rest. */
 export const EVENT_TOPICS = {
   'twin.updated': z.object({ twinId: z.string(), name: z.string() }),
-  'inference.model.loaded': z.object({ path: z.string(), backend: z.string(), contextSize: z.number().int() }),
+  'inference.model.loading': z.object({ path: z.string(), progress: z.number().min(0).max(1), purpose: z.enum(['chat', 'embedding']) }),
+  'inference.model.loaded': z.object({ path: z.string(), backend: z.string(), contextSize: z.number().int(), purpose: z.enum(['chat', 'embedding']) }),
   'inference.model.imported': z.object({ id: z.string(), path: z.string(), source: z.enum(['reference', 'copy', 'download']) }),
   'inference.model.unloaded': z.object({ path: z.string(), reason: z.string() }),
   'inference.backend.selected': z.object({ backend: z.string(), gpu: z.string().nullable(), reason: z.string() }),

@@ -23,8 +23,12 @@ export const modelInfoSchema = z.object({
 });
 
 export const inferenceStatusSchema = z.object({
-  state: z.enum(['no-model', 'loading', 'ready', 'error']),
+  state: z.enum(['no-model', 'loading', 'ready', 'error', 'idle-unloaded']),
+  /** 0–1 while loading. */
+  loadProgress: z.number().min(0).max(1).nullable(),
   model: modelInfoSchema.nullable(),
+  /** A separate model for embeddings, when one is configured. */
+  embeddingModel: z.object({ path: z.string(), state: z.string(), dims: z.number().nullable() }).nullable(),
   backend: z.object({ name: z.string(), gpu: z.string().nullable(), reason: z.string(), threads: z.number().int() }).nullable(),
   error: z.string().nullable(),
 });

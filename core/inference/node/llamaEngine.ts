@@ -53,7 +53,8 @@ export interface LoadedModel {
   path: string;
   summary: GgufSummary;
   model: LlamaModel;
-  context: LlamaContext;
+  /** The chat context; null for a model loaded only for embeddings. */
+  context: LlamaContext | null;
   chatWrapper: ChatWrapper;
   /** Only a model's own chat template knows how it calls functions. */
   supportsTools: boolean;
@@ -103,11 +104,15 @@ export function createLlamaEngine(opts: EngineOptions) {
     return llama;
   };
 
-  const load = async (path: string): Promise<LoadedModel> => {
+  const load = async (path: string, purpose: 'chat' | 'embedding' = 'chat', onProgress?: (fraction: number) => void): Promise<LoadedModel> => {
     const summary = checkGguf(path); // refuses bad files before native code sees them
     const l = await ensureLlama();
-    const model = await l.loadModel({ modelPath: path, gpuLayers: opts.gpuLayers });
+    const model = await l.loadModel({ modelPath: path, gpuLayers: opts.gpuLayers, ...(onProgress ? { onLoadProgress: onProgress } : {}) });
     try {
+      if (purpose === 'embedding') {
+        const embedding = await model.createEmbeddingContext({ threads: opts.threads, contextSize: Math.min(opts.contextSize, 2048) });
+        return { path, summary, model, context: null, chatWrapper: plainChatWrapper(), supportsTools: false, embedding };
+      }
       const trained = summary.contextLength ?? opts.contextSize;
       const context = await model.createContext({
         contextSize: Math.min(opts.contextSize, Math.max(trained, 512)),
@@ -125,6 +130,7 @@ export function createLlamaEngine(opts: EngineOptions) {
   };
 
   const generate = async (m: LoadedModel, req: GenerateRequest): Promise<GenerateResult> => {
+    if (!m.context) throw new PagiError('FAILED_PRECONDITION', `${m.path} is loaded for embeddings only`);
     const sequence = m.context.getSequence();
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: true });
     const history: ChatHistoryItem[] = req.messages.map((msg) =>
@@ -200,7 +206,7 @@ export function createLlamaEngine(opts: EngineOptions) {
     countTokens: (m: LoadedModel, text: string) => m.model.tokenize(text).length,
     async unload(m: LoadedModel) {
       await m.embedding?.dispose();
-      await m.context.dispose();
+      await m.context?.dispose();
       await m.model.dispose();
     },
     backend() {

@@ -9,6 +9,7 @@ import { boundJsonSchema, unknownTypeIn } from '../common/jsonSchemaBounds.js';
 import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
 import { createModelLibrary } from './modelLibrary.js';
+import { createModelSlot } from './modelSlot.js';
 import { diagnose } from './doctor.js';
 import { estimateFit } from './fitEstimate.js';
 import { createTextCoalescer } from './textCoalescer.js';
@@ -27,6 +28,10 @@ const configSchema = z.object({
   flashAttention: z.union([z.literal('auto'), z.boolean()]).default('auto'),
   /** Quantized KV cache (less memory for long contexts, slightly lower quality) where the backend supports it. */
   kvCacheType: z.enum(['F16', 'Q8_0', 'Q4_0']).default('F16'),
+  /** A separate model for embeddings (semantic memory); without one, the chat model embeds. */
+  embeddingModelPath: z.string().min(1).optional(),
+  /** Unload a model after this many minutes unused (0 = never); the next use loads it again. */
+  idleUnloadMinutes: z.number().min(0).max(7 * 24 * 60).default(30),
   /** Milliseconds between streamed chunks: tokens are coalesced so per-token cost stays small. */
   streamIntervalMs: z.number().int().min(0).max(1_000).default(16),
 });
@@ -44,9 +49,6 @@ export default defineService({
       gpuLayers: ctx.config.gpuLayers, flashAttention: ctx.config.flashAttention, kvCacheType: ctx.config.kvCacheType, log: ctx.log,
     });
 
-    let loaded: LoadedModel | null = null;
-    let loading: Promise<LoadedModel> | null = null;
-    let lastError: string | null = null;
     let busy = 0;
     const slots: Array<() => void> = [];
     const acquire = async (): Promise<() => void> => {
@@ -58,68 +60,69 @@ export default defineService({
       };
     };
 
-    const status = (): InferenceStatus => ({
-      state: loading ? 'loading' : loaded ? 'ready' : lastError ? 'error' : 'no-model',
-      model: loaded
-        ? {
-            path: loaded.path,
-            name: loaded.summary.name,
-            architecture: loaded.summary.architecture,
-            fileBytes: loaded.summary.fileBytes,
-            trainedContextLength: loaded.summary.contextLength,
-            contextSize: loaded.context.contextSize,
-            embeddingLength: loaded.summary.embeddingLength,
-            chatTemplate: engine.chatTemplateName(loaded),
-          }
-        : null,
-      backend: engine.backend(),
-      error: lastError,
-    });
-
-    const load = (path: string): Promise<LoadedModel> => {
-      const previous = loaded;
-      const p = (async () => {
-        const next = await engine.load(path);
-        if (previous) await engine.unload(previous);
-        loaded = next;
-        lastError = null;
-        if (!library.registry.findByPath(path, null)) library.register(path, 'reference');
-        library.registry.touch(path);
+    let lastProgressEvent = -1;
+    const slotEvents = (purpose: 'chat' | 'embedding') => ({
+      onLoaded: (m: LoadedModel) => {
+        if (!library.registry.findByPath(m.path, null)) library.register(m.path, 'reference');
+        library.registry.touch(m.path);
         const backend = engine.backend();
         if (backend) void ctx.bus.publish('inference.backend.selected', { backend: backend.name, gpu: backend.gpu, reason: backend.reason }).catch(() => undefined);
-        void ctx.bus.publish('inference.model.loaded', { path, backend: backend?.name ?? 'cpu', contextSize: next.context.contextSize }).catch(() => undefined);
-        ctx.log.info(`model loaded: ${path}`);
-        return next;
-      })();
-      loading = p;
-      p.catch((err: unknown) => {
-        lastError = PagiError.from(err).message;
-        ctx.log.error(`model load failed: ${lastError}`);
-      }).finally(() => {
-        if (loading === p) loading = null;
-      });
-      return p;
-    };
+        void ctx.bus.publish('inference.model.loaded', { path: m.path, backend: backend?.name ?? 'cpu', contextSize: m.context?.contextSize ?? 0, purpose }).catch(() => undefined);
+        ctx.log.info(`${purpose} model loaded: ${m.path}`);
+      },
+      onUnloaded: (path: string, reason: string) => {
+        void ctx.bus.publish('inference.model.unloaded', { path, reason }).catch(() => undefined);
+      },
+      onProgress: (path: string, progress: number) => {
+        // one event per tenth: enough for a progress bar, not a flood
+        const step = Math.floor(progress * 10);
+        if (step === lastProgressEvent) return;
+        lastProgressEvent = step;
+        void ctx.bus.publish('inference.model.loading', { path, progress, purpose }).catch(() => undefined);
+      },
+    });
+    const idleUnloadMs = ctx.config.idleUnloadMinutes * 60_000;
+    const chat = createModelSlot({ engine, purpose: 'chat', idleUnloadMs, log: ctx.log, ...slotEvents('chat') });
+    const embedder = ctx.config.embeddingModelPath ? createModelSlot({ engine, purpose: 'embedding', idleUnloadMs, log: ctx.log, ...slotEvents('embedding') }) : null;
 
-    const unload = async (reason: string): Promise<void> => {
-      if (loading) await loading.catch(() => undefined);
-      if (!loaded) return;
-      const m = loaded;
-      loaded = null;
-      await engine.unload(m);
-      void ctx.bus.publish('inference.model.unloaded', { path: m.path, reason }).catch(() => undefined);
+    const status = (): InferenceStatus => {
+      const c = chat.state();
+      const m = chat.loaded;
+      const e = embedder?.state();
+      return {
+        state: c.state,
+        loadProgress: c.progress,
+        model: m
+          ? {
+              path: m.path,
+              name: m.summary.name,
+              architecture: m.summary.architecture,
+              fileBytes: m.summary.fileBytes,
+              trainedContextLength: m.summary.contextLength,
+              contextSize: m.context?.contextSize ?? 0,
+              embeddingLength: m.summary.embeddingLength,
+              chatTemplate: engine.chatTemplateName(m),
+            }
+          : null,
+        embeddingModel: embedder && e ? { path: e.path ?? (ctx.config.embeddingModelPath as string), state: e.state, dims: embedder.loaded?.summary.embeddingLength ?? null } : null,
+        backend: engine.backend(),
+        error: c.error,
+      };
     };
 
     const current = async (): Promise<LoadedModel> => {
-      if (loading) return loading;
-      if (loaded) return loaded;
-      throw new PagiError('FAILED_PRECONDITION', lastError
-        ? `no model is loaded (the last load failed: ${lastError})`
+      const m = await chat.current();
+      if (m) return m;
+      const error = chat.lastError();
+      throw new PagiError('FAILED_PRECONDITION', error
+        ? `no model is loaded (the last load failed: ${error})`
         : 'no model is loaded: start with --model PATH or load a .gguf model first');
     };
+    const embeddingModel = async (): Promise<LoadedModel> => (embedder ? ((await embedder.current()) ?? current()) : current());
 
-    // A configured model loads in the background so the service is ready (and reports progress) at once.
-    if (ctx.config.modelPath) void load(ctx.config.modelPath).catch(() => undefined);
+    // Configured models load in the background so the service is ready (and reports progress) at once.
+    if (ctx.config.modelPath) void chat.load(ctx.config.modelPath).catch(() => undefined);
+    if (embedder && ctx.config.embeddingModelPath) void embedder.load(ctx.config.embeddingModelPath).catch(() => undefined);
 
     return {
       api: {
@@ -129,21 +132,22 @@ export default defineService({
           return diagnose({ llama, gpuSetting: String(ctx.config.gpu), exclude: ctx.config.excludeBackends, threads: ctx.config.threads, chosenReason: engine.backendReason(), probe });
         },
         async load({ path, id }) {
-          await load(id ? library.registry.get(id, null).path : resolve(path as string));
+          await chat.load(id ? library.registry.get(id, null).path : resolve(path as string));
           return status();
         },
         async fit({ path, id, contextSize }) {
           return estimateFit(await engine.llama(), id ? library.registry.get(id, null).path : resolve(path as string), contextSize ?? ctx.config.contextSize);
         },
-        listModels: () => library.registry.list(loaded?.path ?? null),
-        importModel: ({ path, mode }) => library.import(path, mode, loaded?.path ?? null),
+        listModels: () => library.registry.list(chat.loaded?.path ?? null),
+        importModel: ({ path, mode }) => library.import(path, mode, chat.loaded?.path ?? null),
         async removeModel({ id }) {
-          const record = library.registry.get(id, loaded?.path ?? null);
-          if (record.loaded) await unload('the model was removed');
+          const record = library.registry.get(id, chat.loaded?.path ?? null);
+          if (record.loaded) await chat.unload('the model was removed');
+          if (embedder?.loaded?.path === record.path) await embedder.unload('the model was removed');
           return library.remove(id);
         },
         async unload() {
-          await unload('requested');
+          await chat.unload('requested');
           return status();
         },
         async generate(input, { emit, signal }) {
@@ -181,7 +185,7 @@ export default defineService({
           }
         },
         async embed({ texts }) {
-          const m = await current();
+          const m = await embeddingModel();
           const vectors = await engine.embed(m, texts);
           return { model: m.path, dims: vectors[0]?.length ?? 0, vectors };
         },
@@ -192,7 +196,10 @@ export default defineService({
       },
       health: () => ({ ok: true, detail: status().state }),
       async dispose() {
-        if (loaded) await engine.unload(loaded).catch(() => undefined);
+        chat.dispose();
+        embedder?.dispose();
+        if (chat.loaded) await engine.unload(chat.loaded).catch(() => undefined);
+        if (embedder?.loaded) await engine.unload(embedder.loaded).catch(() => undefined);
         await engine.dispose().catch(() => undefined);
         db.close();
       },
