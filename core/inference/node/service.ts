@@ -10,6 +10,7 @@ import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
 import { createModelLibrary } from './modelLibrary.js';
 import { createModelSlot } from './modelSlot.js';
+import { createRemoteEngine } from './remoteEngine.js';
 import { diagnose } from './doctor.js';
 import { estimateFit } from './fitEstimate.js';
 import { createTextCoalescer } from './textCoalescer.js';
@@ -18,6 +19,17 @@ import { createTextCoalescer } from './textCoalescer.js';
 const defaultThreads = (): number => Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
 
 const configSchema = z.object({
+  /** `remote`: an OpenAI-compatible server does the inference (see `remote`). */
+  provider: z.enum(['local', 'remote']).default('local'),
+  remote: z
+    .object({
+      baseUrl: z.url({ message: 'remote.baseUrl must be a URL such as http://gpu-box:8000/v1' }),
+      apiKey: z.string().min(1).optional(),
+      model: z.string().min(1),
+      embeddingModel: z.string().min(1).optional(),
+      timeoutMs: z.number().int().min(1_000).default(300_000),
+    })
+    .optional(),
   modelPath: z.string().min(1).optional(),
   gpu: z.union([z.enum(['auto', 'cuda', 'vulkan', 'metal']), z.literal(false)]).default('auto'),
   threads: z.number().int().min(1).max(256).default(defaultThreads),
@@ -34,7 +46,7 @@ const configSchema = z.object({
   idleUnloadMinutes: z.number().min(0).max(7 * 24 * 60).default(30),
   /** Milliseconds between streamed chunks: tokens are coalesced so per-token cost stays small. */
   streamIntervalMs: z.number().int().min(0).max(1_000).default(16),
-});
+}).refine((c) => c.provider === 'local' || c.remote !== undefined, { path: ['remote'], message: 'provider "remote" needs remote.baseUrl and remote.model' });
 
 export default defineService({
   id: 'inference',
@@ -85,7 +97,18 @@ export default defineService({
     const chat = createModelSlot({ engine, purpose: 'chat', idleUnloadMs, log: ctx.log, ...slotEvents('chat') });
     const embedder = ctx.config.embeddingModelPath ? createModelSlot({ engine, purpose: 'embedding', idleUnloadMs, log: ctx.log, ...slotEvents('embedding') }) : null;
 
+    const remote = ctx.config.provider === 'remote' && ctx.config.remote ? createRemoteEngine(ctx.config.remote) : null;
+
     const status = (): InferenceStatus => {
+      if (remote && ctx.config.remote) {
+        const r = ctx.config.remote;
+        return {
+          state: 'ready', loadProgress: null, error: null,
+          model: { path: `remote:${r.model}`, name: r.model, architecture: null, fileBytes: 0, trainedContextLength: null, contextSize: 0, embeddingLength: null, chatTemplate: 'applied by the server' },
+          embeddingModel: r.embeddingModel ? { path: `remote:${r.embeddingModel}`, state: 'ready', dims: null } : null,
+          backend: { name: 'remote', gpu: null, reason: `inference runs on ${remote.describe()}`, threads: 0 },
+        };
+      }
       const c = chat.state();
       const m = chat.loaded;
       const e = embedder?.state();
@@ -121,8 +144,8 @@ export default defineService({
     const embeddingModel = async (): Promise<LoadedModel> => (embedder ? ((await embedder.current()) ?? current()) : current());
 
     // Configured models load in the background so the service is ready (and reports progress) at once.
-    if (ctx.config.modelPath) void chat.load(ctx.config.modelPath).catch(() => undefined);
-    if (embedder && ctx.config.embeddingModelPath) void embedder.load(ctx.config.embeddingModelPath).catch(() => undefined);
+    if (!remote && ctx.config.modelPath) void chat.load(ctx.config.modelPath).catch(() => undefined);
+    if (!remote && embedder && ctx.config.embeddingModelPath) void embedder.load(ctx.config.embeddingModelPath).catch(() => undefined);
 
     return {
       api: {
@@ -151,6 +174,16 @@ export default defineService({
           return status();
         },
         async generate(input, { emit, signal }) {
+          if (remote) {
+            const out = createTextCoalescer(ctx.config.streamIntervalMs, (text) => emit({ text }));
+            try {
+              const result = await remote.generate({ ...input, signal, onText: out.push });
+              out.flush();
+              return { ...result, model: `remote:${ctx.config.remote?.model ?? ''}` };
+            } finally {
+              out.close();
+            }
+          }
           const m = await current();
           const release = await acquire();
           const out = createTextCoalescer(ctx.config.streamIntervalMs, (text) => emit({ text }));
@@ -167,6 +200,14 @@ export default defineService({
         async generateJson({ schema, ...input }, { signal }) {
           const bad = unknownTypeIn(schema);
           if (bad) throw new PagiError('INVALID_INPUT', `${bad}: not a JSON type (use string, number, integer, boolean, null, object or array)`);
+          if (remote) {
+            const result = await remote.generate({ ...input, tools: [], jsonSchema: schema, signal, onText: () => undefined });
+            try {
+              return { value: JSON.parse(result.text) as unknown, text: result.text, usage: result.usage, model: `remote:${ctx.config.remote?.model ?? ''}` };
+            } catch {
+              throw new PagiError('UNAVAILABLE', 'the remote server did not return valid JSON for the schema (does it support response_format json_schema?)');
+            }
+          }
           const m = await current();
           const grammar = await engine.jsonGrammar(boundJsonSchema(schema, { maxStringLength: 256, maxArrayItems: 32 }));
           const release = await acquire();
@@ -184,12 +225,17 @@ export default defineService({
             release();
           }
         },
-        async embed({ texts }) {
+        async embed({ texts }, { signal }) {
+          if (remote) {
+            const r = await remote.embed(texts, signal);
+            return { model: r.model, dims: r.vectors[0]?.length ?? 0, vectors: r.vectors };
+          }
           const m = await embeddingModel();
           const vectors = await engine.embed(m, texts);
           return { model: m.path, dims: vectors[0]?.length ?? 0, vectors };
         },
         async countTokens({ text }) {
+          if (remote) throw new PagiError('UNSUPPORTED', 'the OpenAI-compatible protocol has no way to count tokens; counts come with each reply');
           const m = await current();
           return { tokens: engine.countTokens(m, text), model: m.path };
         },

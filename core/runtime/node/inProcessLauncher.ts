@@ -27,8 +27,10 @@ export function createInProcessLauncher(load: (serviceId: string) => Promise<Ser
         pid: process.pid,
         link: {
           send: (env) => {
+            if (!alive) return;
             const copy = structuredClone(env);
-            deliverLater(() => handlers.onMessage(copy));
+            // sent while alive: delivered even if the service ends before the next tick (a real pipe keeps it too)
+            setImmediate(() => handlers.onMessage(copy));
           },
           onMessage: (cb) => {
             toService = cb;
