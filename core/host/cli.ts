@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { defaultDataDir } from '../../native/appPaths.js';
 import type { ChatEvent } from '../api/router.js';
 import { PagiError } from '../contracts/errors.js';
@@ -9,9 +10,10 @@ import { startHeadlessHost } from './headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
 import { doctorCommand, modelsCommand } from './cliModels.js';
+import { outDir } from './serviceCatalog.js';
 import { formatStatusTable } from './statusTable.js';
 
-const VERSION = '0.1.0';
+const version = (): string => (JSON.parse(readFileSync(join(outDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 const EXIT = { ok: 0, failure: 1, usage: 2, noHost: 3 } as const;
 
@@ -130,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   if (args.version) {
-    process.stdout.write(`${VERSION}\n`);
+    process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
   const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost) };

@@ -72,8 +72,7 @@ export default defineService({
       };
     };
 
-    let lastProgressEvent = -1;
-    const slotEvents = (purpose: 'chat' | 'embedding') => ({
+    const slotEvents = (purpose: 'chat' | 'embedding', lastStep = { value: -1 }) => ({
       onLoaded: (m: LoadedModel) => {
         if (!library.registry.findByPath(m.path, null)) library.register(m.path, 'reference');
         library.registry.touch(m.path);
@@ -88,8 +87,8 @@ export default defineService({
       onProgress: (path: string, progress: number) => {
         // one event per tenth: enough for a progress bar, not a flood
         const step = Math.floor(progress * 10);
-        if (step === lastProgressEvent) return;
-        lastProgressEvent = step;
+        if (step === lastStep.value) return;
+        lastStep.value = step;
         void ctx.bus.publish('inference.model.loading', { path, progress, purpose }).catch(() => undefined);
       },
     });
