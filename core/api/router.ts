@@ -71,6 +71,11 @@ export const appRouter = router({
     remove: procedure.input(inferenceContract.procedures.removeModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).removeModel(input)),
     load: procedure.input(inferenceContract.procedures.load.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).load(input)),
     unload: procedure.mutation(({ ctx }) => ctx.core.client(inferenceContract).unload({})),
+    catalog: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).catalog({})),
+    download: procedure.input(inferenceContract.procedures.download.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).download(input)),
+    downloads: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).downloads({})),
+    getDownload: procedure.input(inferenceContract.procedures.getDownload.input).query(({ ctx, input }) => ctx.core.client(inferenceContract).getDownload(input)),
+    cancelDownload: procedure.input(inferenceContract.procedures.cancelDownload.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).cancelDownload(input)),
   }),
 });
 

@@ -10,7 +10,8 @@ Usage:
   pagi chat    "text" [--json] [--session ID] [--data-dir DIR] [--model PATH] [--seed N] [--max-tokens N]
   pagi restart SERVICE [--data-dir DIR]
   pagi doctor  [--json] [--probe] [--data-dir DIR]
-  pagi models  list | import PATH [--copy] | remove ID | fit ID|PATH [--context N]   [--json] [--data-dir DIR]
+  pagi models  list | import PATH [--copy] | remove ID | fit ID|PATH [--context N]
+               | catalog | download CATALOG-ID|URL                       [--json] [--data-dir DIR]
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.

@@ -52,12 +52,47 @@ export async function modelsCommand(args: CliArgs, withHost: WithHost): Promise<
       print(fit, `${fit.verdict}: ${fit.explanation} (${fit.backend}, context ${fit.contextSize})`);
       return 0;
     }
+    case 'catalog': {
+      const catalog = await withHost(args, (c) => c.models.catalog.query());
+      print(catalog, catalog.map((e) => `${e.id.padEnd(34)} ${e.purpose.padEnd(9)} ${size(e.approxBytes).padStart(8)}  ${e.fit.verdict.padEnd(9)} ${e.installed ? 'installed' : ''}\n${' '.repeat(35)}${e.name} — ${e.license}`).join('\n'));
+      return 0;
+    }
+    case 'download': {
+      if (!target) throw new PagiError('INVALID_INPUT', 'pagi models download needs a catalog id (see `pagi models catalog`) or an http(s) URL of a .gguf file');
+      return withHost(args, (c) => followDownload(c, args, /^https?:\/\//.test(target) ? { url: target } : { catalogId: target }));
+    }
     default:
-      throw new PagiError('INVALID_INPUT', `pagi models needs list, import, remove or fit${sub ? ` (got "${sub}")` : ''}`);
+      throw new PagiError('INVALID_INPUT', `pagi models needs list, import, remove, fit, catalog or download${sub ? ` (got "${sub}")` : ''}`);
   }
 }
 
 const gb = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GB`;
+
+/** Starts a download and shows its progress until it ends; Ctrl+C cancels it. */
+async function followDownload(c: HostClient, args: CliArgs, input: { url: string } | { catalogId: string }): Promise<number> {
+  const started = await c.models.download.mutate(input);
+  const cancel = (): void => void c.models.cancelDownload.mutate({ id: started.id }).catch(() => undefined);
+  process.once('SIGINT', cancel);
+  try {
+    for (;;) {
+      const d = await c.models.getDownload.query({ id: started.id });
+      if (!args.json && d.totalBytes) {
+        const pct = Math.floor((100 * d.downloadedBytes) / d.totalBytes);
+        const speed = d.bytesPerSecond ? ` · ${size(d.bytesPerSecond)}/s` : '';
+        const eta = d.etaSeconds !== null ? ` · ${d.etaSeconds} s left` : '';
+        process.stderr.write(`\r${d.fileName}: ${pct}% of ${size(d.totalBytes)}${speed}${eta}   `);
+      }
+      if (d.status === 'done' || d.status === 'failed' || d.status === 'cancelled') {
+        if (!args.json) process.stderr.write('\n');
+        process.stdout.write(`${args.json ? JSON.stringify(d, null, 2) : d.status === 'done' ? `downloaded ${d.fileName} as model ${d.modelId}` : `download ${d.status}${d.error ? `: ${d.error}` : ''}`}\n`);
+        return d.status === 'done' ? 0 : 1;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    process.removeListener('SIGINT', cancel);
+  }
+}
 
 export function formatDiagnosis(d: Diagnosis): string {
   const lines = [`Inference runs on: ${d.chosen.backend} — ${d.chosen.reason}`, ''];

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -99,6 +101,25 @@ describe.skipIf(!model)('installed models', () => {
     expect(cli.stdout).toMatch(/What to do:/);
   });
 
+  it('pagi models catalog lists models with fit labels, and pagi models download follows a download to the end', async () => {
+    const catalog = await pagi(['models', 'catalog', '--data-dir', dataDir]);
+    expect(catalog.stdout).toMatch(/nomic-embed-text-v1\.5-q8_0\s+embedding/);
+    const data = readFileSync(model as string);
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-length': data.length, 'accept-ranges': 'none' });
+      res.end(req.method === 'HEAD' ? undefined : data);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cli-model.gguf`;
+      const r = await pagi(['models', 'download', url, '--json', '--data-dir', dataDir]);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'done', fileName: 'cli-model.gguf', totalBytes: data.length });
+      expect(existsSync(join(dataDir, 'models', 'cli-model.gguf'))).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
   it('pagi models list / import / remove work from the CLI against the running host', async () => {
     const imported = await pagi(['models', 'import', original, '--json', '--data-dir', dataDir]);
     const record = JSON.parse(imported.stdout) as ModelRecord;
@@ -108,6 +129,6 @@ describe.skipIf(!model)('installed models', () => {
     expect(removed.stdout).toMatch(/its file stays where it is/);
     const bad = await pagi(['models', 'fly', '--data-dir', dataDir]);
     expect(bad).toMatchObject({ code: 2 });
-    expect((bad as { stderr: string }).stderr).toMatch(/pagi models needs list, import, remove or fit \(got "fly"\)/);
+    expect((bad as { stderr: string }).stderr).toMatch(/pagi models needs list, import, remove, fit, catalog or download \(got "fly"\)/);
   });
 });

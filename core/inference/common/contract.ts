@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { call, defineContract, stream } from '../../contracts/contract.js';
 import { chatMessageSchema, usageSchema } from '../../contracts/domain.js';
+import { catalogEntrySchema } from './catalog.js';
 import { diagnosisSchema } from './diagnosis.js';
+import { downloadRecordSchema } from './download.js';
 import { fitSchema } from './fit.js';
 import { modelRecordSchema } from './modelRecord.js';
 
@@ -57,6 +59,19 @@ export const inferenceContract = defineContract('inference', {
       .refine((v) => (v.path === undefined) !== (v.id === undefined), { message: 'give either path (a .gguf file) or id (an installed model)' }),
     fitSchema,
   ),
+  catalog: call(z.object({}).default({}), z.array(catalogEntrySchema.extend({ fit: fitSchema, installed: z.boolean() }))),
+  download: call(
+    z.object({
+      catalogId: z.string().min(1).max(200).optional(),
+      url: z.url({ protocol: /^https?$/, message: 'url must be an http(s) URL of a .gguf file' }).optional(),
+      fileName: z.string().regex(/^[^\\/]+\.gguf$/, 'fileName must be a plain file name ending in .gguf').optional(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits').optional(),
+    }).refine((v) => (v.catalogId === undefined) !== (v.url === undefined), { message: 'give either catalogId (see the catalog) or url' }),
+    downloadRecordSchema,
+  ),
+  downloads: call(z.object({}).default({}), z.array(downloadRecordSchema)),
+  getDownload: call(z.object({ id: z.string().min(1).max(100) }), downloadRecordSchema),
+  cancelDownload: call(z.object({ id: z.string().min(1).max(100) }), downloadRecordSchema),
   listModels: call(z.object({}).default({}), z.array(modelRecordSchema)),
   importModel: call(
     z.object({

@@ -41,3 +41,20 @@ export function classifyFit(input: { backend: string; gpuLayers: number; totalLa
     explanation: `runs on the CPU at roughly ${tps >= 100 ? 'hundreds of' : Math.round(tps)} tokens a second${tps < 8 ? ' — usable, but replies will be slow' : ''}`,
   };
 }
+
+/** Before a download there is no file to read: judge from the size (weights plus ~0.5 GB of context and runtime). */
+export function fitFromSize(input: { bytes: number; backend: string; vramFreeBytes: number | null; freeRamBytes: number; contextSize: number }): Fit {
+  const onGpu = input.vramFreeBytes !== null && input.vramFreeBytes > input.bytes * 1.1;
+  const overhead = 512 * 2 ** 20;
+  return classifyFit({
+    backend: input.backend,
+    gpuLayers: onGpu ? 1 : 0,
+    totalLayers: onGpu ? 1 : null,
+    ramBytes: onGpu ? overhead : input.bytes * 1.15 + overhead,
+    vramBytes: onGpu ? input.bytes * 1.1 : 0,
+    freeRamBytes: input.freeRamBytes,
+    modelBytes: input.bytes,
+    contextSize: input.contextSize,
+    compatible: true,
+  });
+}

@@ -46,4 +46,27 @@ export const inferenceMigrations: Migration[] = [
       db.exec('DROP TABLE models');
     },
   },
+  {
+    version: 3,
+    name: 'downloads',
+    up(db) {
+      db.exec(`
+        CREATE TABLE downloads (
+          id TEXT PRIMARY KEY,
+          catalog_id TEXT,
+          uri TEXT NOT NULL,
+          file_name TEXT NOT NULL,
+          expected_sha256 TEXT,
+          status TEXT NOT NULL CHECK (status IN ('downloading', 'verifying', 'done', 'failed', 'cancelled')),
+          total_bytes INTEGER,
+          downloaded_bytes INTEGER NOT NULL DEFAULT 0,
+          bytes_per_second REAL,
+          error TEXT,
+          model_id TEXT,
+          created_at TEXT NOT NULL,
+          finished_at TEXT
+        );
+      `);
+    },
+  },
 ];

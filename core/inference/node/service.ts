@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PagiError } from '../../contracts/errors.js';
@@ -10,6 +10,9 @@ import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
 import { createModelLibrary } from './modelLibrary.js';
 import { createModelSlot } from './modelSlot.js';
+import { createDownloadManager } from './downloadManager.js';
+import { CATALOG } from '../common/catalog.js';
+import { fitFromSize } from '../common/fit.js';
 import { createRemoteEngine } from './remoteEngine.js';
 import { diagnose } from './doctor.js';
 import { estimateFit } from './fitEstimate.js';
@@ -56,6 +59,7 @@ export default defineService({
     const db = openServiceDatabase(ctx.paths.twinDir, 'models.db', inferenceMigrations);
     const library = createModelLibrary({ db, modelsDir: join(ctx.paths.dataDir, 'models'), bus: ctx.bus, log: ctx.log, signal: ctx.signal });
     library.kickHashing(); // checksums interrupted by a restart
+    const downloads = createDownloadManager({ db, modelsDir: join(ctx.paths.dataDir, 'models'), library, bus: ctx.bus, log: ctx.log });
     const engine = createLlamaEngine({
       gpu: ctx.config.gpu, exclude: ctx.config.excludeBackends, threads: ctx.config.threads, contextSize: ctx.config.contextSize,
       gpuLayers: ctx.config.gpuLayers, flashAttention: ctx.config.flashAttention, kvCacheType: ctx.config.kvCacheType, log: ctx.log,
@@ -160,6 +164,29 @@ export default defineService({
         async fit({ path, id, contextSize }) {
           return estimateFit(await engine.llama(), id ? library.registry.get(id, null).path : resolve(path as string), contextSize ?? ctx.config.contextSize);
         },
+        async catalog() {
+          const llama = await engine.llama();
+          const vram = llama.gpu ? await llama.getVramState() : null;
+          const installed = new Set(library.registry.list(null).map((m) => m.fileName));
+          return CATALOG.map((entry) => ({
+            ...entry,
+            fit: fitFromSize({ bytes: entry.approxBytes, backend: llama.gpu || 'cpu', vramFreeBytes: vram?.free ?? null, freeRamBytes: freemem(), contextSize: ctx.config.contextSize }),
+            installed: installed.has(entry.fileName),
+          }));
+        },
+        download({ catalogId, url, fileName, sha256 }) {
+          if (catalogId) {
+            const entry = CATALOG.find((e) => e.id === catalogId);
+            if (!entry) throw new PagiError('NOT_FOUND', `the catalog has no model "${catalogId}" (see \`pagi models catalog\`)`);
+            return downloads.start({ uri: entry.uri, fileName: entry.fileName, sha256: entry.sha256, catalogId });
+          }
+          const name = fileName ?? decodeURIComponent(new URL(url as string).pathname.split('/').pop() ?? '');
+          if (!/^[^\\/]+\.gguf$/.test(name)) throw new PagiError('INVALID_INPUT', 'fileName: the URL does not end in a .gguf file name; give fileName');
+          return downloads.start({ uri: url as string, fileName: name, sha256: sha256 ?? null, catalogId: null });
+        },
+        downloads: () => downloads.list(),
+        getDownload: ({ id }) => downloads.get(id),
+        cancelDownload: ({ id }) => downloads.cancel(id),
         listModels: () => library.registry.list(chat.loaded?.path ?? null),
         importModel: ({ path, mode }) => library.import(path, mode, chat.loaded?.path ?? null),
         async removeModel({ id }) {
@@ -241,6 +268,7 @@ export default defineService({
       },
       health: () => ({ ok: true, detail: status().state }),
       async dispose() {
+        downloads.dispose();
         chat.dispose();
         embedder?.dispose();
         if (chat.loaded) await engine.unload(chat.loaded).catch(() => undefined);

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createModelDownloader } from 'node-llama-cpp';
+import type { SqliteDatabase } from '../../../native/sqlite.js';
+import { PagiError } from '../../contracts/errors.js';
+import { newId } from '../../contracts/ids.js';
+import type { BusClient } from '../../runtime/common/busClient.js';
+import type { Logger } from '../../runtime/common/defineService.js';
+import type { DownloadRecord } from '../common/download.js';
+import { sha256File } from './fileHasher.js';
+import { checkGguf } from './ggufCheck.js';
+import type { createModelLibrary } from './modelLibrary.js';
+
+interface Row {
+  id: string; catalog_id: string | null; uri: string; file_name: string; expected_sha256: string | null; status: DownloadRecord['status'];
+  total_bytes: number | null; downloaded_bytes: number; bytes_per_second: number | null; error: string | null; model_id: string | null; created_at: string; finished_at: string | null;
+}
+
+export interface DownloadRequest {
+  uri: string;
+  fileName: string;
+  sha256: string | null;
+  catalogId: string | null;
+}
+
+/**
+ * Model downloads with node-llama-cpp's downloader: progress (bytes, speed, ETA), cancel, the size
+ * and (when known) sha256 checked, the GGUF pre-check, then an atomic move into the models folder.
+ * A download runs in its own staging folder, so a failed or cancelled one leaves nothing behind.
+ */
+export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: string; library: ReturnType<typeof createModelLibrary>; bus: BusClient; log: Logger }) {
+  const running = new Map<string, AbortController>();
+  const toRecord = (r: Row): DownloadRecord => ({
+    id: r.id, catalogId: r.catalog_id, uri: r.uri, fileName: r.file_name, status: r.status, totalBytes: r.total_bytes, downloadedBytes: r.downloaded_bytes,
+    bytesPerSecond: r.bytes_per_second, error: r.error, modelId: r.model_id, createdAt: r.created_at, finishedAt: r.finished_at,
+    etaSeconds: r.status === 'downloading' && r.total_bytes && r.bytes_per_second ? Math.round((r.total_bytes - r.downloaded_bytes) / r.bytes_per_second) : null,
+  });
+  const get = (id: string): DownloadRecord => {
+    const r = opts.db.prepare('SELECT * FROM downloads WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new PagiError('NOT_FOUND', `no download ${id}`);
+    return toRecord(r);
+  };
+  const finish = (id: string, status: DownloadRecord['status'], fields: { error?: string; modelId?: string } = {}): void => {
+    opts.db.prepare('UPDATE downloads SET status = ?, error = ?, model_id = ?, finished_at = ? WHERE id = ?').run(status, fields.error ?? null, fields.modelId ?? null, new Date().toISOString(), id);
+    void opts.bus.publish('inference.download.finished', { id, status, ...(fields.error ? { error: fields.error } : {}) }).catch(() => undefined);
+  };
+
+  // a download cut off by a restart of this process: its staging folder is gone with the process state
+  for (const r of opts.db.prepare("SELECT id FROM downloads WHERE status IN ('downloading', 'verifying')").all() as Array<{ id: string }>) {
+    finish(r.id, 'failed', { error: 'interrupted when the inference service restarted; start it again' });
+  }
+
+  const run = async (id: string, req: DownloadRequest, signal: AbortSignal): Promise<void> => {
+    const staging = join(opts.modelsDir, '.downloads', id);
+    mkdirSync(staging, { recursive: true });
+    let lastWrite = 0;
+    let outcome: { status: DownloadRecord['status']; fields: { error?: string; modelId?: string } } = { status: 'failed', fields: { error: 'unknown' } };
+    try {
+      const downloader = await createModelDownloader({
+        ...(req.uri.startsWith('hf:') ? { modelUri: req.uri } : { modelUrl: req.uri }),
+        dirPath: staging,
+        fileName: req.fileName,
+        skipExisting: false,
+        deleteTempFileOnCancel: true,
+        onProgress: ({ totalSize, downloadedSize, averageSpeed }) => {
+          const now = Date.now();
+          if (now - lastWrite < 250 && downloadedSize < totalSize) return;
+          lastWrite = now;
+          opts.db.prepare('UPDATE downloads SET total_bytes = ?, downloaded_bytes = ?, bytes_per_second = ? WHERE id = ?').run(totalSize, downloadedSize, averageSpeed || null, id);
+          void opts.bus.publish('inference.download.progressed', { id, downloadedBytes: downloadedSize, totalBytes: totalSize }).catch(() => undefined);
+        },
+      });
+      const file = await downloader.download({ signal });
+      if (signal.aborted) throw new PagiError('CANCELLED', 'cancelled');
+      opts.db.prepare("UPDATE downloads SET status = 'verifying', total_bytes = ?, downloaded_bytes = ? WHERE id = ?").run(downloader.totalSize, downloader.totalSize, id);
+      const size = (await stat(file)).size;
+      if (size !== downloader.totalSize) throw new PagiError('FAILED_PRECONDITION', `the download is ${size} bytes but the server announced ${downloader.totalSize}`);
+      if (req.sha256) {
+        const sha = await sha256File(file, () => undefined, signal);
+        if (sha !== req.sha256) throw new PagiError('FAILED_PRECONDITION', `the download's sha256 is ${sha}, expected ${req.sha256}: the file is corrupt or not the one the catalog names`);
+      }
+      mkdirSync(opts.modelsDir, { recursive: true });
+      let target = join(opts.modelsDir, req.fileName);
+      if (existsSync(target)) target = join(opts.modelsDir, `${id}-${req.fileName}`);
+      checkGguf(file); // a file that is not a sound GGUF never reaches the models folder
+      await rename(file, target);
+      outcome = { status: 'done', fields: { modelId: opts.library.register(target, 'download') } };
+    } catch (err) {
+      const e = PagiError.from(err);
+      outcome = signal.aborted ? { status: 'cancelled', fields: {} } : { status: 'failed', fields: { error: e.message } };
+      if (!signal.aborted) opts.log.warn(`download ${req.uri} failed: ${e.message}`);
+    } finally {
+      // nothing partial stays behind once the record says the download is over
+      await rm(staging, { recursive: true, force: true });
+      running.delete(id);
+      finish(id, outcome.status, outcome.fields);
+    }
+  };
+
+  return {
+    start(req: DownloadRequest): DownloadRecord {
+      const id = newId();
+      opts.db.prepare("INSERT INTO downloads (id, catalog_id, uri, file_name, expected_sha256, status, created_at) VALUES (?, ?, ?, ?, ?, 'downloading', ?)")
+        .run(id, req.catalogId, req.uri, req.fileName, req.sha256, new Date().toISOString());
+      const ctl = new AbortController();
+      running.set(id, ctl);
+      void run(id, req, ctl.signal);
+      return get(id);
+    },
+    get,
+    list: (): DownloadRecord[] => (opts.db.prepare('SELECT * FROM downloads ORDER BY created_at DESC LIMIT 100').all() as Row[]).map(toRecord),
+    cancel(id: string): DownloadRecord {
+      const record = get(id);
+      const ctl = running.get(id);
+      if (!ctl) throw new PagiError('FAILED_PRECONDITION', `download ${id} is not running (it is ${record.status})`);
+      ctl.abort();
+      return record;
+    },
+    dispose(): void {
+      for (const ctl of running.values()) ctl.abort();
+    },
+  };
+}

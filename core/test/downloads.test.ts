@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventRouterContract } from '../event-router/common/contract.js';
+import { serviceSpecs } from '../host/serviceCatalog.js';
+import { inferenceContract } from '../inference/common/contract.js';
+import type { DownloadRecord } from '../inference/common/download.js';
+import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
+import { Supervisor } from '../runtime/node/supervisor.js';
+import { waitFor } from './helpers.js';
+import { loadServiceFromSource, TEST_TWIN_ID } from './serviceModules.js';
+import { sharedModel } from './testModel.js';
+
+const modelPath = sharedModel('stories260K.gguf');
+
+/** Serves the tiny model over loopback with range requests; one path drops the connection half-way once, one is slow. */
+function modelServer(data: Buffer): Promise<{ server: Server; base: string; ranges: string[] }> {
+  const ranges: string[] = [];
+  let dropped = false;
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    if (path === '/notes.gguf') {
+      res.writeHead(200, { 'content-length': 64 }).end('x'.repeat(64));
+      return;
+    }
+    ranges.push(`${path} ${req.headers.range ?? '-'}`);
+    const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+    const start = m ? Number(m[1]) : 0;
+    const end = m?.[2] ? Number(m[2]) : data.length - 1;
+    const headers: Record<string, string | number> = { 'accept-ranges': 'bytes', 'content-length': end - start + 1, 'content-type': 'application/octet-stream' };
+    if (m) {
+      headers['content-range'] = `bytes ${start}-${end}/${data.length}`;
+      res.writeHead(206, headers);
+    } else res.writeHead(200, headers);
+    if (req.method === 'HEAD') return res.end();
+    if (path === '/drop.gguf' && !dropped && end - start > 1000) {
+      dropped = true;
+      res.write(data.subarray(start, start + Math.floor((end - start) / 2)), () => res.destroy());
+      return;
+    }
+    const step = path === '/slow.gguf' ? 4_096 : 1 << 20;
+    let pos = start;
+    const timer = setInterval(() => {
+      if (pos > end) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      const n = Math.min(step, end + 1 - pos);
+      res.write(data.subarray(pos, pos + n));
+      pos += n;
+    }, path === '/slow.gguf' ? 20 : 1);
+    req.on('close', () => clearInterval(timer));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ranges })));
+}
+
+describe.skipIf(!modelPath)('model downloads', () => {
+  let sup: Supervisor;
+  let dataDir: string;
+  let srv: Awaited<ReturnType<typeof modelServer>>;
+  let sha: string;
+  beforeAll(async () => {
+    const data = readFileSync(modelPath as string);
+    sha = createHash('sha256').update(data).digest('hex');
+    srv = await modelServer(data);
+    dataDir = mkdtempSync(join(tmpdir(), 'pagi-dl-'));
+    const specs = serviceSpecs({}).filter((s) => ['event-router', 'inference'].includes(s.id));
+    sup = new Supervisor({ launcher: createInProcessLauncher(loadServiceFromSource), specs, dataDir, twinId: TEST_TWIN_ID, logSink: () => undefined });
+    await sup.start();
+  });
+  afterAll(async () => {
+    await sup?.stop();
+    srv?.server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const finished = (id: string): Promise<DownloadRecord> =>
+    waitFor(`download ${id}`, async () => {
+      const d = await sup.client(inferenceContract).getDownload({ id });
+      return d.status === 'downloading' || d.status === 'verifying' ? null : d;
+    }, 30_000, 50);
+  const staging = (): string[] => (existsSync(join(dataDir, 'models', '.downloads')) ? readdirSync(join(dataDir, 'models', '.downloads')) : []);
+
+  it('downloads with progress, checks size and sha256, and moves the file into place', async () => {
+    const inference = sup.client(inferenceContract);
+    const started = await inference.download({ url: `${srv.base}/stories.gguf`, sha256: sha });
+    expect(started.status).toBe('downloading');
+    const done = await finished(started.id);
+    expect(done).toMatchObject({ status: 'done', totalBytes: 1_185_376, downloadedBytes: 1_185_376, error: null });
+    const model = (await inference.listModels({})).find((m) => m.id === done.modelId);
+    expect(model).toMatchObject({ source: 'download', path: join(dataDir, 'models', 'stories.gguf'), metadata: { architecture: 'llama' } });
+    expect(createHash('sha256').update(readFileSync(model?.path as string)).digest('hex')).toBe(sha);
+    expect(staging()).toEqual([]);
+    const { events } = await sup.client(eventRouterContract).read({ fromOffset: 1, limit: 1_000, topics: ['inference.download.progressed', 'inference.download.finished'] });
+    expect(events.some((e) => e.topic === 'inference.download.progressed')).toBe(true);
+    expect(events.at(-1)?.payload).toMatchObject({ id: started.id, status: 'done' });
+  });
+
+  it('finishes a download whose connection drops half-way, with the right bytes', async () => {
+    const done = await finished((await sup.client(inferenceContract).download({ url: `${srv.base}/drop.gguf`, sha256: sha })).id);
+    expect(done).toMatchObject({ status: 'done', error: null });
+    expect(srv.ranges.filter((r) => r.startsWith('/drop.gguf')).length).toBeGreaterThan(1); // it asked again for what was missing
+  });
+
+  it.each([
+    ['a wrong sha256', () => ({ url: `${srv.base}/stories.gguf`, fileName: 'other.gguf', sha256: '0'.repeat(64) }), /sha256 is [0-9a-f]{64}, expected 0{64}: the file is corrupt/],
+    ['a file that is not a GGUF', () => ({ url: `${srv.base}/notes.gguf` }), /is not a usable GGUF model/],
+  ])('refuses %s, leaving nothing behind', async (_what, input, message) => {
+    const before = await sup.client(inferenceContract).listModels({});
+    const done = await finished((await sup.client(inferenceContract).download(input())).id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(message);
+    expect(await sup.client(inferenceContract).listModels({})).toEqual(before);
+    expect(staging()).toEqual([]);
+  });
+
+  it('cancels a running download and removes its partial file', async () => {
+    const inference = sup.client(inferenceContract);
+    const started = await inference.download({ url: `${srv.base}/slow.gguf` });
+    await waitFor('some progress', async () => (await inference.getDownload({ id: started.id })).downloadedBytes > 0, 10_000, 20);
+    await inference.cancelDownload({ id: started.id });
+    expect((await finished(started.id)).status).toBe('cancelled');
+    expect(existsSync(join(dataDir, 'models', 'slow.gguf'))).toBe(false);
+    expect(staging()).toEqual([]);
+  });
+
+  it('lists the catalog with a fit label for each entry, and refuses unknown ids and bad input', async () => {
+    const inference = sup.client(inferenceContract);
+    const catalog = await inference.catalog({});
+    expect(catalog.filter((e) => e.purpose === 'embedding').length).toBeGreaterThanOrEqual(2);
+    for (const e of catalog) expect(["fits", 'slow', "won't fit"]).toContain(e.fit.verdict);
+    await expect(inference.download({ catalogId: 'no-such-model' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(inference.download({ url: 'ftp://example.com/x.gguf' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/url must be an http\(s\) URL/) });
+    await expect(inference.download({ url: `${srv.base}/dir/`, })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/give fileName/) });
+  });
+});
