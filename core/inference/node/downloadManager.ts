@@ -27,7 +27,8 @@ export interface DownloadRequest {
 /**
  * Model downloads with node-llama-cpp's downloader: progress (bytes, speed, ETA), cancel, the size
  * and (when known) sha256 checked, the GGUF pre-check, then an atomic move into the models folder.
- * A download runs in its own staging folder, so a failed or cancelled one leaves nothing behind.
+ * A download runs in its own staging folder, so a failed or cancelled one leaves nothing behind,
+ * and one interrupted by a restart resumes from what the folder holds.
  */
 export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: string; library: ReturnType<typeof createModelLibrary>; bus: BusClient; log: Logger }) {
   const running = new Map<string, AbortController>();
@@ -46,10 +47,6 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
     void opts.bus.publish('inference.download.finished', { id, status, ...(fields.error ? { error: fields.error } : {}) }).catch(() => undefined);
   };
 
-  // a download cut off by a restart of this process: its staging folder is gone with the process state
-  for (const r of opts.db.prepare("SELECT id FROM downloads WHERE status IN ('downloading', 'verifying')").all() as Array<{ id: string }>) {
-    finish(r.id, 'failed', { error: 'interrupted when the inference service restarted; start it again' });
-  }
 
   const run = async (id: string, req: DownloadRequest, signal: AbortSignal): Promise<void> => {
     const staging = join(opts.modelsDir, '.downloads', id);
@@ -98,14 +95,26 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
     }
   };
 
+  const launch = (id: string, req: DownloadRequest): void => {
+    const ctl = new AbortController();
+    running.set(id, ctl);
+    void run(id, req, ctl.signal);
+  };
+
+  // Downloads cut off by a restart (a crash, a kill, the app closing) go on where they stopped:
+  // the downloader keeps its progress in the staging folder and asks only for what is missing.
+  for (const r of opts.db.prepare("SELECT * FROM downloads WHERE status IN ('downloading', 'verifying')").all() as Row[]) {
+    opts.db.prepare("UPDATE downloads SET status = 'downloading' WHERE id = ?").run(r.id);
+    opts.log.info(`resuming the download of ${r.file_name}`);
+    launch(r.id, { uri: r.uri, fileName: r.file_name, sha256: r.expected_sha256, catalogId: r.catalog_id });
+  }
+
   return {
     start(req: DownloadRequest): DownloadRecord {
       const id = newId();
       opts.db.prepare("INSERT INTO downloads (id, catalog_id, uri, file_name, expected_sha256, status, created_at) VALUES (?, ?, ?, ?, ?, 'downloading', ?)")
         .run(id, req.catalogId, req.uri, req.fileName, req.sha256, new Date().toISOString());
-      const ctl = new AbortController();
-      running.set(id, ctl);
-      void run(id, req, ctl.signal);
+      launch(id, req);
       return get(id);
     },
     get,

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startHeadlessHost } from '../host/headlessHost.js';
+import { inferenceContract } from '../inference/common/contract.js';
+import { statusOf, waitFor } from './helpers.js';
+
+/** A structurally valid GGUF of about `bytes` (one F32 tensor), enough for the pre-check; never loaded. */
+function syntheticGguf(bytes: number): Buffer {
+  const u32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
+  const u64 = (v: bigint): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64LE(v); return b; };
+  const elements = Math.floor((bytes - 128) / 4);
+  const header = Buffer.concat([Buffer.from('GGUF'), u32(3), u64(1n), u64(0n), u64(2n), Buffer.from('t0'), u32(1), u64(BigInt(elements)), u32(0), u64(0n)]);
+  const pad = Buffer.alloc((32 - (header.length % 32)) % 32);
+  const data = Buffer.alloc(elements * 4);
+  for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) % 251; // not all zeros, so a wrong offset shows in the checksum
+  return Buffer.concat([header, pad, data]);
+}
+
+describe('a download interrupted by a crash of the inference service', () => {
+  it('resumes after the restart, fetching only what was missing, and ends with the right file', async () => {
+    const data = syntheticGguf(12 * 1024 * 1024);
+    const sha = createHash('sha256').update(data).digest('hex');
+    let killed = false;
+    const rangesAfterKill: string[] = [];
+    const server = createServer((req, res) => {
+      const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+      const start = m ? Number(m[1]) : 0;
+      const end = m?.[2] ? Number(m[2]) : data.length - 1;
+      if (killed) rangesAfterKill.push(req.headers.range ?? '-');
+      const headers: Record<string, string | number> = { 'accept-ranges': 'bytes', 'content-length': end - start + 1 };
+      if (m) {
+        headers['content-range'] = `bytes ${start}-${end}/${data.length}`;
+        res.writeHead(206, headers);
+      } else res.writeHead(200, headers);
+      if (req.method === 'HEAD') return res.end();
+      let pos = start;
+      const t = setInterval(() => {
+        if (pos > end) {
+          clearInterval(t);
+          res.end();
+          return;
+        }
+        const n = Math.min(killed ? 1 << 20 : 32 * 1024, end + 1 - pos);
+        res.write(data.subarray(pos, pos + n));
+        pos += n;
+      }, 20);
+      req.on('close', () => clearInterval(t));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const dataDir = mkdtempSync(join(tmpdir(), 'pagi-dl-resume-'));
+    const host = await startHeadlessHost({ dataDir });
+    try {
+      const inference = host.supervisor.client(inferenceContract);
+      const started = await inference.download({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/big.gguf`, sha256: sha });
+      // wait until a first part is complete on disk, then crash the service
+      await waitFor('a first part', async () => (await inference.getDownload({ id: started.id })).downloadedBytes > 5.5 * 1024 * 1024, 30_000, 50);
+      const pid = (await statusOf(host.supervisor, 'inference')).pid as number;
+      killed = true;
+      process.kill(pid, 'SIGKILL');
+      await waitFor('inference to restart', async () => (await statusOf(host.supervisor, 'inference')).pid !== pid && (await statusOf(host.supervisor, 'inference')).state === 'running', 5_000);
+      const done = await waitFor('the resumed download', async () => {
+        const d = await inference.getDownload({ id: started.id });
+        return d.status === 'downloading' || d.status === 'verifying' ? null : d;
+      }, 30_000, 100);
+      expect(done).toMatchObject({ status: 'done', error: null });
+      // only the missing parts were asked for again (the downloader's first request only learns the size)
+      const asked = rangesAfterKill.map((r) => /bytes=(\d+)-(\d+)/.exec(r)).filter((m): m is RegExpExecArray => m !== null).reduce((sum, m) => sum + Number(m[2]) - Number(m[1]) + 1, 0);
+      expect(asked, JSON.stringify(rangesAfterKill)).toBeGreaterThan(0);
+      expect(asked, JSON.stringify(rangesAfterKill)).toBeLessThan(data.length);
+      const model = (await inference.listModels({})).find((m) => m.id === done.modelId);
+      expect(createHash('sha256').update(readFileSync(model?.path as string)).digest('hex')).toBe(sha);
+    } finally {
+      await host.stop();
+      server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
