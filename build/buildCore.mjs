@@ -30,8 +30,8 @@ await build({
   entryPoints: [
     'core/runtime/node/serviceHost.ts',
     'core/host/cli.ts',
-    'core/host/bench/kernelBench.ts',
-    'core/host/bench/inferenceBench.ts',
+    'core/bench/kernelBench.ts',
+    'core/bench/inferenceBench.ts',
     'core/runtime/node/testing/crashingService.ts',
     'core/runtime/node/testing/busCounterService.ts',
     'main/main.ts',

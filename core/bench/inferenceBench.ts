@@ -2,11 +2,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatHistoryItem } from 'node-llama-cpp';
-import type { ChatEvent } from '../../api/router.js';
-import type { TurnResult } from '../../executive/common/contract.js';
-import { startHeadlessHost } from '../headlessHost.js';
-import { createHostClient, type HostClient } from '../hostClient.js';
-import { outDir } from '../serviceCatalog.js';
+import { checkGguf } from '../inference/node/ggufCheck.js';
+import { plainChatWrapper } from '../inference/node/llamaEngine.js';
+import type { ChatEvent } from '../api/router.js';
+import type { TurnResult } from '../executive/common/contract.js';
+import { startHeadlessHost } from '../host/headlessHost.js';
+import { createHostClient, type HostClient } from '../host/hostClient.js';
+import { outDir } from '../host/serviceCatalog.js';
+import { emotionContract } from '../emotion/common/contract.js';
+import { identityContract } from '../identity/common/contract.js';
+import { socialContract } from '../social/common/contract.js';
 
 /**
  * `npm run bench:inference [-- --model PATH --threads N --tokens N --runs N]`: tokens/s and time to
@@ -29,18 +34,19 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 
 interface RunFigures { ttftMs: number; tokensPerSecond: number; tokens: number }
 
-async function direct(): Promise<{ loadMs: number; runs: RunFigures[]; cancelMs: number[] }> {
+async function direct(systemPrompt: string): Promise<{ loadMs: number; runs: RunFigures[]; cancelMs: number[] }> {
   const t0 = performance.now();
   const llama = await getLlama({ gpu: 'auto', maxThreads: threads, build: 'never', logLevel: LlamaLogLevel.error });
   const m = await llama.loadModel({ modelPath: model });
   const context = await m.createContext({ contextSize, threads, sequences: 1 });
   const loadMs = performance.now() - t0;
-  const chatWrapper = resolveChatWrapper(m);
+  // the same chat format the inference service uses for this file
+  const chatWrapper = checkGguf(model).hasChatTemplate ? resolveChatWrapper(m) : plainChatWrapper();
   const out: RunFigures[] = [];
   for (let i = 0; i < runs; i++) {
     const sequence = context.getSequence();
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: true });
-    const history: ChatHistoryItem[] = [{ type: 'system', text: 'You are Twin. A thoughtful, warm companion who remembers what matters.' }, { type: 'user', text: PROMPT }, { type: 'model', response: [] }];
+    const history: ChatHistoryItem[] = [{ type: 'system', text: systemPrompt }, { type: 'user', text: PROMPT }, { type: 'model', response: [] }];
     const before = sequence.tokenMeter.usedOutputTokens;
     let first: number | null = null;
     const start = performance.now();
@@ -94,7 +100,7 @@ function turn(client: HostClient, sessionId: string | undefined): Promise<{ figu
   });
 }
 
-async function throughHost(): Promise<{ loadMs: number; runs: RunFigures[]; breakdown: Record<string, number> }> {
+async function throughHost(): Promise<{ loadMs: number; runs: RunFigures[]; breakdown: Record<string, number>; systemPrompt: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pagi-bench-inf-'));
   // Recall is off so that the turn's prompt is the size of the direct run's: this measures the path,
   // not prompt growth (recall's own cost shows in the timing breakdown as contextMs when it is on).
@@ -115,15 +121,19 @@ async function throughHost(): Promise<{ loadMs: number; runs: RunFigures[]; brea
       breakdowns.push({ ...result.timings, modelPromptEvalMs: result.usage?.promptEvalMs ?? 0, clientTtftMs: figures.ttftMs, inferenceTokensPerSecond: result.usage?.tokensPerSecond ?? 0 });
     }
     const keys = Object.keys(breakdowns[0] ?? {});
-    return { loadMs, runs: out, breakdown: Object.fromEntries(keys.map((k) => [k, r2(median(breakdowns.map((b) => b[k] ?? 0)))])) };
+    // the system prompt the executive sent (persona + mood), so the direct run gets the same prompt
+    const twin = await host.supervisor.client(identityContract).get({});
+    const mood = await host.supervisor.client(emotionContract).current({});
+    const { systemPrompt } = await host.supervisor.client(socialContract).condition({ twinName: twin.name, persona: twin.persona, mood });
+    return { systemPrompt, loadMs, runs: out, breakdown: Object.fromEntries(keys.map((k) => [k, r2(median(breakdowns.map((b) => b[k] ?? 0)))])) };
   } finally {
     await host.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-const d = await direct();
 const h = await throughHost();
+const d = await direct(h.systemPrompt);
 const dTps = median(d.runs.map((r) => r.tokensPerSecond));
 const hTps = median(h.runs.map((r) => r.tokensPerSecond));
 const rows: Array<[string, string]> = [

@@ -1,15 +1,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createBusClient } from '../../runtime/common/busClient.js';
-import { busContract } from '../../runtime/common/busContract.js';
-import type { Logger } from '../../runtime/common/defineService.js';
-import type { Launcher } from '../../runtime/common/launcher.js';
-import { createChildProcessLauncher } from '../../runtime/node/childProcessLauncher.js';
-import { createInProcessLauncher } from '../../runtime/node/inProcessLauncher.js';
-import { Supervisor } from '../../runtime/node/supervisor.js';
-import { startHeadlessHost } from '../headlessHost.js';
-import { outDir, serviceHostEntry, serviceSpecs } from '../serviceCatalog.js';
+import { createBusClient } from '../runtime/common/busClient.js';
+import { busContract } from '../runtime/common/busContract.js';
+import type { Logger } from '../runtime/common/defineService.js';
+import type { Launcher } from '../runtime/common/launcher.js';
+import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher.js';
+import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
+import { Supervisor } from '../runtime/node/supervisor.js';
+import { startHeadlessHost } from '../host/headlessHost.js';
+import { outDir, serviceHostEntry, serviceSpecs } from '../host/serviceCatalog.js';
 
 /**
  * `npm run bench:kernel`: RPC hop latency (in-process and child-process), durable bus throughput
@@ -117,7 +117,7 @@ async function serveBench(): Promise<{ readyMs: number; rss: Array<{ process: st
 }
 
 async function main(): Promise<void> {
-  const { default: perception } = await import('../../perception/node/service.js');
+  const { default: perception } = await import('../perception/node/service.js');
   const inProcess = await hopLatency(createInProcessLauncher(async () => perception as never), 5_000);
   const child = await hopLatency(createChildProcessLauncher({ hostEntry: serviceHostEntry() }), 5_000);
   const bus = await busBench(20_000);
