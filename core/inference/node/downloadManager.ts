@@ -65,7 +65,9 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
           if (now - lastWrite < 250 && downloadedSize < totalSize) return;
           lastWrite = now;
           opts.db.prepare('UPDATE downloads SET total_bytes = ?, downloaded_bytes = ?, bytes_per_second = ? WHERE id = ?').run(totalSize, downloadedSize, averageSpeed || null, id);
-          void opts.bus.publish('inference.download.progressed', { id, downloadedBytes: downloadedSize, totalBytes: totalSize }).catch(() => undefined);
+          const speed = averageSpeed > 0 ? averageSpeed : null;
+          const eta = speed ? Math.round((totalSize - downloadedSize) / speed) : null;
+          void opts.bus.publish('inference.download.progressed', { id, downloadedBytes: downloadedSize, totalBytes: totalSize, bytesPerSecond: speed, etaSeconds: eta }).catch(() => undefined);
         },
       });
       const file = await downloader.download({ signal });
