@@ -229,6 +229,10 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     expect(parsed.success, structured.text).toBe(true);
     expect(JSON.parse(structured.text)).toEqual(structured.value);
     expect((await failure(inference.generateJson({ messages: [{ role: 'user', content: 'x' }], schema: { type: 'nonsense' } }))).message).toMatch(/^schema\.type: not a JSON type/);
+    // tool schemas go to the model through its own chat template; whatever it calls comes back unexecuted
+    const withTools = await inference.generate({ messages: [{ role: 'user', content: 'What time is it?' }], maxTokens: 24, temperature: 0, tools: [{ name: 'time.now', description: 'The current time', parameters: { type: 'object', properties: { timeZone: { type: 'string' } } } }] }, { onChunk: () => undefined });
+    expect(Array.isArray(withTools.toolCalls)).toBe(true);
+    for (const c of withTools.toolCalls) expect(c.tool).toBe('time.now');
     // cancellation stops the generation early
     const ctl = new AbortController();
     let streamed = 0;
