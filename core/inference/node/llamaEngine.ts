@@ -25,7 +25,7 @@ export interface EngineOptions {
   flashAttention: 'auto' | boolean;
   kvCacheType: 'F16' | 'Q8_0' | 'Q4_0';
   threads: number;
-  contextSize: number;
+  contextSize: number | 'auto';
   gpuLayers: 'auto' | number;
   log: Logger;
 }
@@ -72,6 +72,9 @@ export function plainChatWrapper(): ChatWrapper {
   });
 }
 
+/** With contextSize "auto": node-llama-cpp picks what fits in memory up to this (or the trained length). */
+export const AUTO_CONTEXT_MAX = 8_192;
+
 /** The only place that talks to node-llama-cpp. */
 export function createLlamaEngine(opts: EngineOptions) {
   let llama: Llama | null = null;
@@ -104,18 +107,20 @@ export function createLlamaEngine(opts: EngineOptions) {
     return llama;
   };
 
+  const embeddingContextSize = (): number => (opts.contextSize === 'auto' ? 2048 : Math.min(opts.contextSize, 2048));
+
   const load = async (path: string, purpose: 'chat' | 'embedding' = 'chat', onProgress?: (fraction: number) => void): Promise<LoadedModel> => {
     const summary = checkGguf(path); // refuses bad files before native code sees them
     const l = await ensureLlama();
     const model = await l.loadModel({ modelPath: path, gpuLayers: opts.gpuLayers, ...(onProgress ? { onLoadProgress: onProgress } : {}) });
     try {
       if (purpose === 'embedding') {
-        const embedding = await model.createEmbeddingContext({ threads: opts.threads, contextSize: Math.min(opts.contextSize, 2048) });
+        const embedding = await model.createEmbeddingContext({ threads: opts.threads, contextSize: embeddingContextSize() });
         return { path, summary, model, context: null, chatWrapper: plainChatWrapper(), supportsTools: false, embedding };
       }
-      const trained = summary.contextLength ?? opts.contextSize;
+      const trained = Math.max(summary.contextLength ?? AUTO_CONTEXT_MAX, 512);
       const context = await model.createContext({
-        contextSize: Math.min(opts.contextSize, Math.max(trained, 512)),
+        contextSize: opts.contextSize === 'auto' ? { min: Math.min(512, trained), max: Math.min(trained, AUTO_CONTEXT_MAX) } : Math.min(opts.contextSize, trained),
         threads: opts.threads,
         sequences: 2,
         flashAttention: opts.flashAttention,
@@ -180,7 +185,7 @@ export function createLlamaEngine(opts: EngineOptions) {
   };
 
   const embed = async (m: LoadedModel, texts: string[]): Promise<number[][]> => {
-    m.embedding ??= await m.model.createEmbeddingContext({ threads: opts.threads, contextSize: Math.min(opts.contextSize, 2048) });
+    m.embedding ??= await m.model.createEmbeddingContext({ threads: opts.threads, contextSize: embeddingContextSize() });
     const out: number[][] = [];
     for (const text of texts) out.push([...(await m.embedding.getEmbeddingFor(text)).vector]);
     return out;

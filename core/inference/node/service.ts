@@ -6,7 +6,7 @@ import { defineService } from '../../runtime/common/defineService.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { inferenceContract, type InferenceStatus } from '../common/contract.js';
 import { boundJsonSchema, unknownTypeIn } from '../common/jsonSchemaBounds.js';
-import { createLlamaEngine, type LoadedModel } from './llamaEngine.js';
+import { AUTO_CONTEXT_MAX, createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
 import { createModelLibrary } from './modelLibrary.js';
 import { createModelSlot } from './modelSlot.js';
@@ -36,7 +36,8 @@ const configSchema = z.object({
   modelPath: z.string().min(1).optional(),
   gpu: z.union([z.enum(['auto', 'cuda', 'vulkan', 'metal']), z.literal(false)]).default('auto'),
   threads: z.number().int().min(1).max(256).default(defaultThreads),
-  contextSize: z.number().int().min(256).max(1_048_576).default(2048),
+  /** "auto": as much of the model's trained context as fits in memory, capped at AUTO_CONTEXT_MAX. */
+  contextSize: z.union([z.literal('auto'), z.number().int().min(256).max(1_048_576)]).default('auto'),
   /** With gpu "auto": backends never to use, e.g. ["vulkan"] on a machine whose Vulkan driver misbehaves. */
   excludeBackends: z.array(z.enum(['cuda', 'vulkan', 'metal'])).max(3).default([]),
   gpuLayers: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
@@ -162,7 +163,7 @@ export default defineService({
           return status();
         },
         async fit({ path, id, contextSize }) {
-          return estimateFit(await engine.llama(), id ? library.registry.get(id, null).path : resolve(path as string), contextSize ?? ctx.config.contextSize);
+          return estimateFit(await engine.llama(), id ? library.registry.get(id, null).path : resolve(path as string), contextSize ?? (ctx.config.contextSize === 'auto' ? AUTO_CONTEXT_MAX : ctx.config.contextSize));
         },
         async catalog() {
           const llama = await engine.llama();
@@ -170,7 +171,7 @@ export default defineService({
           const installed = new Set(library.registry.list(null).map((m) => m.fileName));
           return CATALOG.map((entry) => ({
             ...entry,
-            fit: fitFromSize({ bytes: entry.approxBytes, backend: llama.gpu || 'cpu', vramFreeBytes: vram?.free ?? null, freeRamBytes: freemem(), contextSize: ctx.config.contextSize }),
+            fit: fitFromSize({ bytes: entry.approxBytes, backend: llama.gpu || 'cpu', vramFreeBytes: vram?.free ?? null, freeRamBytes: freemem(), contextSize: ctx.config.contextSize === 'auto' ? AUTO_CONTEXT_MAX : ctx.config.contextSize }),
             installed: installed.has(entry.fileName),
           }));
         },
