@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { startHeadlessHost } from '../host/headlessHost.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { statusOf, waitFor } from './helpers.js';
+import { sendWithRanges } from './rangeResponse.js';
 
 /** A structurally valid GGUF of about `bytes` (one F32 tensor), enough for the pre-check; never loaded. */
 function syntheticGguf(bytes: number): Buffer {
@@ -28,28 +29,10 @@ describe('a download interrupted by a crash of the inference service', () => {
     let killed = false;
     const rangesAfterKill: string[] = [];
     const server = createServer((req, res) => {
-      const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-      const start = m ? Number(m[1]) : 0;
-      const end = m?.[2] ? Number(m[2]) : data.length - 1;
       if (killed) rangesAfterKill.push(req.headers.range ?? '-');
-      const headers: Record<string, string | number> = { 'accept-ranges': 'bytes', 'content-length': end - start + 1 };
-      if (m) {
-        headers['content-range'] = `bytes ${start}-${end}/${data.length}`;
-        res.writeHead(206, headers);
-      } else res.writeHead(200, headers);
-      if (req.method === 'HEAD') return res.end();
-      let pos = start;
-      const t = setInterval(() => {
-        if (pos > end) {
-          clearInterval(t);
-          res.end();
-          return;
-        }
-        const n = Math.min(killed ? 1 << 20 : 32 * 1024, end + 1 - pos);
-        res.write(data.subarray(pos, pos + n));
-        pos += n;
-      }, 20);
-      req.on('close', () => clearInterval(t));
+      // the first part arrives quickly and the rest slowly, so the crash lands with one part complete
+      const firstPart = req.headers.range === undefined || /^bytes=0-/.test(req.headers.range);
+      sendWithRanges(req, res, data, { chunkBytes: () => (killed || firstPart ? 1 << 20 : 32 * 1024), intervalMs: 20 });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-dl-resume-'));

@@ -12,6 +12,7 @@ import type { DownloadRecord } from '../inference/common/download.js';
 import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { Supervisor } from '../runtime/node/supervisor.js';
 import { waitFor } from './helpers.js';
+import { sendWithRanges } from './rangeResponse.js';
 import { loadServiceFromSource, TEST_TWIN_ID } from './serviceModules.js';
 import { sharedModel } from './testModel.js';
 
@@ -28,33 +29,11 @@ function modelServer(data: Buffer): Promise<{ server: Server; base: string; rang
       return;
     }
     ranges.push(`${path} ${req.headers.range ?? '-'}`);
-    const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-    const start = m ? Number(m[1]) : 0;
-    const end = m?.[2] ? Number(m[2]) : data.length - 1;
-    const headers: Record<string, string | number> = { 'accept-ranges': 'bytes', 'content-length': end - start + 1, 'content-type': 'application/octet-stream' };
-    if (m) {
-      headers['content-range'] = `bytes ${start}-${end}/${data.length}`;
-      res.writeHead(206, headers);
-    } else res.writeHead(200, headers);
-    if (req.method === 'HEAD') return res.end();
-    if (path === '/drop.gguf' && !dropped && end - start > 1000) {
-      dropped = true;
-      res.write(data.subarray(start, start + Math.floor((end - start) / 2)), () => res.destroy());
-      return;
-    }
-    const step = path === '/slow.gguf' ? 4_096 : 1 << 20;
-    let pos = start;
-    const timer = setInterval(() => {
-      if (pos > end) {
-        clearInterval(timer);
-        res.end();
-        return;
-      }
-      const n = Math.min(step, end + 1 - pos);
-      res.write(data.subarray(pos, pos + n));
-      pos += n;
-    }, path === '/slow.gguf' ? 20 : 1);
-    req.on('close', () => clearInterval(timer));
+    // the first body request on /drop.gguf breaks off half-way
+    const breakHalfWay = path === '/drop.gguf' && !dropped && req.method !== 'HEAD';
+    if (breakHalfWay) dropped = true;
+    const slow = path === '/slow.gguf';
+    sendWithRanges(req, res, data, { chunkBytes: () => (slow ? 4_096 : 64 * 1024), intervalMs: slow ? 20 : 1, breakHalfWay });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ranges })));
 }
