@@ -59,6 +59,7 @@ export const appRouter = router({
   memory: router({
     search: procedure.input(episodicMemoryContract.procedures.search.input).query(({ ctx, input }) => ctx.core.client(episodicMemoryContract).search(input)),
     recent: procedure.input(episodicMemoryContract.procedures.range.input).query(({ ctx, input }) => ctx.core.client(episodicMemoryContract).range(input)),
+    importEpisodes: procedure.input(episodicMemoryContract.procedures.storeMany.input).mutation(({ ctx, input }) => ctx.core.client(episodicMemoryContract).storeMany(input)),
   }),
   emotion: router({
     current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),

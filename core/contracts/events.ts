@@ -13,6 +13,7 @@ export const EVENT_TOPICS = {
   'inference.backend.selected': z.object({ backend: z.string(), gpu: z.string().nullable(), reason: z.string() }),
   'emotion.changed': z.object({ before: padSchema, after: padSchema, label: z.string(), cause: z.string(), turnId: z.string().nullable() }),
   'memory.episode.stored': z.object({ id: z.string(), sessionId: z.string(), actor: z.string(), kind: z.string(), importance: z.number() }),
+  'memory.episodes.imported': z.object({ count: z.number().int(), sessionIds: z.array(z.string()), firstId: z.string(), lastId: z.string() }),
   'memory.fact.stored': z.object({ id: z.string(), text: z.string() }),
   'turn.completed': z.object({
     turnId: z.string(),

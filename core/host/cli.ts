@@ -9,6 +9,7 @@ import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
 import { startHeadlessHost } from './headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
+import { memoryCommand } from './cliMemory.js';
 import { doctorCommand, modelsCommand } from './cliModels.js';
 import { outDir } from './serviceCatalog.js';
 import { formatStatusTable } from './statusTable.js';
@@ -135,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost) };
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost) };
   if (args.help || !args.command || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;

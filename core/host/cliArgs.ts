@@ -12,6 +12,7 @@ Usage:
   pagi doctor  [--json] [--probe] [--data-dir DIR]
   pagi models  list | import PATH [--copy] | remove ID | fit ID|PATH [--context N]
                | catalog | download CATALOG-ID|URL                       [--json] [--data-dir DIR]
+  pagi memory  import FILE.jsonl [--json] [--data-dir DIR]
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.

@@ -30,6 +30,14 @@ export function createEpisodeStore(db: SqliteDatabase) {
     'SELECT e.*, bm25(episodes_fts) AS rank FROM episodes_fts JOIN episodes e ON e.rowid = episodes_fts.rowid WHERE episodes_fts MATCH ? AND e.session_id = ? ORDER BY rank LIMIT ?',
   );
 
+  const insertOne = (e: NewEpisode): string => {
+    const id = newId();
+    // times are stored in UTC ISO form so that text order is time order
+    const time = e.time ? new Date(e.time).toISOString() : new Date().toISOString();
+    insert.run(id, e.sessionId, time, e.actor, e.kind, e.text, e.mood ? JSON.stringify(e.mood) : null, e.importance, e.ref);
+    return id;
+  };
+
   const get = (id: string): Episode => {
     const r = byId.get(id) as Row | undefined;
     if (!r) throw new PagiError('NOT_FOUND', `no episode with id ${id}`);
@@ -39,12 +47,10 @@ export function createEpisodeStore(db: SqliteDatabase) {
   return {
     get,
     store(e: NewEpisode): Episode {
-      const id = newId();
-      // times are stored in UTC ISO form so that text order is time order
-      const time = e.time ? new Date(e.time).toISOString() : new Date().toISOString();
-      insert.run(id, e.sessionId, time, e.actor, e.kind, e.text, e.mood ? JSON.stringify(e.mood) : null, e.importance, e.ref);
-      return get(id);
+      return get(insertOne(e));
     },
+    /** Many episodes in one transaction (imports); all or none. */
+    storeMany: db.transaction((episodes: NewEpisode[]): string[] => episodes.map(insertOne)),
     /** BM25 ranked matches; the score is positive, higher is better. */
     search(query: string, limit: number, sessionId?: string, markAccess = false): Array<{ episode: Episode; score: number }> {
       const q = toFtsQuery(query);

@@ -19,6 +19,12 @@ export default defineService({
           await ctx.bus.publish('memory.episode.stored', { id: episode.id, sessionId: episode.sessionId, actor: episode.actor, kind: episode.kind, importance: episode.importance });
           return episode;
         },
+        async storeMany({ episodes }) {
+          const ids = store.storeMany(episodes);
+          const sessions = [...new Set(episodes.map((e) => e.sessionId))];
+          await ctx.bus.publish('memory.episodes.imported', { count: ids.length, sessionIds: sessions.slice(0, 100), firstId: ids[0] as string, lastId: ids[ids.length - 1] as string });
+          return { ids };
+        },
         get: ({ id }) => store.get(id),
         search: ({ query, limit, sessionId, touch }) => store.search(query, limit, sessionId, touch),
         range: (input) => store.range(input),
