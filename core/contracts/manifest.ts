@@ -8,7 +8,7 @@ export const SERVICE_MANIFEST = {
   'memory.working': { dependsOn: [] },
   'memory.episodic': { dependsOn: ['event-router'] },
   'memory.semantic': { dependsOn: ['event-router', 'inference'] },
-  context: { dependsOn: ['memory.working', 'memory.episodic', 'memory.semantic'] },
+  context: { dependsOn: ['memory.working', 'memory.episodic', 'memory.semantic', 'inference'] },
   social: { dependsOn: [] },
   actuator: { dependsOn: ['event-router'] },
   executive: {

@@ -222,6 +222,11 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     expect(remembered.map((h) => h.episode.id)).toContain(result.userEpisodeId);
     const history = await sup.client(executiveContract).history({ sessionId: result.sessionId });
     expect(history).toHaveLength(1);
+    // with a model loaded, context budgets are counted with its tokenizer
+    const built = await sup.client(contextContract).build({ sessionId: result.sessionId, query: 'dragon', budgetTokens: 2_000 });
+    expect(built.degraded.join('\n')).not.toMatch(/token counts are estimates/);
+    const real = await inference.countTokensMany({ texts: built.recalled.map((r) => r.text) });
+    expect(built.recalled.map((r) => r.tokens)).toEqual(real.counts.map((n) => Math.max(1, n)));
     // structured output: the grammar makes even a tiny story model write JSON that matches the schema
     const schema = { type: 'object', properties: { mood: { enum: ['happy', 'sad'] }, facts: { type: 'array', items: { type: 'string', maxLength: 30 }, maxItems: 3 }, count: { type: 'integer' } } };
     const structured = await inference.generateJson({ messages: [{ role: 'user', content: 'Summarise: Ada planted tomatoes.' }], schema, maxTokens: 400 });

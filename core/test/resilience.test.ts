@@ -207,6 +207,9 @@ describe.skipIf(!crashModel)('a native crash inside inference', () => {
       const after = await pids(host.supervisor);
       expect(after.inference).not.toBe(before.inference);
       for (const id of SERVICE_IDS) if (id !== 'inference') expect(after[id], `${id} must not restart`).toBe(before[id]);
+      // counting tokens (for budgets) never crashes it, whatever the characters
+      expect((await inference.countTokensMany({ texts: ['# {x} café ~'] })).counts[0]).toBeGreaterThan(0);
+      expect((await statusOf(host.supervisor, 'inference')).pid).toBe(after.inference);
       const ok = await executive.turn({ text: 'Once upon a time there was a cat', maxTokens: 16, temperature: 0 }, { onChunk: () => undefined });
       expect(ok.reply.length).toBeGreaterThan(0);
       expect((await executive.history({ sessionId: ok.sessionId }))[0]?.status).toBe('completed');

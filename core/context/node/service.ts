@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
+import { inferenceContract } from '../../inference/common/contract.js';
 import { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
 import { semanticMemoryContract } from '../../memory-semantic/common/contract.js';
 import { workingMemoryContract } from '../../memory-working/common/contract.js';
@@ -13,14 +14,19 @@ const configSchema = z.object({
   semanticCandidates: z.number().int().min(0).max(200).default(8),
   /** Per-tier deadline: a slow tier is left out (and reported) rather than delaying the reply. */
   tierTimeoutMs: z.number().int().min(50).default(3_000),
+  /** Counting takes milliseconds; past this the budget uses estimates… */
+  tokenCountTimeoutMs: z.number().int().min(10).default(500),
+  /** …and keeps to estimates this long, so a hung inference service does not slow every turn. */
+  tokenCountBackoffMs: z.number().int().min(0).default(15_000),
 });
 
-const timed = async <T>(fn: () => Promise<T>): Promise<{ value: T | null; ms: number; error: string | null }> => {
+const timed = async <T>(fn: () => Promise<T>): Promise<{ value: T | null; ms: number; error: string | null; code: string | null }> => {
   const t0 = performance.now();
   try {
-    return { value: await fn(), ms: performance.now() - t0, error: null };
+    return { value: await fn(), ms: performance.now() - t0, error: null, code: null };
   } catch (err) {
-    return { value: null, ms: performance.now() - t0, error: PagiError.from(err).message };
+    const e = PagiError.from(err);
+    return { value: null, ms: performance.now() - t0, error: e.message, code: e.code };
   }
 };
 
@@ -32,6 +38,8 @@ export default defineService({
     const working = ctx.client(workingMemoryContract);
     const episodic = ctx.client(episodicMemoryContract);
     const semantic = ctx.client(semanticMemoryContract);
+    const inference = ctx.client(inferenceContract);
+    let countingPausedUntil = 0;
     const timeoutMs = ctx.config.tierTimeoutMs;
 
     return {
@@ -61,6 +69,16 @@ export default defineService({
               .map((h): ContextItem => ({ tier: 'episodic', id: h.episode.id, text: `${h.episode.actor}: ${h.episode.text}`, role: null, time: h.episode.time, score: (h.score / (1 + h.score)) * (0.5 + h.episode.importance / 2), tokens: estimateTokens(h.episode.text) })),
             ...(s.value?.hits ?? []).map((h): ContextItem => ({ tier: 'semantic', id: h.fact.id, text: h.fact.text, role: null, time: h.fact.createdAt, score: h.via === 'vector' ? Math.max(0, h.score) : h.score / (1 + h.score), tokens: estimateTokens(h.fact.text) })),
           ];
+          // budgets are in the loaded model's tokens; without a tokenizer (no model, remote) they are estimates
+          const all = [...recent, ...recalled];
+          if (all.length > 0 && Date.now() >= countingPausedUntil) {
+            const counted = await timed(() => inference.countTokensMany({ texts: all.map((i) => i.text) }, { timeoutMs: ctx.config.tokenCountTimeoutMs }));
+            if (counted.value) all.forEach((item, i) => (item.tokens = Math.max(1, counted.value?.counts[i] ?? item.tokens)));
+            else {
+              degraded.push(`token counts are estimates: ${counted.error ?? 'no tokenizer'}`);
+              if (counted.code === 'DEADLINE_EXCEEDED') countingPausedUntil = Date.now() + ctx.config.tokenCountBackoffMs;
+            }
+          } else if (all.length > 0) degraded.push('token counts are estimates: the tokenizer did not answer recently');
           const packed = packContext(recent, recalled, budgetTokens);
           return {
             ...packed,

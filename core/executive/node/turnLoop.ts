@@ -84,6 +84,7 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
 
   t = performance.now();
   const userEpisode = await c.episodic.store({ sessionId: input.sessionId, actor: 'user', kind: 'message', text: appraisal.text, mood, importance: importanceOf(appraisal.pad) });
+  // working memory bounds itself with an estimate; the context builder counts with the model's tokenizer
   await soft('memory.working', () => c.working.append({ sessionId: input.sessionId, id: userEpisode.id, role: 'user', text: appraisal.text }), null);
   mark('rememberMs', t);
 
@@ -140,7 +141,10 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
   const replyEpisode = final
     ? await soft('memory.episodic', () => c.episodic.store({ sessionId: input.sessionId, actor: twin.name, kind: 'message', text: final, mood, importance: 0.4 }), null)
     : null;
-  if (replyEpisode) await soft('memory.working', () => c.working.append({ sessionId: input.sessionId, id: replyEpisode.id, role: 'assistant', text: final }), null);
+  if (replyEpisode) {
+    const replyTokens = usage?.completionTokens;
+    await soft('memory.working', () => c.working.append({ sessionId: input.sessionId, id: replyEpisode.id, role: 'assistant', text: final, ...(replyTokens ? { tokens: replyTokens } : {}) }), null);
+  }
   mark('rememberReplyMs', t);
   timings.totalMs = performance.now() - t0;
 

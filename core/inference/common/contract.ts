@@ -108,4 +108,6 @@ export const inferenceContract = defineContract('inference', {
     z.object({ model: z.string(), dims: z.number().int(), vectors: z.array(z.array(z.number())) }),
   ),
   countTokens: call(z.object({ text: z.string().max(1_000_000) }), z.object({ tokens: z.number().int(), model: z.string() })),
+  /** Token counts with the loaded model's tokenizer, for budgets (context packing, working memory). */
+  countTokensMany: call(z.object({ texts: z.array(z.string().max(1_000_000)).max(2_000) }), z.object({ counts: z.array(z.number().int()), model: z.string() })),
 });

@@ -58,6 +58,11 @@ export interface LoadedModel {
   chatWrapper: ChatWrapper;
   /** Only a model's own chat template knows how it calls functions. */
   supportsTools: boolean;
+  /**
+   * For vocabularies without byte fallback (llama.cpp aborts the process on a character they lack):
+   * the characters they can read. Null when any text is safe.
+   */
+  readableChars: Set<string> | null;
   embedding: LlamaEmbeddingContext | null;
 }
 
@@ -70,6 +75,15 @@ export function plainChatWrapper(): ChatWrapper {
     template: '{{systemPrompt}}\n{{history}}Twin: {{completion}}\nUser: ',
     historyTemplate: { system: 'System: {{message}}\n', user: 'User: {{message}}\n', model: 'Twin: {{message}}\n' },
   });
+}
+
+function readableCharsOf(model: LlamaModel): Set<string> | null {
+  const tokenizer = (model.fileInfo.metadata as { tokenizer?: { ggml?: { model?: string; tokens?: readonly string[] } } }).tokenizer?.ggml;
+  const tokens = tokenizer?.tokens;
+  if (tokenizer?.model !== 'llama' || !tokens || tokens.includes('<0x00>')) return null; // byte fallback or byte-level BPE: all text is safe
+  const chars = new Set<string>([' ', '\n']);
+  for (const t of tokens) if (!/^<.*>$/.test(t)) for (const c of t.replaceAll('▁', ' ')) chars.add(c);
+  return chars;
 }
 
 /** With contextSize "auto": node-llama-cpp picks what fits in memory up to this (or the trained length). */
@@ -116,7 +130,7 @@ export function createLlamaEngine(opts: EngineOptions) {
     try {
       if (purpose === 'embedding') {
         const embedding = await model.createEmbeddingContext({ threads: opts.threads, contextSize: embeddingContextSize() });
-        return { path, summary, model, context: null, chatWrapper: plainChatWrapper(), supportsTools: false, embedding };
+        return { path, summary, model, context: null, chatWrapper: plainChatWrapper(), supportsTools: false, readableChars: readableCharsOf(model), embedding };
       }
       const trained = Math.max(summary.contextLength ?? AUTO_CONTEXT_MAX, 512);
       const context = await model.createContext({
@@ -127,7 +141,7 @@ export function createLlamaEngine(opts: EngineOptions) {
         ...(opts.kvCacheType !== 'F16' ? { experimentalKvCacheKeyType: opts.kvCacheType, experimentalKvCacheValueType: opts.kvCacheType } : {}),
       });
       const own = summary.hasChatTemplate;
-      return { path, summary, model, context, chatWrapper: own ? resolveChatWrapper(model) : plainChatWrapper(), supportsTools: own, embedding: null };
+      return { path, summary, model, context, chatWrapper: own ? resolveChatWrapper(model) : plainChatWrapper(), supportsTools: own, readableChars: readableCharsOf(model), embedding: null };
     } catch (err) {
       await model.dispose();
       throw err;
@@ -208,7 +222,8 @@ export function createLlamaEngine(opts: EngineOptions) {
     llama: ensureLlama,
     backendReason: () => backendReason,
     embed,
-    countTokens: (m: LoadedModel, text: string) => m.model.tokenize(text).length,
+    /** Counting is for budgets: characters the vocabulary cannot read count as a space instead of crashing the process. */
+    countTokens: (m: LoadedModel, text: string) => m.model.tokenize(m.readableChars ? [...text].map((c) => (m.readableChars?.has(c) ? c : ' ')).join('') : text).length,
     async unload(m: LoadedModel) {
       await m.embedding?.dispose();
       await m.context?.dispose();

@@ -266,6 +266,11 @@ export default defineService({
           const m = await current();
           return { tokens: engine.countTokens(m, text), model: m.path };
         },
+        async countTokensMany({ texts }) {
+          if (remote) throw new PagiError('UNSUPPORTED', 'the OpenAI-compatible protocol has no way to count tokens; counts come with each reply');
+          const m = await current();
+          return { counts: texts.map((t) => engine.countTokens(m, t)), model: m.path };
+        },
       },
       health: () => ({ ok: true, detail: status().state }),
       async dispose() {
