@@ -1,20 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../api/router.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from '../host/hostClient.js';
 import { readHostFile } from '../host/hostFile.js';
-import { repoRoot, testModelPath } from './testModel.js';
+import { pagi } from './helpers.js';
+import { testModelPath } from './testModel.js';
 
 const model = testModelPath();
-const run = promisify(execFile);
-const pagi = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  run(process.execPath, [join(repoRoot, 'bin', 'pagi.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } }).catch((err: { code: number; stdout: string; stderr: string }) => err);
 
 function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

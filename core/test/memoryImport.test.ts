@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startHeadlessHost } from '../host/headlessHost.js';
 import { createHostClient } from '../host/hostClient.js';
 import { parseUtteranceLine } from '../memory-episodic/common/utteranceLine.js';
-import { repoRoot } from './testModel.js';
+import { pagi } from './helpers.js';
 
-const pagi = (args: string[]) =>
-  promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'pagi.js'), ...args], { encoding: 'utf8' }).catch((err: { code: number; stdout: string; stderr: string }) => err);
 
 describe('conversation import lines', () => {
   it.each([

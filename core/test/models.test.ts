@@ -1,21 +1,17 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from '../host/hostClient.js';
 import type { ModelRecord } from '../inference/common/modelRecord.js';
-import { waitFor } from './helpers.js';
-import { repoRoot, sharedModel } from './testModel.js';
+import { pagi, waitFor } from './helpers.js';
+import { sharedModel } from './testModel.js';
 
 const model = sharedModel('stories260K.gguf');
-const pagi = (args: string[]) =>
-  promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'pagi.js'), ...args], { encoding: 'utf8' }).catch((err: { code: number; stdout: string; stderr: string }) => err);
 
 describe.skipIf(!model)('installed models', () => {
   let host: HeadlessHost;
