@@ -6,8 +6,8 @@ import { executiveContract, type TurnChunk, type TurnResult } from '../executive
 import { identityContract } from '../identity/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { learningContract } from '../learning/common/contract.js';
-import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { createAsyncQueue } from './asyncQueue.js';
+import { memoryRouter } from './memoryRouter.js';
 import { procedure, router, toTrpcError } from './trpc.js';
 
 export type ChatEvent = TurnChunk | { type: 'done'; result: TurnResult };
@@ -56,11 +56,7 @@ export const appRouter = router({
     sessions: procedure.input(executiveContract.procedures.sessions.input).query(({ ctx, input }) => ctx.core.client(executiveContract).sessions(input)),
     feedback: procedure.input(learningContract.procedures.feedback.input).mutation(({ ctx, input }) => ctx.core.client(learningContract).feedback(input)),
   }),
-  memory: router({
-    search: procedure.input(episodicMemoryContract.procedures.search.input).query(({ ctx, input }) => ctx.core.client(episodicMemoryContract).search(input)),
-    recent: procedure.input(episodicMemoryContract.procedures.range.input).query(({ ctx, input }) => ctx.core.client(episodicMemoryContract).range(input)),
-    importEpisodes: procedure.input(episodicMemoryContract.procedures.storeMany.input).mutation(({ ctx, input }) => ctx.core.client(episodicMemoryContract).storeMany(input)),
-  }),
+  memory: memoryRouter,
   emotion: router({
     current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),
   }),

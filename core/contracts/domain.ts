@@ -53,16 +53,35 @@ export const episodeSchema = z.object({
   accessCount: z.number().int().min(0),
   lastAccess: z.string().nullable(),
   ref: z.string().nullable(),
+  pinned: z.boolean(),
 });
 export type Episode = z.infer<typeof episodeSchema>;
 
+export const factKindSchema = z.enum(['fact', 'chunk']);
+
+/**
+ * A fact or a document chunk. Two time ranges: `validFrom`/`validTo` is when it is true in the world
+ * (null: unknown / still true), `createdAt`/`retiredAt` is when the twin learned it and stopped
+ * believing it (superseded or retracted). Nothing contradicted is erased, so "what did the twin
+ * believe on date X" has an answer.
+ */
 export const factSchema = z.object({
   id: z.string(),
+  kind: factKindSchema,
   text: z.string(),
   confidence: z.number().min(0).max(1),
   pinned: z.boolean(),
   sourceEpisodeIds: z.array(z.string()),
+  /** For chunks: the document they came from and their place in it. */
+  source: z.object({ document: z.string(), chunk: z.number().int() }).nullable(),
   createdAt: z.string(),
+  updatedAt: z.string(),
+  validFrom: z.string().nullable(),
+  validTo: z.string().nullable(),
+  retiredAt: z.string().nullable(),
+  supersededBy: z.string().nullable(),
+  accessCount: z.number().int().min(0),
+  lastAccess: z.string().nullable(),
   embedded: z.boolean(),
 });
 export type Fact = z.infer<typeof factSchema>;
@@ -94,10 +113,46 @@ export const appraisalSchema = z.object({
 export type Appraisal = z.infer<typeof appraisalSchema>;
 
 export const memoryTierSchema = z.enum(['working', 'episodic', 'semantic']);
+
+/** Who changed a memory. */
+export const changeActorSchema = z.enum(['user', 'twin', 'learning', 'import', 'system']);
+export type ChangeActor = z.infer<typeof changeActorSchema>;
+export const changeOpSchema = z.enum(['add', 'edit', 'delete', 'pin', 'unpin', 'supersede', 'forget', 'importance', 'undo']);
+export type ChangeOp = z.infer<typeof changeOpSchema>;
+
+/** One recorded change to a memory, with the values before and after (null where there was none, or scrubbed by forget). */
+export const memoryChangeSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  tier: z.enum(['episodic', 'semantic']),
+  actor: changeActorSchema,
+  op: changeOpSchema,
+  targetId: z.string(),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  /** For an undo: the change it undid. */
+  undoes: z.string().nullable(),
+  /** The undo that reversed this change, if any. */
+  undoneBy: z.string().nullable(),
+  /** The memory was forgotten: its values were wiped from the history too. */
+  scrubbed: z.boolean(),
+});
+export type MemoryChange = z.infer<typeof memoryChangeSchema>;
+
+/** The parts of a hybrid score, each in [0, 1]. */
+export const scoreBreakdownSchema = z.object({
+  bm25: z.number(),
+  vector: z.number(),
+  recency: z.number(),
+  importance: z.number(),
+  salience: z.number(),
+  time: z.number(),
+});
 export const provenanceSchema = z.object({
   tier: memoryTierSchema,
   id: z.string(),
   score: z.number(),
+  scores: scoreBreakdownSchema.nullable(),
   tokens: z.number().int(),
 });
 export type Provenance = z.infer<typeof provenanceSchema>;

@@ -15,6 +15,13 @@ export const EVENT_TOPICS = {
   'memory.episode.stored': z.object({ id: z.string(), sessionId: z.string(), actor: z.string(), kind: z.string(), importance: z.number() }),
   'memory.episodes.imported': z.object({ count: z.number().int(), sessionIds: z.array(z.string()), firstId: z.string(), lastId: z.string() }),
   'memory.fact.stored': z.object({ id: z.string(), text: z.string() }),
+  'memory.changed': z.object({ tier: z.enum(['episodic', 'semantic']), changeId: z.string(), op: z.string(), targetId: z.string(), actor: z.string() }),
+  'memory.embedding.progressed': z.object({
+    tier: z.enum(['episodic', 'semantic']), model: z.string().nullable(), dims: z.number().int().nullable(), embedded: z.number().int(), total: z.number().int(),
+    state: z.enum(['idle', 'embedding', 'waiting-for-model', 'failed']), note: z.string().nullable(),
+  }),
+  'memory.extraction.finished': z.object({ jobId: z.string(), status: z.enum(['done', 'failed']), added: z.number().int(), updated: z.number().int(), superseded: z.number().int(), error: z.string().nullable() }),
+  'memory.document.progressed': z.object({ documentId: z.string(), name: z.string(), chunks: z.number().int(), totalChunks: z.number().int(), status: z.enum(['ingesting', 'done', 'failed']), error: z.string().nullable() }),
   'turn.completed': z.object({
     turnId: z.string(),
     sessionId: z.string(),

@@ -134,8 +134,9 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     const episodic = sup.client(episodicMemoryContract);
     const e = await episodic.store({ sessionId: 'e', actor: 'user', text: 'We planted tomatoes in the greenhouse', time: '2024-05-01T10:00:00Z' });
     await episodic.store({ sessionId: 'e', actor: 'user', text: 'The train was late again', time: '2024-06-01T10:00:00Z' });
-    const hits = await episodic.search({ query: 'planting tomato', limit: 5 });
-    expect(hits[0]?.episode.id).toBe(e.id);
+    const found = await episodic.search({ query: 'planting tomato', limit: 5 });
+    expect(found.hits[0]?.episode.id).toBe(e.id);
+    expect(found.hits[0]?.scores.bm25).toBe(1);
     const may = await episodic.range({ from: '2024-04-01T00:00:00Z', to: '2024-05-31T00:00:00Z', sessionId: 'e' });
     expect(may.map((x) => x.id)).toEqual([e.id]);
     expect((await episodic.adjustImportance({ id: e.id, delta: 0.1, opId: 'op-1' })).applied).toBe(true);
@@ -149,9 +150,8 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     const fact = await semantic.addFact({ text: 'Ada keeps bees in the garden' });
     const found = await semantic.search({ query: 'bees garden', k: 3 });
     expect(found.hits.map((h) => h.fact.id)).toContain(fact.id);
-    expect(found.mode).toBe(model ? 'vector' : 'lexical');
-    expect(fact.embedded).toBe(!!model);
-    expect((await semantic.delete({ id: fact.id })).deleted).toBe(true);
+    expect(found.mode).toBe('lexical'); // embeddings arrive in the background
+    expect((await semantic.delete({ id: fact.id })).op).toBe('delete');
     expect((await semantic.search({ query: 'bees garden', k: 3 })).hits.map((h) => h.fact.id)).not.toContain(fact.id);
   });
 
@@ -219,7 +219,7 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     expect(tokens.map((c) => (c.type === 'token' ? c.text : '')).join('').trim()).toBe(result.reply);
     expect(result.usage?.completionTokens).toBeGreaterThan(0);
     const remembered = await sup.client(episodicMemoryContract).search({ query: 'dragon Pim', limit: 5 });
-    expect(remembered.map((h) => h.episode.id)).toContain(result.userEpisodeId);
+    expect(remembered.hits.map((h) => h.episode.id)).toContain(result.userEpisodeId);
     const history = await sup.client(executiveContract).history({ sessionId: result.sessionId });
     expect(history).toHaveLength(1);
     // with a model loaded, context budgets are counted with its tokenizer

@@ -91,7 +91,7 @@ describe('headless host over HTTP', () => {
     const history = await client.chat.history.query({ sessionId: done.result.sessionId });
     expect(history.map((t) => t.userText)).toEqual(['Once upon a time there was a fox named Rufus']);
     const found = await client.memory.search.query({ query: 'fox Rufus' });
-    expect(found.map((h) => h.episode.id)).toContain(done.result.userEpisodeId);
+    expect(found.hits.map((h) => h.id)).toContain(done.result.userEpisodeId);
   });
 
   it.skipIf(!model)('pagi chat uses the running host and pagi status lists the services', async () => {

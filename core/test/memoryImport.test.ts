@@ -47,8 +47,8 @@ describe('pagi memory import', () => {
       const host = await startHeadlessHost({ dataDir });
       try {
         const client = createHostClient(host);
-        const found = await client.memory.search.query({ query: 'greyhound Pixel', limit: 3 });
-        expect(found[0]?.episode).toMatchObject({ ref: 'D1:700', actor: 'speaker-b', sessionId: 's1', time: '2023-05-01T11:40:00.000Z' });
+        const found = await client.memory.search.query({ query: 'greyhound Pixel', k: 3, tier: 'episodic' });
+        expect(found.hits[0]).toMatchObject({ ref: 'D1:700', actor: 'speaker-b', sessionId: 's1', time: '2023-05-01T11:40:00.000Z' });
         const firstTen = await client.memory.recent.query({ from: '2023-05-01T00:00:00Z', to: '2023-05-01T00:09:59Z', limit: 100 });
         expect(firstTen.map((e) => e.ref)).toEqual(Array.from({ length: 10 }, (_, i) => `D1:${i}`));
       } finally {

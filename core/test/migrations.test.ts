@@ -36,9 +36,9 @@ describe('migrations', () => {
   it('is idempotent and refuses a database from a newer app', () => {
     const db = openDatabase(':memory:');
     migrate(db, episodicMigrations, 'episodic.db');
-    expect(migrate(db, episodicMigrations, 'episodic.db')).toBe(2);
+    expect(migrate(db, episodicMigrations, 'episodic.db')).toBe(3);
     db.pragma('user_version = 99');
-    expect(() => migrate(db, episodicMigrations, 'episodic.db')).toThrow(/schema version 99, newer than this app knows \(2\)/);
+    expect(() => migrate(db, episodicMigrations, 'episodic.db')).toThrow(/schema version 99, newer than this app knows \(3\)/);
   });
 });
 
@@ -52,5 +52,31 @@ describe('models.db v2', () => {
     expect(row).toMatchObject({ path: '/m/a.gguf', file_name: 'a.gguf', source: 'reference', hash_status: 'pending' });
     expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     expect(JSON.parse(row.metadata)).toEqual({ name: 'a', architecture: 'llama' });
+  });
+});
+
+describe('episodic.db v3', () => {
+  it('keeps v2 episodes and rebuilds their full-text index with the neighbour column', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, episodicMigrations.filter((m) => m.version <= 2), 'episodic.db');
+    db.prepare("INSERT INTO episodes (id, session_id, time, actor, kind, text, importance) VALUES ('e1', 's', '2024-01-01T00:00:00.000Z', 'ana', 'message', 'We adopted a greyhound', 0.5)").run();
+    migrate(db, episodicMigrations, 'episodic.db');
+    expect(db.prepare("SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH 'greyhound'").pluck().all()).toHaveLength(1);
+    expect(db.prepare("SELECT context, pinned FROM episodes WHERE id = 'e1'").get()).toEqual({ context: '', pinned: 0 });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+});
+
+describe('semantic.db v2', () => {
+  it('keeps v1 facts as current beliefs with their learned time, to be re-embedded', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, semanticMigrations.filter((m) => m.version === 1), 'semantic.db');
+    db.prepare("INSERT INTO facts (id, text, confidence, created_at) VALUES ('f1', 'Ada keeps bees', 0.9, '2024-01-01T00:00:00.000Z')").run();
+    db.prepare("INSERT INTO meta (key, value) VALUES ('embedding.model', 'old'), ('embedding.dims', '64')").run();
+    migrate(db, semanticMigrations, 'semantic.db');
+    expect(db.prepare("SELECT kind, updated_at, retired_at FROM facts WHERE id = 'f1'").get()).toEqual({ kind: 'fact', updated_at: '2024-01-01T00:00:00.000Z', retired_at: null });
+    expect(db.prepare('SELECT COUNT(*) FROM meta').pluck().get()).toBe(0);
+    db.prepare("UPDATE facts SET text = 'Ada keeps wasps' WHERE id = 'f1'").run();
+    expect(db.prepare("SELECT rowid FROM facts_fts WHERE facts_fts MATCH 'wasps'").pluck().all()).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { call, defineContract } from '../../contracts/contract.js';
-import { memoryTierSchema, provenanceSchema } from '../../contracts/domain.js';
+import { memoryTierSchema, provenanceSchema, scoreBreakdownSchema } from '../../contracts/domain.js';
 
 export const contextItemSchema = z.object({
   tier: memoryTierSchema,
@@ -9,6 +9,8 @@ export const contextItemSchema = z.object({
   role: z.enum(['user', 'assistant', 'system', 'tool']).nullable(),
   time: z.string().nullable(),
   score: z.number(),
+  /** The hybrid score's parts (null for working-memory turns, which are included by recency alone). */
+  scores: scoreBreakdownSchema.nullable(),
   tokens: z.number().int(),
 });
 
@@ -28,7 +30,7 @@ export const contextContract = defineContract('context', {
       usedTokens: z.number().int(),
       budgetTokens: z.number().int(),
       degraded: z.array(z.string()),
-      timings: z.object({ workingMs: z.number(), episodicMs: z.number(), semanticMs: z.number(), totalMs: z.number() }),
+      timings: z.object({ workingMs: z.number(), episodicMs: z.number(), semanticMs: z.number(), countMs: z.number(), packMs: z.number(), totalMs: z.number() }),
     }),
   ),
 });

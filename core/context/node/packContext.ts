@@ -1,12 +1,14 @@
 import type { z } from 'zod';
+import { queryTerms } from '../../memory-episodic/common/ftsQuery.js';
 import type { contextItemSchema } from '../common/contract.js';
 
 export type ContextItem = z.infer<typeof contextItemSchema>;
 
 /**
  * Fills the budget: recent working-memory turns first (the conversation must stay coherent), up to
- * `recentShare` of the budget, newest kept; then recalled episodes and facts by score. Near-duplicate
- * texts (same normalised text) are kept once.
+ * `recentShare` of the budget, newest kept; then recalled episodes and facts by score. Near-duplicates
+ * across tiers (a fact and the turn it was extracted from, the same sentence said twice) are kept once:
+ * each tier diversifies its own hits, this catches the overlap between them.
  */
 export function packContext(recent: ContextItem[], recalled: ContextItem[], budget: number, recentShare = 0.6) {
   const seen = new Set<string>();
@@ -22,12 +24,23 @@ export function packContext(recent: ContextItem[], recalled: ContextItem[], budg
     used += item.tokens;
   }
   const keptRecalled: ContextItem[] = [];
+  const keptWords: Array<Set<string>> = [];
   for (const item of [...recalled].sort((a, b) => b.score - a.score)) {
     const key = norm(item.text);
     if (seen.has(key) || used + item.tokens > budget) continue;
+    const words = new Set(queryTerms(item.text, { stopWords: true, maxTerms: 64 }));
+    if (keptWords.some((w) => jaccard(w, words) >= 0.8)) continue;
     seen.add(key);
+    keptWords.push(words);
     keptRecalled.push(item);
     used += item.tokens;
   }
   return { recent: keptRecent, recalled: keptRecalled, usedTokens: used };
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const w of a) if (b.has(w)) shared++;
+  return shared / (a.size + b.size - shared);
 }

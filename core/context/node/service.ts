@@ -49,28 +49,30 @@ export default defineService({
           const skip = new Set(exclude);
           const [w, e, s] = await Promise.all([
             timed(() => working.get({ sessionId }, { timeoutMs })),
-            timed(() => (ctx.config.episodicCandidates > 0 && query.trim() ? episodic.search({ query, limit: ctx.config.episodicCandidates, touch: true }, { timeoutMs }) : Promise.resolve([]))),
-            timed(() => (ctx.config.semanticCandidates > 0 && query.trim() ? semantic.search({ query, k: ctx.config.semanticCandidates }, { timeoutMs }) : Promise.resolve(null))),
+            timed(() => (ctx.config.episodicCandidates > 0 && query.trim() ? episodic.search({ query, limit: ctx.config.episodicCandidates, touch: true }, { timeoutMs }) : Promise.resolve(null))),
+            timed(() => (ctx.config.semanticCandidates > 0 && query.trim() ? semantic.search({ query, k: ctx.config.semanticCandidates, touch: true }, { timeoutMs }) : Promise.resolve(null))),
           ]);
           const degraded: string[] = [];
           if (w.error) degraded.push(`memory.working: ${w.error}`);
           if (e.error) degraded.push(`memory.episodic: ${e.error}`);
           if (s.error) degraded.push(`memory.semantic: ${s.error}`);
-          if (s.value?.note) degraded.push(`memory.semantic: ${s.value.note}`);
+          for (const note of e.value?.notes ?? []) if (!note.startsWith('time:')) degraded.push(`memory.episodic: ${note}`);
+          for (const note of s.value?.notes ?? []) degraded.push(`memory.semantic: ${note}`);
 
           const recentIds = new Set((w.value?.turns ?? []).map((t) => t.id));
           const recent: ContextItem[] = (w.value?.turns ?? [])
             .filter((t) => !skip.has(t.id))
-            .map((t) => ({ tier: 'working', id: t.id, text: t.text, role: t.role, time: t.at, score: 1, tokens: t.tokens }));
-          // BM25 scores are unbounded; squash them to (0, 1) so tiers can be compared
+            .map((t) => ({ tier: 'working', id: t.id, text: t.text, role: t.role, time: t.at, score: 1, scores: null, tokens: t.tokens }));
+          // both tiers score in [0, 1] with the same signals (fused hybrid scores), so they sort together
           const recalled: ContextItem[] = [
-            ...(e.value ?? [])
+            ...(e.value?.hits ?? [])
               .filter((h) => !skip.has(h.episode.id) && !recentIds.has(h.episode.id))
-              .map((h): ContextItem => ({ tier: 'episodic', id: h.episode.id, text: `${h.episode.actor}: ${h.episode.text}`, role: null, time: h.episode.time, score: (h.score / (1 + h.score)) * (0.5 + h.episode.importance / 2), tokens: estimateTokens(h.episode.text) })),
-            ...(s.value?.hits ?? []).map((h): ContextItem => ({ tier: 'semantic', id: h.fact.id, text: h.fact.text, role: null, time: h.fact.createdAt, score: h.via === 'vector' ? Math.max(0, h.score) : h.score / (1 + h.score), tokens: estimateTokens(h.fact.text) })),
+              .map((h): ContextItem => ({ tier: 'episodic', id: h.episode.id, text: `${h.episode.actor}: ${h.episode.text}`, role: null, time: h.episode.time, score: h.score, scores: h.scores, tokens: estimateTokens(h.episode.text) })),
+            ...(s.value?.hits ?? []).map((h): ContextItem => ({ tier: 'semantic', id: h.fact.id, text: h.fact.text, role: null, time: h.fact.createdAt, score: h.score, scores: h.scores, tokens: estimateTokens(h.fact.text) })),
           ];
           // budgets are in the loaded model's tokens; without a tokenizer (no model, remote) they are estimates
           const all = [...recent, ...recalled];
+          const tCount = performance.now();
           if (all.length > 0 && Date.now() >= countingPausedUntil) {
             const counted = await timed(() => inference.countTokensMany({ texts: all.map((i) => i.text) }, { timeoutMs: ctx.config.tokenCountTimeoutMs }));
             if (counted.value) all.forEach((item, i) => (item.tokens = Math.max(1, counted.value?.counts[i] ?? item.tokens)));
@@ -79,13 +81,16 @@ export default defineService({
               if (counted.code === 'DEADLINE_EXCEEDED') countingPausedUntil = Date.now() + ctx.config.tokenCountBackoffMs;
             }
           } else if (all.length > 0) degraded.push('token counts are estimates: the tokenizer did not answer recently');
+          const countMs = performance.now() - tCount;
+          const tPack = performance.now();
           const packed = packContext(recent, recalled, budgetTokens);
+          const packMs = performance.now() - tPack;
           return {
             ...packed,
             budgetTokens,
-            provenance: [...packed.recent, ...packed.recalled].map((i) => ({ tier: i.tier, id: i.id, score: i.score, tokens: i.tokens })),
+            provenance: [...packed.recent, ...packed.recalled].map((i) => ({ tier: i.tier, id: i.id, score: i.score, scores: i.scores, tokens: i.tokens })),
             degraded,
-            timings: { workingMs: w.ms, episodicMs: e.ms, semanticMs: s.ms, totalMs: performance.now() - t0 },
+            timings: { workingMs: w.ms, episodicMs: e.ms, semanticMs: s.ms, countMs, packMs, totalMs: performance.now() - t0 },
           };
         },
       },

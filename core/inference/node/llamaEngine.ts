@@ -198,10 +198,19 @@ export function createLlamaEngine(opts: EngineOptions) {
     }
   };
 
+  /** Characters the vocabulary cannot read become spaces: llama.cpp aborts the process on them. */
+  const readable = (m: LoadedModel, text: string): string => (m.readableChars ? [...text].map((c) => (m.readableChars?.has(c) ? c : ' ')).join('') : text);
+
+  /** Memory texts can be longer than the embedding context: the start of the text is what gets embedded. */
   const embed = async (m: LoadedModel, texts: string[]): Promise<number[][]> => {
     m.embedding ??= await m.model.createEmbeddingContext({ threads: opts.threads, contextSize: embeddingContextSize() });
     const out: number[][] = [];
-    for (const text of texts) out.push([...(await m.embedding.getEmbeddingFor(text)).vector]);
+    const maxTokens = embeddingContextSize() - 8;
+    for (const text of texts) {
+      const read = readable(m, text);
+      const tokens = m.model.tokenize(read.trim() ? read : '.');
+      out.push([...(await m.embedding.getEmbeddingFor(tokens.length > maxTokens ? tokens.slice(0, maxTokens) : tokens)).vector]);
+    }
     return out;
   };
 
@@ -223,7 +232,7 @@ export function createLlamaEngine(opts: EngineOptions) {
     backendReason: () => backendReason,
     embed,
     /** Counting is for budgets: characters the vocabulary cannot read count as a space instead of crashing the process. */
-    countTokens: (m: LoadedModel, text: string) => m.model.tokenize(m.readableChars ? [...text].map((c) => (m.readableChars?.has(c) ? c : ' ')).join('') : text).length,
+    countTokens: (m: LoadedModel, text: string) => m.model.tokenize(readable(m, text)).length,
     async unload(m: LoadedModel) {
       await m.embedding?.dispose();
       await m.context?.dispose();

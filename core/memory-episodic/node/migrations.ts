@@ -43,4 +43,53 @@ export const episodicMigrations: Migration[] = [
       db.exec('CREATE TABLE applied_ops (op_id TEXT PRIMARY KEY, episode_id TEXT NOT NULL, delta REAL NOT NULL, at TEXT NOT NULL)');
     },
   },
+  {
+    version: 3,
+    name: 'neighbour context in the index, pins, vectors, change history',
+    up(db) {
+      db.exec(`
+        ALTER TABLE episodes ADD COLUMN context TEXT NOT NULL DEFAULT '';
+        ALTER TABLE episodes ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+        DROP TRIGGER episodes_ai;
+        DROP TRIGGER episodes_ad;
+        DROP TRIGGER episodes_au;
+        DROP TABLE episodes_fts;
+        CREATE VIRTUAL TABLE episodes_fts USING fts5(text, actor, context, content='episodes', content_rowid='rowid', tokenize='porter unicode61');
+        INSERT INTO episodes_fts(episodes_fts) VALUES ('rebuild');
+        CREATE TRIGGER episodes_ai AFTER INSERT ON episodes BEGIN
+          INSERT INTO episodes_fts(rowid, text, actor, context) VALUES (new.rowid, new.text, new.actor, new.context);
+        END;
+        CREATE TRIGGER episodes_ad AFTER DELETE ON episodes BEGIN
+          INSERT INTO episodes_fts(episodes_fts, rowid, text, actor, context) VALUES ('delete', old.rowid, old.text, old.actor, old.context);
+        END;
+        CREATE TRIGGER episodes_au AFTER UPDATE OF text, actor, context ON episodes BEGIN
+          INSERT INTO episodes_fts(episodes_fts, rowid, text, actor, context) VALUES ('delete', old.rowid, old.text, old.actor, old.context);
+          INSERT INTO episodes_fts(rowid, text, actor, context) VALUES (new.rowid, new.text, new.actor, new.context);
+        END;
+        -- float32 vectors (sqlite-vec's layout) and their sign bits; model says which space they are in
+        CREATE TABLE episode_vectors (
+          rowid INTEGER PRIMARY KEY REFERENCES episodes(rowid) ON DELETE CASCADE,
+          model TEXT NOT NULL,
+          code BLOB NOT NULL,
+          vector BLOB NOT NULL
+        );
+        CREATE INDEX episode_vectors_model ON episode_vectors(model);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE changes (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          op TEXT NOT NULL,
+          target_id TEXT NOT NULL,
+          before TEXT,
+          after TEXT,
+          undoes TEXT,
+          undone_by TEXT,
+          scrubbed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX changes_target ON changes(target_id, seq);
+      `);
+    },
+  },
 ];

@@ -1,87 +1,204 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
-import type { Fact } from '../../contracts/domain.js';
+import type { ChangeActor, Fact, MemoryChange } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import { newId } from '../../contracts/ids.js';
-import { toFtsQuery } from '../../memory-episodic/common/ftsQuery.js';
+import { createChangeLog, type Snapshot } from '../../memory-episodic/common/changeLog.js';
 
-interface Row { rowid: number; id: string; text: string; confidence: number; pinned: number; source_episode_ids: string; created_at: string; embedded: number }
+export interface FactRow {
+  rowid: number; id: string; kind: Fact['kind']; text: string; confidence: number; pinned: number; source_episode_ids: string; created_at: string; updated_at: string | null;
+  valid_from: string | null; valid_to: string | null; retired_at: string | null; superseded_by: string | null; access_count: number; last_access: string | null;
+  document_id: string | null; chunk_index: number | null; embedded?: number;
+}
 
-const toFact = (r: Row): Fact => ({
-  id: r.id, text: r.text, confidence: r.confidence, pinned: r.pinned === 1,
-  sourceEpisodeIds: JSON.parse(r.source_episode_ids) as string[], createdAt: r.created_at, embedded: r.embedded === 1,
+export const toFact = (r: FactRow, embedded: boolean): Fact => ({
+  id: r.id, kind: r.kind, text: r.text, confidence: r.confidence, pinned: r.pinned === 1, sourceEpisodeIds: JSON.parse(r.source_episode_ids) as string[],
+  source: r.document_id !== null ? { document: r.document_id, chunk: r.chunk_index ?? 0 } : null,
+  createdAt: r.created_at, updatedAt: r.updated_at ?? r.created_at, validFrom: r.valid_from, validTo: r.valid_to, retiredAt: r.retired_at, supersededBy: r.superseded_by,
+  accessCount: r.access_count, lastAccess: r.last_access, embedded,
 });
 
-const vecBlob = (v: number[]): Buffer => Buffer.from(new Float32Array(v).buffer);
+export interface NewFact {
+  text: string; confidence: number; pinned: boolean; sourceEpisodeIds: string[];
+  validFrom?: string | null | undefined; validTo?: string | null | undefined; kind?: Fact['kind']; document?: { id: string; chunk: number } | null;
+}
+export interface FactEdit { text?: string | undefined; confidence?: number | undefined; validFrom?: string | null | undefined; validTo?: string | null | undefined }
 
-/** Facts in SQLite, their vectors in a sqlite-vec `vec0` table keyed by the fact's rowid. */
+const snapshot = (f: Fact): Snapshot => ({
+  text: f.text, confidence: f.confidence, pinned: f.pinned, validFrom: f.validFrom, validTo: f.validTo, retiredAt: f.retiredAt, supersededBy: f.supersededBy,
+  kind: f.kind, sourceEpisodeIds: f.sourceEpisodeIds, createdAt: f.createdAt, source: f.source,
+});
+const COLUMNS: Record<string, string> = {
+  text: 'text', confidence: 'confidence', pinned: 'pinned', validFrom: 'valid_from', validTo: 'valid_to', retiredAt: 'retired_at', supersededBy: 'superseded_by',
+};
+const iso = (t: string | null | undefined): string | null => (t ? new Date(t).toISOString() : null);
+
+/**
+ * Facts and document chunks, bitemporal: a superseded fact is retired (with the id of what replaced
+ * it), never erased, so the beliefs at any past moment can be listed. Every change is in `changes`.
+ */
 export function createFactStore(db: SqliteDatabase) {
-  const meta = (key: string): string | null => (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
-  const setMeta = (key: string, value: string): void => {
-    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
-  };
-  const rowById = (id: string): Row => {
-    const r = db.prepare('SELECT rowid, * FROM facts WHERE id = ?').get(id) as Row | undefined;
-    if (!r) throw new PagiError('NOT_FOUND', `no fact with id ${id}`);
+  const log = createChangeLog(db, 'semantic');
+  const byId = db.prepare('SELECT f.rowid, f.*, EXISTS (SELECT 1 FROM fact_vectors v WHERE v.rowid = f.rowid) AS embedded FROM facts f WHERE f.id = ?');
+  const insert = db.prepare(
+    'INSERT INTO facts (id, kind, text, confidence, pinned, source_episode_ids, created_at, updated_at, valid_from, valid_to, document_id, chunk_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const rowOf = (id: string): FactRow => {
+    const r = byId.get(id) as FactRow | undefined;
+    if (!r) throw new PagiError('NOT_FOUND', `no fact with id ${id}; \`pagi memory list --tier semantic\` shows the ids`);
     return r;
   };
-
-  const embeddingModel = (): { model: string; dims: number } | null => {
-    const model = meta('embedding.model');
-    const dims = meta('embedding.dims');
-    return model && dims ? { model, dims: Number(dims) } : null;
+  const get = (id: string): Fact => {
+    const r = rowOf(id);
+    return toFact(r, r.embedded === 1);
   };
-
-  /** The first embedding fixes the model and dimension of this memory; others are refused until re-embedding. */
-  const acceptsVector = (model: string, dims: number): boolean => {
-    const current = embeddingModel();
-    if (!current) {
-      db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS fact_vectors USING vec0(embedding float[${dims}] distance_metric=cosine)`);
-      setMeta('embedding.model', model);
-      setMeta('embedding.dims', String(dims));
-      return true;
+  const insertOne = (f: NewFact, id = newId(), createdAt = new Date().toISOString()): string => {
+    insert.run(id, f.kind ?? 'fact', f.text, f.confidence, f.pinned ? 1 : 0, JSON.stringify(f.sourceEpisodeIds), createdAt, createdAt, iso(f.validFrom), iso(f.validTo), f.document?.id ?? null, f.document?.chunk ?? null);
+    return id;
+  };
+  const apply = (row: FactRow, fields: Snapshot): void => {
+    const sets: string[] = ['updated_at = ?'];
+    const values: unknown[] = [new Date().toISOString()];
+    for (const [k, v] of Object.entries(fields)) {
+      const col = COLUMNS[k];
+      if (!col) continue;
+      sets.push(`${col} = ?`);
+      values.push(k === 'pinned' ? (v ? 1 : 0) : v);
     }
-    return current.model === model && current.dims === dims;
+    db.prepare(`UPDATE facts SET ${sets.join(', ')} WHERE rowid = ?`).run(...values, row.rowid);
+  };
+  const change = (row: FactRow, fields: Snapshot, actor: ChangeActor, op: 'edit' | 'pin' | 'unpin'): MemoryChange | null => {
+    const current = snapshot(toFact(row, false));
+    const next = Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && current[k] !== v));
+    if (Object.keys(next).length === 0) return null;
+    apply(row, next);
+    return log.record({ actor, op, targetId: row.id, before: Object.fromEntries(Object.keys(next).map((k) => [k, current[k]])), after: next });
   };
 
   return {
-    embeddingModel,
-    add(f: { text: string; confidence: number; pinned: boolean; sourceEpisodeIds: string[] }, vector: { model: string; values: number[] } | null): Fact {
-      const id = newId();
-      db.transaction(() => {
-        const useVector = vector !== null && acceptsVector(vector.model, vector.values.length);
-        const r = db.prepare('INSERT INTO facts (id, text, confidence, pinned, source_episode_ids, created_at, embedded) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(id, f.text, f.confidence, f.pinned ? 1 : 0, JSON.stringify(f.sourceEpisodeIds), new Date().toISOString(), useVector ? 1 : 0);
-        if (useVector && vector) db.prepare('INSERT INTO fact_vectors (rowid, embedding) VALUES (?, ?)').run(BigInt(r.lastInsertRowid), vecBlob(vector.values));
+    log,
+    get,
+    rowOf,
+    add(f: NewFact, actor: ChangeActor): Fact {
+      const id = db.transaction(() => {
+        const newIdValue = insertOne(f);
+        log.record({ actor, op: 'add', targetId: newIdValue, before: null, after: { kind: f.kind ?? 'fact', confidence: f.confidence } });
+        return newIdValue;
       })();
-      return toFact(rowById(id));
+      return get(id);
     },
-    get: (id: string): Fact => toFact(rowById(id)),
-    delete(id: string): boolean {
-      const r = db.prepare('SELECT rowid FROM facts WHERE id = ?').get(id) as { rowid: number } | undefined;
-      if (!r) return false;
+    /** Chunks of a document, in one transaction (a change record per document, not per chunk). */
+    addChunks(documentId: string, chunks: Array<{ index: number; text: string }>): void {
       db.transaction(() => {
-        if (embeddingModel()) db.prepare('DELETE FROM fact_vectors WHERE rowid = ?').run(BigInt(r.rowid));
-        db.prepare('DELETE FROM facts WHERE rowid = ?').run(r.rowid);
+        for (const c of chunks) insertOne({ text: c.text, confidence: 1, pinned: false, sourceEpisodeIds: [], kind: 'chunk', document: { id: documentId, chunk: c.index } });
       })();
-      return true;
     },
-    list: (limit: number, offset: number): Fact[] =>
-      (db.prepare('SELECT rowid, * FROM facts ORDER BY rowid DESC LIMIT ? OFFSET ?').all(limit, offset) as Row[]).map(toFact),
-    /** K nearest facts by cosine distance; score is 1 − distance. */
-    knn(values: number[], k: number): Array<{ fact: Fact; score: number }> {
+    edit(id: string, fields: FactEdit, actor: ChangeActor): { fact: Fact; change: MemoryChange | null } {
+      return db.transaction(() => {
+        const row = rowOf(id);
+        const normalised = { ...fields, ...(fields.validFrom !== undefined ? { validFrom: iso(fields.validFrom) } : {}), ...(fields.validTo !== undefined ? { validTo: iso(fields.validTo) } : {}) };
+        const c = change(row, normalised, actor, 'edit');
+        return { fact: get(id), change: c };
+      })();
+    },
+    setPinned(id: string, pinned: boolean, actor: ChangeActor): { fact: Fact; change: MemoryChange | null } {
+      return db.transaction(() => {
+        const c = change(rowOf(id), { pinned }, actor, pinned ? 'pin' : 'unpin');
+        return { fact: get(id), change: c };
+      })();
+    },
+    /**
+     * The old fact stops being believed now (and, in the world, stops being true when the new one
+     * starts, if that is known); the new one records where it came from.
+     */
+    supersede(id: string, next: NewFact, actor: ChangeActor): { fact: Fact; retired: Fact; change: MemoryChange } {
+      return db.transaction(() => {
+        const old = rowOf(id);
+        if (old.retired_at) throw new PagiError('CONFLICT', `fact ${id} was already retired on ${old.retired_at}${old.superseded_by ? ` (superseded by ${old.superseded_by})` : ''}; supersede the current fact instead`);
+        const now = new Date().toISOString();
+        const newIdValue = insertOne(next, newId(), now);
+        log.record({ actor, op: 'add', targetId: newIdValue, before: null, after: { kind: 'fact', confidence: next.confidence, supersedes: id } });
+        const fields: Snapshot = { retiredAt: now, supersededBy: newIdValue, ...(old.valid_to === null && next.validFrom ? { validTo: iso(next.validFrom) } : {}) };
+        const before = Object.fromEntries(Object.keys(fields).map((k) => [k, snapshot(toFact(old, false))[k]]));
+        apply(old, fields);
+        const c = log.record({ actor, op: 'supersede', targetId: id, before, after: fields });
+        return { fact: get(newIdValue), retired: get(id), change: c };
+      })();
+    },
+    delete(id: string, actor: ChangeActor): MemoryChange {
+      return db.transaction(() => {
+        const row = rowOf(id);
+        db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+        return log.record({ actor, op: 'delete', targetId: id, before: snapshot(toFact(row, false)), after: null });
+      })();
+    },
+    forget(id: string, actor: ChangeActor): MemoryChange {
+      const c = db.transaction(() => {
+        const row = (byId.get(id) as FactRow | undefined) ?? null;
+        if (!row && log.history(id).length === 0) throw new PagiError('NOT_FOUND', `no fact with id ${id}`);
+        if (row) db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+        log.scrub(id);
+        return log.record({ actor, op: 'forget', targetId: id, before: null, after: null });
+      })();
+      db.exec("INSERT INTO facts_fts(facts_fts) VALUES ('optimize')");
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return c;
+    },
+    undo(changeId: string, actor: ChangeActor): MemoryChange {
+      return db.transaction(() => {
+        const c = log.get(changeId);
+        log.undoable(c);
+        const row = (byId.get(c.targetId) as FactRow | undefined) ?? null;
+        const current = row ? snapshot(toFact(row, false)) : null;
+        if (c.before === null) {
+          if (row) db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+          return log.record({ actor, op: 'undo', targetId: c.targetId, before: current, after: null, undoes: c.id });
+        }
+        if (c.after === null || !row) {
+          if (row) throw new PagiError('CONFLICT', `fact ${c.targetId} exists again; nothing to restore`);
+          const b = c.before as unknown as Fact;
+          insertOne({ text: b.text, confidence: b.confidence, pinned: b.pinned, sourceEpisodeIds: b.sourceEpisodeIds, validFrom: b.validFrom, validTo: b.validTo, kind: b.kind, document: b.source ? { id: b.source.document, chunk: b.source.chunk } : null }, c.targetId, b.createdAt);
+          const restored = rowOf(c.targetId);
+          apply(restored, { retiredAt: b.retiredAt, supersededBy: b.supersededBy });
+          return log.record({ actor, op: 'undo', targetId: c.targetId, before: null, after: c.before, undoes: c.id });
+        }
+        apply(row, c.before);
+        return log.record({ actor, op: 'undo', targetId: c.targetId, before: c.after, after: c.before, undoes: c.id });
+      })();
+    },
+    list(opts: { limit: number; offset: number; includeRetired: boolean; kind?: Fact['kind'] | undefined; document?: string | undefined }): Fact[] {
+      const where = [opts.includeRetired ? '1' : 'f.retired_at IS NULL'];
+      const params: unknown[] = [];
+      if (opts.kind) {
+        where.push('f.kind = ?');
+        params.push(opts.kind);
+      }
+      if (opts.document) {
+        where.push('f.document_id = ?');
+        params.push(opts.document);
+      }
+      const rows = db.prepare(`SELECT f.rowid, f.*, EXISTS (SELECT 1 FROM fact_vectors v WHERE v.rowid = f.rowid) AS embedded FROM facts f WHERE ${where.join(' AND ')} ORDER BY f.rowid DESC LIMIT ? OFFSET ?`)
+        .all(...params, opts.limit, opts.offset) as FactRow[];
+      return rows.map((r) => toFact(r, r.embedded === 1));
+    },
+    /** What the twin believed at `time`: facts learned by then and not yet retired then. */
+    beliefsAt(time: string, limit: number): Fact[] {
+      const t = new Date(time).toISOString();
       const rows = db.prepare(
-        'SELECT f.rowid, f.*, v.distance FROM (SELECT rowid, distance FROM fact_vectors WHERE embedding MATCH ? AND k = ?) v JOIN facts f ON f.rowid = v.rowid ORDER BY v.distance',
-      ).all(vecBlob(values), k) as Array<Row & { distance: number }>;
-      return rows.map((r) => ({ fact: toFact(r), score: 1 - r.distance }));
+        "SELECT f.rowid, f.*, EXISTS (SELECT 1 FROM fact_vectors v WHERE v.rowid = f.rowid) AS embedded FROM facts f WHERE f.kind = 'fact' AND f.created_at <= ? AND (f.retired_at IS NULL OR f.retired_at > ?) ORDER BY f.created_at DESC LIMIT ?",
+      ).all(t, t, limit) as FactRow[];
+      return rows.map((r) => toFact(r, r.embedded === 1));
     },
-    lexical(query: string, k: number): Array<{ fact: Fact; score: number }> {
-      const q = toFtsQuery(query);
-      if (!q) return [];
-      const rows = db.prepare(
-        'SELECT f.rowid, f.*, bm25(facts_fts) AS rank FROM facts_fts JOIN facts f ON f.rowid = facts_fts.rowid WHERE facts_fts MATCH ? ORDER BY rank LIMIT ?',
-      ).all(q, k) as Array<Row & { rank: number }>;
-      return rows.map((r) => ({ fact: toFact(r), score: -r.rank }));
+    touch(rowids: number[]): void {
+      const at = new Date().toISOString();
+      const stmt = db.prepare('UPDATE facts SET access_count = access_count + 1, last_access = ? WHERE rowid = ?');
+      db.transaction(() => rowids.forEach((r) => stmt.run(at, r)))();
     },
-    counts: () => db.prepare('SELECT COUNT(*) AS total, COALESCE(SUM(embedded), 0) AS embedded FROM facts').get() as { total: number; embedded: number },
+    rowsByRowid(rowids: number[]): FactRow[] {
+      if (rowids.length === 0) return [];
+      return db.prepare(`SELECT rowid, * FROM facts WHERE rowid IN (${rowids.map(() => '?').join(',')})`).all(...rowids) as FactRow[];
+    },
+    counts: () => db.prepare("SELECT COUNT(*) AS total, COALESCE(SUM(kind = 'fact' AND retired_at IS NULL), 0) AS current, COALESCE(SUM(kind = 'chunk'), 0) AS chunks FROM facts").get() as { total: number; current: number; chunks: number },
   };
 }
+
+export type FactStore = ReturnType<typeof createFactStore>;

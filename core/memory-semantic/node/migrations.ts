@@ -28,4 +28,79 @@ export const semanticMigrations: Migration[] = [
       // The vector table (vec0) is created once the embedding dimension is known.
     },
   },
+  {
+    version: 2,
+    name: 'bitemporal facts, chunks, documents, extraction jobs, vectors, change history',
+    up(db) {
+      // vectors move out of vec0 into a plain table with their sign bits (decision 0006); they are re-embedded
+      db.exec(`
+        DROP TABLE IF EXISTS fact_vectors;
+        DELETE FROM meta WHERE key IN ('embedding.model', 'embedding.dims');
+        ALTER TABLE facts ADD COLUMN kind TEXT NOT NULL DEFAULT 'fact';
+        ALTER TABLE facts ADD COLUMN updated_at TEXT;
+        ALTER TABLE facts ADD COLUMN valid_from TEXT;
+        ALTER TABLE facts ADD COLUMN valid_to TEXT;
+        ALTER TABLE facts ADD COLUMN retired_at TEXT;
+        ALTER TABLE facts ADD COLUMN superseded_by TEXT;
+        ALTER TABLE facts ADD COLUMN access_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE facts ADD COLUMN last_access TEXT;
+        ALTER TABLE facts ADD COLUMN document_id TEXT;
+        ALTER TABLE facts ADD COLUMN chunk_index INTEGER;
+        UPDATE facts SET updated_at = created_at;
+        CREATE INDEX facts_current ON facts(retired_at, kind);
+        CREATE INDEX facts_document ON facts(document_id, chunk_index);
+        CREATE TRIGGER facts_au AFTER UPDATE OF text ON facts BEGIN
+          INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+          INSERT INTO facts_fts(rowid, text) VALUES (new.rowid, new.text);
+        END;
+        CREATE TABLE fact_vectors (
+          rowid INTEGER PRIMARY KEY REFERENCES facts(rowid) ON DELETE CASCADE,
+          model TEXT NOT NULL,
+          code BLOB NOT NULL,
+          vector BLOB NOT NULL
+        );
+        CREATE INDEX fact_vectors_model ON fact_vectors(model);
+        CREATE TABLE documents (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          media_type TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          sha256 TEXT NOT NULL,
+          chunks INTEGER NOT NULL DEFAULT 0,
+          total_chunks INTEGER NOT NULL DEFAULT 0,
+          status TEXT NOT NULL,
+          error TEXT,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE extraction_jobs (
+          id TEXT PRIMARY KEY,
+          session_id TEXT,
+          episode_ids TEXT NOT NULL,
+          text TEXT NOT NULL,
+          status TEXT NOT NULL,
+          not_before TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          error TEXT,
+          result TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX extraction_jobs_status ON extraction_jobs(status, not_before);
+        CREATE TABLE changes (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          op TEXT NOT NULL,
+          target_id TEXT NOT NULL,
+          before TEXT,
+          after TEXT,
+          undoes TEXT,
+          undone_by TEXT,
+          scrubbed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX changes_target ON changes(target_id, seq);
+      `);
+    },
+  },
 ];

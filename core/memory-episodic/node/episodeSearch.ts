@@ -1,0 +1,155 @@
+import type { SqliteDatabase } from '../../../native/sqlite.js';
+import type { Episode } from '../../contracts/domain.js';
+import { cosine } from '../../runtime/common/vectorIndex.js';
+import type { VectorStore } from '../../runtime/node/vectorStore.js';
+import { queryTerms, termsToFts } from '../common/ftsQuery.js';
+import { fuseAndDiversify, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../common/fusion.js';
+import { parseTimeExpression, type TimeRange } from '../common/timeExpressions.js';
+import { STOP_WORDS } from '../common/stopWords.js';
+import { toEpisode, type EpisodeRow, type EpisodeStore } from './episodeStore.js';
+
+/** Each step of lexical retrieval can be turned off; `npm run bench:memory` measures every one. */
+export interface LexicalSteps {
+  stopWords: boolean;
+  timeExpressions: boolean;
+  /** Match the neighbouring turns' text (a low-weight index column). */
+  neighbours: boolean;
+  /** Pseudo-relevance feedback: words shared by the best first-pass hits join the query. */
+  feedback: boolean;
+}
+
+export interface SearchSettings {
+  weights: RetrievalWeights;
+  lexical: LexicalSteps;
+  recencyHalfLifeDays: number;
+  mmrLambda: number;
+  outOfRangeFactor: number;
+  /** Lexical candidates per query (and per time-restricted query). */
+  lexicalCandidates: number;
+  /** Vector candidates rescored by cosine after the binary scan. */
+  vectorCandidates: number;
+  vectorPool: number;
+}
+
+export const DEFAULT_SEARCH: SearchSettings = {
+  weights: { bm25: 0.5, vector: 0.3, recency: 0.1, importance: 0.05, salience: 0.05 },
+  lexical: { stopWords: true, timeExpressions: true, neighbours: true, feedback: false },
+  recencyHalfLifeDays: 90,
+  mmrLambda: 0.8,
+  outOfRangeFactor: 0.35,
+  lexicalCandidates: 100,
+  vectorCandidates: 100,
+  vectorPool: 400,
+};
+
+export interface SearchRequest {
+  query: string;
+  k: number;
+  sessionId?: string | undefined;
+  /** The query's embedding in the memory's current space; null or absent: lexical only. */
+  vector?: ArrayLike<number> | null | undefined;
+  /** "Now" for recency and relative time expressions. */
+  now?: number | undefined;
+  /** Leave a signal out entirely (benchmarks compare them alone). */
+  use?: { lexical: boolean; vector: boolean } | undefined;
+}
+
+export interface EpisodeHit { episode: Episode; score: number; scores: ScoreBreakdown }
+
+interface Candidate extends FusionCandidate { row: EpisodeRow }
+
+const salienceOf = (mood: string | null): number => {
+  if (!mood) return 0;
+  const m = JSON.parse(mood) as { pleasure: number; arousal: number };
+  return Math.min(1, 0.6 * Math.abs(m.arousal) + 0.4 * Math.abs(m.pleasure));
+};
+
+export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vectors: VectorStore) {
+  const lexical = (terms: string, steps: LexicalSteps, limit: number, filter: { sessionId?: string | undefined; range?: TimeRange | null }): Array<{ rowid: number; bm25: number }> => {
+    const where: string[] = [];
+    const fts = steps.neighbours ? terms : `{text actor} : (${terms})`;
+    const params: unknown[] = [fts, `bm25(1.0, 0.6, ${steps.neighbours ? 0.25 : 0})`];
+    if (filter.sessionId) {
+        where.push('e.session_id = ?');
+        params.push(filter.sessionId);
+      }
+    if (filter.range) {
+        where.push('e.time >= ? AND e.time <= ?');
+        params.push(filter.range.from, filter.range.to);
+      }
+    const sql = where.length === 0
+      ? 'SELECT rowid, rank FROM episodes_fts WHERE episodes_fts MATCH ? AND rank MATCH ? ORDER BY rank LIMIT ?'
+      : `SELECT f.rowid, f.rank FROM episodes_fts f JOIN episodes e ON e.rowid = f.rowid WHERE f.episodes_fts MATCH ? AND f.rank MATCH ? AND ${where.join(' AND ')} ORDER BY f.rank LIMIT ?`;
+    const rows = db.prepare(sql).all(...params, limit) as Array<{ rowid: number; rank: number }>;
+    return rows.map((r) => ({ rowid: r.rowid, bm25: -r.rank }));
+  };
+
+  /** Words that the best first-pass hits share and the query lacks (pseudo-relevance feedback). */
+  const feedbackTerms = (rowids: number[], query: Set<string>): string[] => {
+    const counts = new Map<string, number>();
+    for (const row of store.rowsByRowid(rowids)) {
+      for (const w of new Set(queryTerms(row.text, { stopWords: true, maxTerms: 200 }))) {
+        if (!query.has(w) && !STOP_WORDS.has(w) && w.length > 2) counts.set(w, (counts.get(w) ?? 0) + 1);
+      }
+    }
+    return [...counts].filter(([, n]) => n >= 2).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([w]) => w);
+  };
+
+  return {
+    search(req: SearchRequest, settings: SearchSettings = DEFAULT_SEARCH): { hits: EpisodeHit[]; timeRange: TimeRange | null; mode: 'hybrid' | 'lexical' | 'vector' } {
+      const now = req.now ?? Date.now();
+      const steps = settings.lexical;
+      const use = req.use ?? { lexical: true, vector: true };
+      const parsed = steps.timeExpressions ? parseTimeExpression(req.query, now) : { range: null, rest: req.query };
+      const range = parsed.range;
+      const terms = queryTerms(parsed.rest, { stopWords: steps.stopWords });
+      const bm25 = new Map<number, number>();
+      const merge = (hits: Array<{ rowid: number; bm25: number }>, factor = 1): void => {
+        for (const h of hits) bm25.set(h.rowid, Math.max(bm25.get(h.rowid) ?? 0, h.bm25 * factor));
+      };
+
+      if (use.lexical) {
+        const fts = termsToFts(terms);
+        if (fts) {
+          const first = lexical(fts, steps, settings.lexicalCandidates, { sessionId: req.sessionId });
+          merge(first);
+          if (range) merge(lexical(fts, steps, settings.lexicalCandidates, { sessionId: req.sessionId, range }));
+          if (steps.feedback && first.length >= 2) {
+            const extra = feedbackTerms(first.slice(0, 3).map((h) => h.rowid), new Set(terms));
+            const expanded = termsToFts([...terms, ...extra]);
+            if (extra.length > 0 && expanded) merge(lexical(expanded, steps, settings.lexicalCandidates, { sessionId: req.sessionId }), 0.5);
+          }
+        }
+      }
+      const cos = new Map<number, { cosine: number; vector: Float32Array }>();
+      const vectorQuery = use.vector && req.vector && vectors.space()?.dims === req.vector.length ? req.vector : null;
+      if (vectorQuery) for (const n of vectors.nearest(vectorQuery, settings.vectorCandidates, settings.vectorPool)) cos.set(n.rowid, n);
+
+      const ids = new Set<number>([...bm25.keys(), ...cos.keys()]);
+      // a time expression with nothing else to match ("what happened last week?"): that period's memories
+      if (range && (terms.length === 0 || ids.size === 0)) {
+        const rows = db.prepare(`SELECT rowid FROM episodes WHERE time >= ? AND time <= ? ${req.sessionId ? 'AND session_id = ?' : ''} ORDER BY importance DESC, time DESC LIMIT ?`)
+          .pluck().all(...[range.from, range.to, ...(req.sessionId ? [req.sessionId] : []), settings.lexicalCandidates]) as number[];
+        rows.forEach((r) => ids.add(r));
+      }
+      const rows = store.rowsByRowid([...ids]).filter((r) => !req.sessionId || r.session_id === req.sessionId);
+      const candidates: Candidate[] = rows.map((row) => {
+        const v = cos.get(row.rowid) ?? (vectorQuery ? (() => {
+          const vector = vectors.vectorOf(row.rowid);
+          return vector ? { vector, cosine: cosine(vectorQuery, vector) } : null;
+        })() : null);
+        return {
+          key: row.id, row, bm25: bm25.get(row.rowid) ?? null, cosine: v?.cosine ?? null, vector: v?.vector ?? null,
+          time: row.time, importance: row.importance, salience: salienceOf(row.mood),
+          inTimeRange: range ? row.time >= range.from && row.time <= range.to : null,
+          words: new Set(queryTerms(row.text, { stopWords: true, maxTerms: 64 })),
+        };
+      });
+      const weights = { ...settings.weights, ...(use.lexical ? {} : { bm25: 0 }), ...(use.vector ? {} : { vector: 0 }) };
+      const fused = fuseAndDiversify(candidates, { weights, now, recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: settings.outOfRangeFactor, mmrLambda: settings.mmrLambda, k: req.k });
+      const mode = vectorQuery && bm25.size > 0 ? 'hybrid' : vectorQuery ? 'vector' : 'lexical';
+      return { hits: fused.map((f) => ({ episode: toEpisode(f.candidate.row), score: f.score, scores: f.scores })), timeRange: range, mode };
+    },
+  };
+}
+

@@ -1,0 +1,109 @@
+import type { SqliteDatabase } from '../../../native/sqlite.js';
+import { binaryCode, cosine, createBinaryIndex, vectorBytes, vectorFromBytes, type BinaryIndex } from '../common/vectorIndex.js';
+
+export interface EmbeddingSpace { model: string; dims: number }
+
+const codeBytes = (code: Uint32Array): Buffer => Buffer.from(code.buffer, code.byteOffset, code.byteLength);
+const codeFromBytes = (b: Buffer): Uint32Array => {
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Uint32Array(copy.buffer);
+};
+
+/**
+ * The vectors of one memory table (`<table>` with rowid, model, code, vector) and the in-memory
+ * binary index over the current embedding space. The space (model id and dimension) is kept in
+ * `meta`; vectors of another space stay in the table (ignored) until re-embedding replaces them.
+ */
+export function createVectorStore(db: SqliteDatabase, table: string, source: string) {
+  if (!/^[a-z_]+$/.test(table) || !/^[a-z_]+$/.test(source)) throw new Error(`bad table names ${table}, ${source}`);
+  const meta = (key: string): string | null => (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+  const setMeta = (key: string, value: string): void => {
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  };
+  // a memory deleted while its embedding was being computed simply gets no vector
+  const put = db.prepare(
+    `INSERT INTO ${table} (rowid, model, code, vector) SELECT @rowid, @model, @code, @vector WHERE EXISTS (SELECT 1 FROM ${source} WHERE rowid = @rowid) ON CONFLICT(rowid) DO UPDATE SET model = excluded.model, code = excluded.code, vector = excluded.vector`,
+  );
+  const vectorOf = db.prepare(`SELECT vector FROM ${table} WHERE rowid = ? AND model = ?`).pluck();
+
+  let index: BinaryIndex | null = null;
+  const space = (): EmbeddingSpace | null => {
+    const model = meta('embedding.model');
+    const dims = meta('embedding.dims');
+    return model && dims ? { model, dims: Number(dims) } : null;
+  };
+  const load = (): void => {
+    const s = space();
+    index = s ? createBinaryIndex(s.dims, 4_096) : null;
+    if (!s || !index) return;
+    for (const r of db.prepare(`SELECT rowid, code FROM ${table} WHERE model = ?`).iterate(s.model) as Iterable<{ rowid: number; code: Buffer }>) {
+      index.addCode(r.rowid, codeFromBytes(r.code));
+    }
+  };
+  load();
+
+  return {
+    space,
+    get indexed(): number {
+      return index?.size ?? 0;
+    },
+    /** Switches to a new embedding space (a new model or dimension); existing vectors wait to be re-embedded. */
+    setSpace(next: EmbeddingSpace): void {
+      db.transaction(() => {
+        setMeta('embedding.model', next.model);
+        setMeta('embedding.dims', String(next.dims));
+      })();
+      load();
+    },
+    /** Stores vectors of the current space (call inside or outside a transaction). */
+    putMany(items: Array<{ rowid: number; values: ArrayLike<number> }>): number {
+      const s = space();
+      if (!s || !index) return 0;
+      const live = index;
+      const stored: Array<{ rowid: number; code: Uint32Array }> = [];
+      db.transaction(() => {
+        for (const item of items) {
+          if (item.values.length !== s.dims) continue;
+          const code = binaryCode(item.values);
+          if (put.run({ rowid: item.rowid, model: s.model, code: codeBytes(code), vector: Buffer.from(vectorBytes(item.values)) }).changes > 0) stored.push({ rowid: item.rowid, code });
+        }
+      })();
+      for (const item of stored) live.addCode(item.rowid, item.code);
+      return stored.length;
+    },
+    /** Drops rows whose memory is gone (the foreign key already removed the vector). */
+    forget(rowid: number): void {
+      index?.remove(rowid);
+    },
+    /** Rows of the source table with no vector in the current space, oldest first. */
+    missing(limit: number): Array<{ rowid: number; text: string }> {
+      const s = space();
+      return db.prepare(`SELECT m.rowid, m.text FROM ${source} m LEFT JOIN ${table} v ON v.rowid = m.rowid AND v.model = ? WHERE v.rowid IS NULL ORDER BY m.rowid LIMIT ?`).all(s?.model ?? '', limit) as Array<{ rowid: number; text: string }>;
+    },
+    countIn: (model: string): number => db.prepare(`SELECT COUNT(*) FROM ${table} WHERE model = ?`).pluck().get(model) as number,
+    /**
+     * Nearest rows: a Hamming scan of the sign bits picks `pool` candidates, their float vectors
+     * are read and rescored by cosine, the best `k` returned.
+     */
+    nearest(query: ArrayLike<number>, k: number, pool: number, accept?: (rowid: number) => boolean): Array<{ rowid: number; cosine: number; vector: Float32Array }> {
+      const s = space();
+      if (!s || !index || query.length !== s.dims || index.size === 0) return [];
+      const candidates = index.scan(query, Math.max(pool, k), accept);
+      const rescored = candidates.map((rowid) => {
+        const bytes = vectorOf.get(rowid, s.model) as Buffer | undefined;
+        const vector = bytes ? vectorFromBytes(bytes) : null;
+        return { rowid, vector, cosine: vector ? cosine(query, vector) : -1 };
+      }).filter((c): c is { rowid: number; vector: Float32Array; cosine: number } => c.vector !== null);
+      rescored.sort((a, b) => b.cosine - a.cosine);
+      return rescored.slice(0, k);
+    },
+    vectorOf(rowid: number): Float32Array | null {
+      const s = space();
+      const bytes = s ? (vectorOf.get(rowid, s.model) as Buffer | undefined) : undefined;
+      return bytes ? vectorFromBytes(bytes) : null;
+    },
+  };
+}
+
+export type VectorStore = ReturnType<typeof createVectorStore>;
