@@ -5,7 +5,7 @@ export const SERVICE_MANIFEST = {
   inference: { dependsOn: ['event-router'] },
   perception: { dependsOn: [] },
   emotion: { dependsOn: ['event-router', 'identity'] },
-  'memory.working': { dependsOn: [] },
+  'memory.working': { dependsOn: ['inference'] },
   'memory.episodic': { dependsOn: ['event-router', 'inference'] },
   'memory.semantic': { dependsOn: ['event-router', 'inference', 'memory.episodic'] },
   context: { dependsOn: ['memory.working', 'memory.episodic', 'memory.semantic', 'inference'] },

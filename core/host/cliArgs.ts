@@ -12,7 +12,12 @@ Usage:
   pagi doctor  [--json] [--probe] [--data-dir DIR]
   pagi models  list | import PATH [--copy] | remove ID | fit ID|PATH [--context N]
                | catalog | download CATALOG-ID|URL                       [--json] [--data-dir DIR]
-  pagi memory  import FILE.jsonl [--json] [--data-dir DIR]
+  pagi memory  import FILE.jsonl [--extract] | search "query" [--k N] [--tier episodic|semantic|all]
+               [--now ISO] [--as-of ISO] | list [--tier T] [--limit N] [--offset N] [--all] | show ID
+               | edit ID [--text T] [--importance X] [--confidence X] | pin ID | unpin ID
+               | delete ID [--hard] | history ID | undo CHANGE-ID | add-fact "text"
+               | ingest FILE.txt|.md|.pdf | extractions [--retry [JOB-ID]] | status
+                                                                    [--json] [--data-dir DIR]
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.
@@ -30,12 +35,29 @@ const OPTIONS = {
   copy: { type: 'boolean' },
   probe: { type: 'boolean' },
   context: { type: 'string' },
+  k: { type: 'string' },
+  tier: { type: 'string' },
+  extract: { type: 'boolean' },
+  hard: { type: 'boolean' },
+  all: { type: 'boolean' },
+  retry: { type: 'boolean' },
+  text: { type: 'string' },
+  importance: { type: 'string' },
+  confidence: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  now: { type: 'string' },
+  'as-of': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 const intArg = (name: string, min: number, max: number) =>
   z.string().regex(/^\d+$/, `--${name} must be a whole number`).transform(Number).pipe(z.number().int().min(min, `--${name} must be at least ${min}`).max(max, `--${name} must be at most ${max}`));
+
+const fractionArg = (name: string) =>
+  z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, `--${name} must be a number from 0 to 1, e.g. 0.8`).transform(Number);
+const isoArg = (name: string) => z.iso.datetime({ offset: true, message: `--${name} must be an ISO 8601 date-time, e.g. 2024-06-01T00:00:00Z` });
 
 const argsSchema = z.object({
   'data-dir': z.string().min(1, '--data-dir needs a folder').optional(),
@@ -49,6 +71,19 @@ const argsSchema = z.object({
   copy: z.boolean().optional(),
   probe: z.boolean().optional(),
   context: intArg('context', 256, 1_048_576).optional(),
+  k: intArg('k', 1, 200).optional(),
+  tier: z.enum(['episodic', 'semantic', 'all'], { message: '--tier must be episodic, semantic or all' }).optional(),
+  extract: z.boolean().optional(),
+  hard: z.boolean().optional(),
+  all: z.boolean().optional(),
+  retry: z.boolean().optional(),
+  text: z.string().trim().min(1, '--text needs the new text').optional(),
+  importance: fractionArg('importance').optional(),
+  confidence: fractionArg('confidence').optional(),
+  limit: intArg('limit', 1, 10_000).optional(),
+  offset: intArg('offset', 0, 10_000_000).optional(),
+  now: isoArg('now').optional(),
+  'as-of': isoArg('as-of').optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });

@@ -26,6 +26,7 @@ import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { Supervisor } from '../runtime/node/supervisor.js';
 import { socialContract } from '../social/common/contract.js';
 import { loadServiceFromSource, TEST_TWIN_ID } from './serviceModules.js';
+import { waitFor } from './helpers.js';
 import { testModelPath } from './testModel.js';
 
 const model = testModelPath();
@@ -148,9 +149,11 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
   it('memory.semantic: stores facts and finds them (by vector when a model is loaded)', async () => {
     const semantic = sup.client(semanticMemoryContract);
     const fact = await semantic.addFact({ text: 'Ada keeps bees in the garden' });
+    // embeddings arrive in the background, once a model is loaded
+    if (model) await waitFor('facts embedded', async () => (await semantic.embeddingStatus({})).embedded >= 1);
     const found = await semantic.search({ query: 'bees garden', k: 3 });
     expect(found.hits.map((h) => h.fact.id)).toContain(fact.id);
-    expect(found.mode).toBe('lexical'); // embeddings arrive in the background
+    expect(found.mode).toBe(model ? 'hybrid' : 'lexical');
     expect((await semantic.delete({ id: fact.id })).op).toBe('delete');
     expect((await semantic.search({ query: 'bees garden', k: 3 })).hits.map((h) => h.fact.id)).not.toContain(fact.id);
   });

@@ -148,13 +148,18 @@ export function createLlamaEngine(opts: EngineOptions) {
     }
   };
 
+  /** Characters the vocabulary cannot read become spaces: llama.cpp aborts the process on them. */
+  const readable = (m: LoadedModel, text: string): string => (m.readableChars ? [...text].map((c) => (m.readableChars?.has(c) ? c : ' ')).join('') : text);
+
   const generate = async (m: LoadedModel, req: GenerateRequest): Promise<GenerateResult> => {
     if (!m.context) throw new PagiError('FAILED_PRECONDITION', `${m.path} is loaded for embeddings only`);
     const sequence = m.context.getSequence();
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: true });
-    const history: ChatHistoryItem[] = req.messages.map((msg) =>
-      msg.role === 'system' ? { type: 'system', text: msg.content } : msg.role === 'user' ? { type: 'user', text: msg.content } : { type: 'model', response: [msg.content] },
-    );
+    // a character the vocabulary cannot read aborts llama.cpp: it would be in every later prompt once it is in a memory
+    const history: ChatHistoryItem[] = req.messages.map((msg) => {
+      const text = readable(m, msg.content);
+      return msg.role === 'system' ? { type: 'system', text } : msg.role === 'user' ? { type: 'user', text } : { type: 'model', response: [text] };
+    });
     history.push({ type: 'model', response: [] });
     const functions: ChatModelFunctions | undefined = req.tools.length && m.supportsTools && !req.grammar
       ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, ...(t.parameters ? { params: t.parameters as never } : {}) }]))
@@ -197,9 +202,6 @@ export function createLlamaEngine(opts: EngineOptions) {
       chat.dispose();
     }
   };
-
-  /** Characters the vocabulary cannot read become spaces: llama.cpp aborts the process on them. */
-  const readable = (m: LoadedModel, text: string): string => (m.readableChars ? [...text].map((c) => (m.readableChars?.has(c) ? c : ' ')).join('') : text);
 
   /** Memory texts can be longer than the embedding context: the start of the text is what gets embedded. */
   const embed = async (m: LoadedModel, texts: string[]): Promise<number[][]> => {

@@ -121,7 +121,8 @@ export function createFactExtraction(deps: ExtractionDeps) {
           await runJob(job);
         } catch (err) {
           const e = PagiError.from(err);
-          const hint = e.code === 'FAILED_PRECONDITION' || e.code === 'UNAVAILABLE' ? ' — load a model (`pagi models load`) and retry' : '';
+          // only "no model" is retried by itself when a model loads; a crash or a bad answer waits for the user
+          const hint = e.code === 'FAILED_PRECONDITION' ? ' — load a model (`pagi models load`); the job runs again when one is loaded' : ' — retry with `pagi memory extractions --retry`';
           update(job.id, { status: 'failed', error: `${e.message}${hint}` });
         }
         deps.onFinished(get(job.id));

@@ -109,8 +109,8 @@ export default defineService({
         if (event.topic === 'inference.model.loaded') {
           embedder.kick();
           // jobs that failed for want of a model get their chance now
-          db.prepare("UPDATE extraction_jobs SET status = 'pending', error = NULL WHERE status = 'failed' AND error LIKE '%load a model%'").run();
-          extraction.retry();
+          const requeued = db.prepare("UPDATE extraction_jobs SET status = 'pending', error = NULL, not_before = ? WHERE status = 'failed' AND error LIKE '%runs again when one is loaded%'").run(new Date().toISOString()).changes;
+          if (requeued > 0) extraction.recover();
           return;
         }
         if (!ctx.config.extraction.auto) return;

@@ -15,7 +15,8 @@ export const sessionIdSchema = z.string().min(1).max(200);
 export const workingMemoryContract = defineContract('memory.working', {
   append: call(
     z.object({ sessionId: sessionIdSchema, id: z.string().min(1).max(100), role: workingTurnSchema.shape.role, text: z.string().max(200_000), tokens: z.number().int().min(0).optional() }),
-    z.object({ turns: z.number().int(), tokens: z.number().int(), evicted: z.number().int() }),
+    /** `counted`: measured with the model's tokenizer (false: estimated, no model loaded). */
+    z.object({ turns: z.number().int(), tokens: z.number().int(), evicted: z.number().int(), counted: z.boolean() }),
   ),
   get: call(
     z.object({ sessionId: sessionIdSchema, maxTokens: z.number().int().min(1).optional() }),

@@ -1,7 +1,9 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
+import { inferenceContract } from '../../inference/common/contract.js';
 import { workingMemoryContract, workingTurnSchema } from '../common/contract.js';
 import { estimateTokens } from '../common/tokens.js';
 import { createSessionStore } from './sessionStore.js';
@@ -10,6 +12,9 @@ const configSchema = z.object({
   maxTokensPerSession: z.number().int().min(64).max(1_000_000).default(4_096),
   ttlMinutes: z.number().positive().default(360),
   snapshotDelayMs: z.number().int().min(0).default(500),
+  /** Turns are measured with the loaded model's tokenizer within this, else estimated. */
+  tokenCountTimeoutMs: z.number().int().min(10).default(300),
+  tokenCountBackoffMs: z.number().int().min(0).default(15_000),
 });
 
 const snapshotSchema = z.object({
@@ -24,6 +29,20 @@ export default defineService({
   async start(ctx) {
     const store = createSessionStore({ maxTokens: ctx.config.maxTokensPerSession, ttlMs: ctx.config.ttlMinutes * 60_000 });
     const file = join(ctx.paths.twinDir, 'working.json');
+    const inference = ctx.client(inferenceContract);
+    let countingPausedUntil = 0;
+
+    /** The bound is in the loaded model's tokens; without a model (or while it does not answer) an estimate. */
+    const tokensOf = async (text: string): Promise<{ tokens: number; counted: boolean }> => {
+      if (Date.now() >= countingPausedUntil) {
+        try {
+          return { tokens: (await inference.countTokens({ text }, { timeoutMs: ctx.config.tokenCountTimeoutMs })).tokens, counted: true };
+        } catch (err) {
+          if (PagiError.from(err).code === 'DEADLINE_EXCEEDED') countingPausedUntil = Date.now() + ctx.config.tokenCountBackoffMs;
+        }
+      }
+      return { tokens: estimateTokens(text), counted: false };
+    };
 
     // Working memory survives a restart of this process through a snapshot (validated on load).
     try {
@@ -62,11 +81,12 @@ export default defineService({
 
     return {
       api: {
-        append({ sessionId, id, role, text, tokens }) {
-          const { evicted } = store.append(sessionId, { id, role, text, tokens: tokens ?? estimateTokens(text), at: new Date().toISOString() });
+        async append({ sessionId, id, role, text, tokens }) {
+          const measured = tokens !== undefined ? { tokens, counted: true } : await tokensOf(text);
+          const { evicted } = store.append(sessionId, { id, role, text, tokens: measured.tokens, at: new Date().toISOString() });
           changed();
           const s = store.sessions.get(sessionId);
-          return { turns: s?.turns.length ?? 0, tokens: s?.tokens ?? 0, evicted };
+          return { turns: s?.turns.length ?? 0, tokens: s?.tokens ?? 0, evicted, counted: measured.counted };
         },
         get: ({ sessionId, maxTokens }) => store.recent(sessionId, maxTokens),
         setVar({ sessionId, key, value }) {

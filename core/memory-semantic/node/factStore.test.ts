@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SqliteDatabase } from '../../../native/sqlite.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
+import { createVectorStore } from '../../runtime/node/vectorStore.js';
+import { readDocument } from './documentReader.js';
+import { createFactSearch } from './factSearch.js';
+import { createFactStore, type FactStore } from './factStore.js';
+import { semanticMigrations } from './migrations.js';
+
+const fact = (text: string) => ({ text, confidence: 0.9, pinned: false, sourceEpisodeIds: ['e1'] });
+
+/** The smallest PDF with one line of text (offsets in the xref table computed, as readers check them). */
+function tinyPdf(text: string): Buffer {
+  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+describe('fact store: bitemporal facts with history', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  let facts: FactStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pagi-facts-'));
+    db = openServiceDatabase(dir, 'semantic.db', semanticMigrations);
+    facts = createFactStore(db);
+  });
+  afterEach(() => db.close());
+
+  it('supersedes without erasing, answers what was believed at a past moment, and undoes the supersession', async () => {
+    const old = facts.add(fact('Ana works at the harbour bakery'), 'learning');
+    const learned = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    const { fact: next, retired, change } = facts.supersede(old.id, { ...fact('Ana works at the city library'), validFrom: '2024-09-01T00:00:00Z' }, 'learning');
+    expect(retired).toMatchObject({ retiredAt: expect.any(String), supersededBy: next.id, validTo: '2024-09-01T00:00:00.000Z' });
+    expect(next.validFrom).toBe('2024-09-01T00:00:00.000Z');
+    expect(facts.beliefsAt(learned, 10).map((f) => f.text)).toEqual(['Ana works at the harbour bakery']);
+    expect(facts.beliefsAt(new Date().toISOString(), 10).map((f) => f.text)).toEqual(['Ana works at the city library']);
+    expect(facts.list({ limit: 10, offset: 0, includeRetired: false }).map((f) => f.id)).toEqual([next.id]);
+    expect(facts.list({ limit: 10, offset: 0, includeRetired: true })).toHaveLength(2);
+    const vectors = createVectorStore(db, 'fact_vectors', 'facts');
+    const finder = createFactSearch(db, facts, vectors);
+    expect(finder.search({ query: 'where does Ana work', k: 5, vector: null, kinds: ['fact'] }).hits.map((h) => h.fact.id)).toEqual([next.id]);
+    expect(finder.search({ query: 'where does Ana work', k: 5, vector: null, kinds: ['fact'], asOf: learned }).hits.map((h) => h.fact.id)).toEqual([old.id]);
+    expect(() => facts.supersede(old.id, fact('again'), 'user')).toThrow(/already retired/);
+
+    facts.undo(change.id, 'user');
+    expect(facts.get(old.id)).toMatchObject({ retiredAt: null, supersededBy: null, validTo: null });
+  });
+
+  it('edits, pins, deletes and restores with the full value in the history; forget leaves nothing', () => {
+    const f = facts.add(fact('Bo is allergic to peanuts'), 'user');
+    facts.edit(f.id, { text: 'Bo is allergic to peanuts and cashews', confidence: 1 }, 'user');
+    facts.setPinned(f.id, true, 'user');
+    const del = facts.delete(f.id, 'user');
+    expect(del.before).toMatchObject({ text: 'Bo is allergic to peanuts and cashews', pinned: true, sourceEpisodeIds: ['e1'] });
+    facts.undo(del.id, 'user');
+    expect(facts.get(f.id)).toMatchObject({ text: 'Bo is allergic to peanuts and cashews', pinned: true, confidence: 1 });
+    expect(facts.log.history(f.id).map((c) => c.op)).toEqual(['add', 'edit', 'pin', 'delete', 'undo']);
+    const forgot = facts.forget(f.id, 'user');
+    expect(() => facts.get(f.id)).toThrow(/no fact/);
+    expect(facts.log.history(f.id).filter((c) => c.before || c.after)).toEqual([]);
+    expect(() => facts.undo(forgot.id, 'user')).toThrow(/forgotten/);
+    expect(db.prepare("SELECT COUNT(*) FROM facts_fts WHERE facts_fts MATCH 'cashews'").pluck().get()).toBe(0);
+  });
+});
+
+describe('document reader', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pagi-docs-'));
+  const file = (name: string, data: string | Buffer): string => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return path;
+  };
+
+  it('reads text, Markdown and PDF', async () => {
+    expect((await readDocument(file('a.txt', '\uFEFFplain text'))).text).toBe('plain text');
+    expect((await readDocument(file('b.md', '# Title\n\nBody'))).mediaType).toBe('text/markdown');
+    const pdf = await readDocument(file('c.pdf', tinyPdf('Quarterly report: revenue grew')));
+    expect(pdf.text).toContain('Quarterly report: revenue grew');
+  });
+
+  it.each([
+    ['a.docx', 'x', /only \.txt, \.md, \.markdown, \.pdf files can be ingested/],
+    ['empty.txt', '', /is empty/],
+    ['binary.txt', Buffer.from([0x68, 0x00, 0x69]), /looks like a binary file/],
+    ['latin1.txt', Buffer.from([0x63, 0x61, 0x66, 0xe9]), /not UTF-8 text/],
+    ['fake.pdf', 'hello, not a pdf', /does not start like a PDF/],
+    ['broken.pdf', '%PDF-1.4\ngarbage', /could not be read as a PDF/],
+    ['blank.md', '   \n\n  ', /has no text to ingest/],
+  ])('refuses %s with a reason', async (name, data, message) => {
+    await expect(readDocument(file(name, data))).rejects.toThrow(message);
+  });
+
+  it('refuses a missing path and a folder', async () => {
+    await expect(readDocument(join(dir, 'missing.txt'))).rejects.toThrow(/no file at/);
+    mkdirSync(join(dir, 'folder.md'));
+    await expect(readDocument(join(dir, 'folder.md'))).rejects.toThrow(/is not a file/);
+  });
+});
