@@ -43,7 +43,7 @@ export function explainInferenceFailure(e: PagiError): PagiError {
   if (e.code !== 'UNAVAILABLE' || !data?.peerReset) return e;
   return new PagiError(
     'UNAVAILABLE',
-    `the model crashed on this input (its process ${data.reason ?? 'exited'}). Inference restarts on its own: send the message again; if it crashes again, rephrase it or try another model (`pagi doctor` shows what is loaded).`,
+    `the model crashed on this input (its process ${data.reason ?? 'exited'}). Inference restarts on its own: send the message again; if it crashes again, rephrase it or try another model (pagi doctor shows what is loaded).`,
     { modelCrashed: true, reason: data.reason ?? null },
   );
 }
