@@ -196,8 +196,9 @@ export function createEpisodeStore(db: SqliteDatabase) {
           // its neighbours carry a copy of its text in their index context
           refreshAround(row.session_id, row.time, row.rowid);
         }
+        const forgotten = log.record({ actor, op: 'forget', targetId: id, before: null, after: null });
         log.scrub(id);
-        return log.record({ actor, op: 'forget', targetId: id, before: null, after: null });
+        return { ...forgotten, scrubbed: true };
       })();
       // deleted pages are zeroed (secure_delete), the FTS segments rewritten, the WAL emptied: no copy stays on disk
       db.exec("INSERT INTO episodes_fts(episodes_fts) VALUES ('optimize')");

@@ -136,8 +136,9 @@ export function createFactStore(db: SqliteDatabase) {
         const row = (byId.get(id) as FactRow | undefined) ?? null;
         if (!row && log.history(id).length === 0) throw new PagiError('NOT_FOUND', `no fact with id ${id}`);
         if (row) db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+        const forgotten = log.record({ actor, op: 'forget', targetId: id, before: null, after: null });
         log.scrub(id);
-        return log.record({ actor, op: 'forget', targetId: id, before: null, after: null });
+        return { ...forgotten, scrubbed: true };
       })();
       db.exec("INSERT INTO facts_fts(facts_fts) VALUES ('optimize')");
       db.pragma('wal_checkpoint(TRUNCATE)');
