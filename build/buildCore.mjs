@@ -32,6 +32,7 @@ await build({
     'core/host/cli.ts',
     'core/bench/kernelBench.ts',
     'core/bench/inferenceBench.ts',
+    'core/bench/memoryBench.ts',
     'core/runtime/node/testing/crashingService.ts',
     'core/runtime/node/testing/busCounterService.ts',
     'main/main.ts',

@@ -132,7 +132,7 @@ describe.skipIf(!model)('fact extraction with a real model', () => {
       }, 30_000, 250);
       expect(status.embedding.episodic.model).toBe(model);
       const hits = JSON.parse(ok(await pagi(['memory', 'search', 'Rex the dog', '--json', '--tier', 'episodic', '--data-dir', dataDir]))) as Hit[];
-      expect(hits.some((h) => h.scores.vector > 0)).toBe(true);
+      expect(hits.some((h) => (h.scores.vector ?? 0) > 0)).toBe(true);
     } finally {
       await host.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -32,8 +32,9 @@ export interface FusionCandidate {
   /** Arousal of the mood at the time, |valence| blended in: how emotionally charged the memory is. */
   salience: number;
   inTimeRange: boolean | null;
-  words: ReadonlySet<string>;
-  vector: Float32Array | null;
+  /** Computed only for the few candidates MMR compares. */
+  words: () => ReadonlySet<string>;
+  vector: () => Float32Array | null;
 }
 
 export interface FusedHit<C extends FusionCandidate> {
@@ -52,6 +53,8 @@ export interface FusionOptions {
   /** MMR trade-off: 1 = pure relevance, lower = more diverse. */
   mmrLambda: number;
   k: number;
+  /** How far this embedding space can be trusted (its self-test), in [0, 1]; scales the vector weight. */
+  vectorReliability?: number;
 }
 
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
@@ -72,6 +75,7 @@ export function fuseAndDiversify<C extends FusionCandidate>(candidates: C[], opt
   const cosMax = hasVectors ? Math.max(...cosines) : 1;
   const cosMean = hasVectors ? cosines.reduce((a, b) => a + b, 0) / cosines.length : 0;
   const w = { ...opts.weights };
+  w.vector *= opts.vectorReliability ?? 1;
   if (!hasVectors) w.vector = 0;
   if (!hasLexical) w.bm25 = 0;
   const total = w.bm25 + w.vector + w.recency + w.importance + w.salience || 1;
@@ -90,20 +94,38 @@ export function fuseAndDiversify<C extends FusionCandidate>(candidates: C[], opt
     return { candidate: c, score: base * scores.time, scores };
   });
   scored.sort((a, b) => b.score - a.score);
-  return mmr(scored, opts.k, opts.mmrLambda);
+  // an embedding space that cannot tell texts apart would call everything a near-duplicate
+  return mmr(scored, opts.k, opts.mmrLambda, (opts.vectorReliability ?? 1) >= 0.5);
 }
 
 /** Similarity of two candidates: cosine of their vectors when both have one, else word overlap. */
-export function similarity(a: FusionCandidate, b: FusionCandidate): number {
-  if (a.vector && b.vector) return cosine(a.vector, b.vector);
-  if (a.words.size === 0 || b.words.size === 0) return 0;
+export function similarity(a: FusionCandidate, b: FusionCandidate, useVectors = true): number {
+  const va = useVectors ? a.vector() : null;
+  const vb = va ? b.vector() : null;
+  if (va && vb) return cosine(va, vb);
+  const wa = a.words();
+  const wb = b.words();
+  if (wa.size === 0 || wb.size === 0) return 0;
   let shared = 0;
-  for (const word of a.words) if (b.words.has(word)) shared++;
-  return shared / (a.words.size + b.words.size - shared);
+  for (const word of wa) if (wb.has(word)) shared++;
+  return shared / (wa.size + wb.size - shared);
+}
+
+/** Caches a computed value: candidates build their word sets and vectors only when MMR asks. */
+export function lazy<T>(make: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = make();
+      done = true;
+    }
+    return value;
+  };
 }
 
 /** Greedy MMR over the best `3k` of a ranked list. */
-export function mmr<C extends FusionCandidate>(ranked: Array<FusedHit<C>>, k: number, lambda: number): Array<FusedHit<C>> {
+export function mmr<C extends FusionCandidate>(ranked: Array<FusedHit<C>>, k: number, lambda: number, useVectors = true): Array<FusedHit<C>> {
   if (lambda >= 1) return ranked.slice(0, k);
   const pool = ranked.slice(0, Math.max(k * 3, k));
   const chosen: Array<FusedHit<C>> = [];
@@ -113,7 +135,7 @@ export function mmr<C extends FusionCandidate>(ranked: Array<FusedHit<C>>, k: nu
     for (let i = 0; i < pool.length; i++) {
       const hit = pool[i] as FusedHit<C>;
       let maxSim = 0;
-      for (const c of chosen) maxSim = Math.max(maxSim, similarity(hit.candidate, c.candidate));
+      for (const c of chosen) maxSim = Math.max(maxSim, similarity(hit.candidate, c.candidate, useVectors));
       const value = lambda * hit.score - (1 - lambda) * maxSim * (chosen.length > 0 ? 1 : 0);
       if (value > best) {
         best = value;

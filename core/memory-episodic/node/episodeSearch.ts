@@ -1,9 +1,8 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import type { Episode } from '../../contracts/domain.js';
-import { cosine } from '../../runtime/common/vectorIndex.js';
 import type { VectorStore } from '../../runtime/node/vectorStore.js';
 import { queryTerms, termsToFts } from '../common/ftsQuery.js';
-import { fuseAndDiversify, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../common/fusion.js';
+import { fuseAndDiversify, lazy, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../common/fusion.js';
 import { parseTimeExpression, type TimeRange } from '../common/timeExpressions.js';
 import { STOP_WORDS } from '../common/stopWords.js';
 import { toEpisode, type EpisodeRow, type EpisodeStore } from './episodeStore.js';
@@ -38,7 +37,7 @@ export const DEFAULT_SEARCH: SearchSettings = {
   mmrLambda: 0.8,
   outOfRangeFactor: 0.35,
   lexicalCandidates: 100,
-  vectorCandidates: 100,
+  vectorCandidates: 60,
   vectorPool: 400,
 };
 
@@ -52,6 +51,8 @@ export interface SearchRequest {
   now?: number | undefined;
   /** Leave a signal out entirely (benchmarks compare them alone). */
   use?: { lexical: boolean; vector: boolean } | undefined;
+  /** The embedding space's self-test score (see `embeddingSelfTest`): scales the vector weight. */
+  vectorReliability?: number | undefined;
 }
 
 export interface EpisodeHit { episode: Episode; score: number; scores: ScoreBreakdown }
@@ -84,6 +85,23 @@ export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vec
     return rows.map((r) => ({ rowid: r.rowid, bm25: -r.rank }));
   };
 
+  /**
+   * Words in more than half of all turns rank almost nothing and make the query score most of the
+   * index; they go unless nothing else is left. Speaker names stay ("what did Ana say…"). A lower
+   * cut-off (a tenth) was faster but lost answers ("work" in "where does Ana work now?") in
+   * `npm run bench:memory`.
+   */
+  const docFrequency = db.prepare("SELECT doc FROM episodes_vocab WHERE term = ? AND col = 'text'").pluck();
+  const isSpeaker = db.prepare("SELECT 1 FROM episodes_vocab WHERE term = ? AND col = 'actor'").pluck();
+  const total = db.prepare('SELECT COUNT(*) FROM episodes').pluck();
+  const withoutCommonTerms = (terms: string[]): string[] => {
+    if (terms.length < 2) return terms;
+    const limit = (total.get() as number) * 0.5;
+    if (limit < 50) return terms;
+    const kept = terms.filter((t) => ((docFrequency.get(t) as number | undefined) ?? 0) <= limit || isSpeaker.get(t) !== undefined);
+    return kept.length > 0 ? kept : terms;
+  };
+
   /** Words that the best first-pass hits share and the query lacks (pseudo-relevance feedback). */
   const feedbackTerms = (rowids: number[], query: Set<string>): string[] => {
     const counts = new Map<string, number>();
@@ -102,7 +120,7 @@ export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vec
       const use = req.use ?? { lexical: true, vector: true };
       const parsed = steps.timeExpressions ? parseTimeExpression(req.query, now) : { range: null, rest: req.query };
       const range = parsed.range;
-      const terms = queryTerms(parsed.rest, { stopWords: steps.stopWords });
+      const terms = steps.stopWords ? withoutCommonTerms(queryTerms(parsed.rest, { stopWords: true })) : queryTerms(parsed.rest, { stopWords: false });
       const bm25 = new Map<number, number>();
       const merge = (hits: Array<{ rowid: number; bm25: number }>, factor = 1): void => {
         for (const h of hits) bm25.set(h.rowid, Math.max(bm25.get(h.rowid) ?? 0, h.bm25 * factor));
@@ -121,9 +139,10 @@ export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vec
           }
         }
       }
-      const cos = new Map<number, { cosine: number; vector: Float32Array }>();
+      const cos = new Map<number, number>();
+      // a space that failed its self-test adds no candidates (they would be noise), only a zero-weight score
       const vectorQuery = use.vector && req.vector && vectors.space()?.dims === req.vector.length ? req.vector : null;
-      if (vectorQuery) for (const n of vectors.nearest(vectorQuery, settings.vectorCandidates, settings.vectorPool)) cos.set(n.rowid, n);
+      if (vectorQuery && (req.vectorReliability ?? 1) > 0) for (const n of vectors.nearest(vectorQuery, settings.vectorCandidates, settings.vectorPool)) cos.set(n.rowid, n.cosine);
 
       const ids = new Set<number>([...bm25.keys(), ...cos.keys()]);
       // a time expression with nothing else to match ("what happened last week?"): that period's memories
@@ -133,20 +152,16 @@ export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vec
         rows.forEach((r) => ids.add(r));
       }
       const rows = store.rowsByRowid([...ids]).filter((r) => !req.sessionId || r.session_id === req.sessionId);
-      const candidates: Candidate[] = rows.map((row) => {
-        const v = cos.get(row.rowid) ?? (vectorQuery ? (() => {
-          const vector = vectors.vectorOf(row.rowid);
-          return vector ? { vector, cosine: cosine(vectorQuery, vector) } : null;
-        })() : null);
-        return {
-          key: row.id, row, bm25: bm25.get(row.rowid) ?? null, cosine: v?.cosine ?? null, vector: v?.vector ?? null,
-          time: row.time, importance: row.importance, salience: salienceOf(row.mood),
-          inTimeRange: range ? row.time >= range.from && row.time <= range.to : null,
-          words: new Set(queryTerms(row.text, { stopWords: true, maxTerms: 64 })),
-        };
-      });
+      const candidates: Candidate[] = rows.map((row) => ({
+        key: row.id, row, bm25: bm25.get(row.rowid) ?? null,
+        cosine: cos.get(row.rowid) ?? (vectorQuery ? vectors.cosineTo(vectorQuery, row.rowid) : null),
+        vector: lazy(() => (vectorQuery ? vectors.approximate(row.rowid) : null)),
+        time: row.time, importance: row.importance, salience: salienceOf(row.mood),
+        inTimeRange: range ? row.time >= range.from && row.time <= range.to : null,
+        words: lazy(() => new Set(queryTerms(row.text, { stopWords: true, maxTerms: 64 }))),
+      }));
       const weights = { ...settings.weights, ...(use.lexical ? {} : { bm25: 0 }), ...(use.vector ? {} : { vector: 0 }) };
-      const fused = fuseAndDiversify(candidates, { weights, now, recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: settings.outOfRangeFactor, mmrLambda: settings.mmrLambda, k: req.k });
+      const fused = fuseAndDiversify(candidates, { weights, now, recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: settings.outOfRangeFactor, mmrLambda: settings.mmrLambda, k: req.k, vectorReliability: req.vectorReliability ?? 1 });
       const mode = vectorQuery && bm25.size > 0 ? 'hybrid' : vectorQuery ? 'vector' : 'lexical';
       return { hits: fused.map((f) => ({ episode: toEpisode(f.candidate.row), score: f.score, scores: f.scores })), timeRange: range, mode };
     },

@@ -45,7 +45,7 @@ export const episodicMigrations: Migration[] = [
   },
   {
     version: 3,
-    name: 'neighbour context in the index, pins, vectors, change history',
+    name: 'neighbour context in the index, pins, vectors (float32, sign bits, int8), change history',
     up(db) {
       db.exec(`
         ALTER TABLE episodes ADD COLUMN context TEXT NOT NULL DEFAULT '';
@@ -71,9 +71,12 @@ export const episodicMigrations: Migration[] = [
           rowid INTEGER PRIMARY KEY REFERENCES episodes(rowid) ON DELETE CASCADE,
           model TEXT NOT NULL,
           code BLOB NOT NULL,
+          q8 BLOB NOT NULL,
           vector BLOB NOT NULL
         );
         CREATE INDEX episode_vectors_model ON episode_vectors(model);
+        -- document frequencies, to leave out query words that most turns contain
+        CREATE VIRTUAL TABLE episodes_vocab USING fts5vocab(episodes_fts, col);
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE changes (
           seq INTEGER PRIMARY KEY,

@@ -5,6 +5,7 @@ import { defineService } from '../../runtime/common/defineService.js';
 import { createBackgroundEmbedder } from '../../runtime/node/backgroundEmbedder.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { createVectorStore } from '../../runtime/node/vectorStore.js';
+import { createSelfTestRunner } from '../common/embeddingSelfTest.js';
 import { inferenceContract } from '../../inference/common/contract.js';
 import { episodicMemoryContract, weightsSchema } from '../common/contract.js';
 import { createEpisodeSearch, DEFAULT_SEARCH } from './episodeSearch.js';
@@ -46,6 +47,7 @@ export default defineService({
       onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'episodic', ...s }).catch(() => undefined),
     });
     embedder.kick();
+    const selfTest = createSelfTestRunner(vectors, async (texts) => (await inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs })).vectors);
     const sub = ctx.bus.subscribe({
       consumer: 'memory.episodic',
       topics: ['inference.model.loaded'],
@@ -90,12 +92,16 @@ export default defineService({
           const t0 = performance.now();
           if (!query.trim()) return { hits: [], mode: 'lexical' as const, timeRange: null, notes: ['empty query'], tookMs: 0 };
           const qv = await queryVector(query);
+          selfTest.maybeRun();
+          const reliability = selfTest.reliability();
           const result = finder.search(
-            { query, k: limit, sessionId, vector: qv.vector, now: now ? Date.parse(now) : undefined },
+            { query, k: limit, sessionId, vector: qv.vector, now: now ? Date.parse(now) : undefined, vectorReliability: reliability },
             weights ? { ...settings, weights: { ...settings.weights, ...weights } } : settings,
           );
           if (touch && result.hits.length > 0) store.touch(result.hits.map((h) => store.rowOf(h.episode.id).rowid));
-          const notes = [qv.note, result.timeRange ? `time: "${result.timeRange.phrase}" → ${result.timeRange.from.slice(0, 10)} … ${result.timeRange.to.slice(0, 10)}` : null].filter((n): n is string => n !== null);
+          const tested = selfTest.current();
+          const weak = qv.vector && tested && reliability < 1 ? `vectors weighted ×${reliability.toFixed(2)}: the embedding model found ${tested.found} of ${tested.probes} texts from their own words (self-test)` : null;
+          const notes = [qv.note, weak, result.timeRange ? `time: "${result.timeRange.phrase}" → ${result.timeRange.from.slice(0, 10)} … ${result.timeRange.to.slice(0, 10)}` : null].filter((n): n is string => n !== null);
           return { ...result, notes, tookMs: performance.now() - t0 };
         },
         range: (input) => store.range(input),

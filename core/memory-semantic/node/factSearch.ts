@@ -1,9 +1,8 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import type { Fact } from '../../contracts/domain.js';
-import { cosine } from '../../runtime/common/vectorIndex.js';
 import type { VectorStore } from '../../runtime/node/vectorStore.js';
 import { queryTerms, termsToFts } from '../../memory-episodic/common/ftsQuery.js';
-import { fuseAndDiversify, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../../memory-episodic/common/fusion.js';
+import { fuseAndDiversify, lazy, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../../memory-episodic/common/fusion.js';
 import { toFact, type FactRow, type FactStore } from './factStore.js';
 
 export interface FactSearchSettings { weights: RetrievalWeights; mmrLambda: number; recencyHalfLifeDays: number; candidates: number }
@@ -25,7 +24,7 @@ export function createFactSearch(db: SqliteDatabase, facts: FactStore, vectors: 
      * Current beliefs (or those held at `asOf`) by BM25 and vector similarity; chunks of documents
      * take part unless `kinds` leaves them out.
      */
-    search(req: { query: string; k: number; vector: ArrayLike<number> | null; asOf?: string | undefined; kinds: Array<Fact['kind']> }, settings: FactSearchSettings = DEFAULT_FACT_SEARCH): { hits: FactHit[]; mode: 'hybrid' | 'lexical' | 'vector' } {
+    search(req: { query: string; k: number; vector: ArrayLike<number> | null; asOf?: string | undefined; kinds: Array<Fact['kind']>; vectorReliability?: number | undefined }, settings: FactSearchSettings = DEFAULT_FACT_SEARCH): { hits: FactHit[]; mode: 'hybrid' | 'lexical' | 'vector' } {
       const at = req.asOf ? new Date(req.asOf).toISOString() : null;
       const live = at ? 'f.created_at <= ? AND (f.retired_at IS NULL OR f.retired_at > ?)' : 'f.retired_at IS NULL';
       const liveParams = at ? [at, at] : [];
@@ -37,30 +36,26 @@ export function createFactSearch(db: SqliteDatabase, facts: FactStore, vectors: 
           .all(fts, ...liveParams, ...req.kinds, settings.candidates) as Array<{ rowid: number; rank: number }>;
         for (const r of rows) bm25.set(r.rowid, -r.rank);
       }
-      const cos = new Map<number, { cosine: number; vector: Float32Array }>();
+      const cos = new Map<number, number>();
       const vectorQuery = req.vector && vectors.space()?.dims === req.vector.length ? req.vector : null;
       if (vectorQuery) {
         const allowed = (rowid: number): boolean => {
           const r = db.prepare(`SELECT 1 FROM facts f WHERE f.rowid = ? AND ${live} AND ${kinds}`).get(rowid, ...liveParams, ...req.kinds);
           return r !== undefined;
         };
-        for (const n of vectors.nearest(vectorQuery, settings.candidates, settings.candidates * 4, allowed)) cos.set(n.rowid, n);
+        for (const n of vectors.nearest(vectorQuery, settings.candidates, settings.candidates * 4, allowed)) cos.set(n.rowid, n.cosine);
       }
       const rows = facts.rowsByRowid([...new Set([...bm25.keys(), ...cos.keys()])]);
-      const candidates: Candidate[] = rows.map((row) => {
-        const v = cos.get(row.rowid) ?? (vectorQuery ? (() => {
-          const vector = vectors.vectorOf(row.rowid);
-          return vector ? { vector, cosine: cosine(vectorQuery, vector) } : null;
-        })() : null);
-        return {
-          key: row.id, row, bm25: bm25.get(row.rowid) ?? null, cosine: v?.cosine ?? null, vector: v?.vector ?? null,
-          time: row.updated_at ?? row.created_at, importance: row.pinned ? 1 : row.confidence, salience: 0, inTimeRange: null,
-          words: new Set(queryTerms(row.text, { stopWords: true, maxTerms: 64 })),
-        };
-      });
-      const fused = fuseAndDiversify(candidates, { weights: settings.weights, now: at ? Date.parse(at) : Date.now(), recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: 1, mmrLambda: settings.mmrLambda, k: req.k });
+      const candidates: Candidate[] = rows.map((row) => ({
+        key: row.id, row, bm25: bm25.get(row.rowid) ?? null,
+        cosine: cos.get(row.rowid) ?? (vectorQuery ? vectors.cosineTo(vectorQuery, row.rowid) : null),
+        vector: lazy(() => (vectorQuery ? vectors.approximate(row.rowid) : null)),
+        time: row.updated_at ?? row.created_at, importance: row.pinned ? 1 : row.confidence, salience: 0, inTimeRange: null,
+        words: lazy(() => new Set(queryTerms(row.text, { stopWords: true, maxTerms: 64 }))),
+      }));
+      const fused = fuseAndDiversify(candidates, { weights: settings.weights, now: at ? Date.parse(at) : Date.now(), recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: 1, mmrLambda: settings.mmrLambda, k: req.k, vectorReliability: req.vectorReliability ?? 1 });
       const mode = vectorQuery && bm25.size > 0 ? 'hybrid' : vectorQuery ? 'vector' : 'lexical';
-      return { hits: fused.map((f) => ({ fact: toFact(f.candidate.row, f.candidate.vector !== null || vectors.vectorOf(f.candidate.row.rowid) !== null), score: f.score, scores: f.scores })), mode };
+      return { hits: fused.map((f) => ({ fact: toFact(f.candidate.row, vectors.approximate(f.candidate.row.rowid) !== null), score: f.score, scores: f.scores })), mode };
     },
   };
 }

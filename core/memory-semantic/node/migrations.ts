@@ -57,6 +57,7 @@ export const semanticMigrations: Migration[] = [
           rowid INTEGER PRIMARY KEY REFERENCES facts(rowid) ON DELETE CASCADE,
           model TEXT NOT NULL,
           code BLOB NOT NULL,
+          q8 BLOB NOT NULL,
           vector BLOB NOT NULL
         );
         CREATE INDEX fact_vectors_model ON fact_vectors(model);

@@ -8,6 +8,7 @@ import { defineService } from '../../runtime/common/defineService.js';
 import { createBackgroundEmbedder } from '../../runtime/node/backgroundEmbedder.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { createVectorStore } from '../../runtime/node/vectorStore.js';
+import { createSelfTestRunner } from '../../memory-episodic/common/embeddingSelfTest.js';
 import { inferenceContract } from '../../inference/common/contract.js';
 import { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
 import { chunkText } from '../common/chunkText.js';
@@ -55,6 +56,7 @@ export default defineService({
       onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'semantic', ...s }).catch(() => undefined),
     });
     embedder.kick();
+    const selfTest = createSelfTestRunner(vectors, async (texts) => (await inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs })).vectors);
 
     const queryVector = async (query: string): Promise<{ vector: number[] | null; note: string | null }> => {
       const space = vectors.space();
@@ -69,8 +71,11 @@ export default defineService({
     };
     const search = async (query: string, k: number, kinds: Array<'fact' | 'chunk'>, asOf?: string) => {
       const qv = await queryVector(query);
-      const r = finder.search({ query, k, vector: qv.vector, asOf, kinds });
-      return { ...r, notes: qv.note ? [qv.note] : [] };
+      selfTest.maybeRun();
+      const reliability = selfTest.reliability();
+      const r = finder.search({ query, k, vector: qv.vector, asOf, kinds, vectorReliability: reliability });
+      const weak = qv.vector && reliability < 1 ? `vectors weighted ×${reliability.toFixed(2)} (embedding self-test)` : null;
+      return { ...r, notes: [qv.note, weak].filter((n): n is string => n !== null) };
     };
     const changed = async (change: MemoryChange): Promise<MemoryChange> => {
       embedder.kick();

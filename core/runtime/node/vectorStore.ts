@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
-import { binaryCode, cosine, createBinaryIndex, vectorBytes, vectorFromBytes, type BinaryIndex } from '../common/vectorIndex.js';
+import { binaryCode, createBinaryIndex, quantizeInt8, vectorBytes, vectorFromBytes, type BinaryIndex } from '../common/vectorIndex.js';
 
 export interface EmbeddingSpace { model: string; dims: number }
 
@@ -23,7 +23,8 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
   };
   // a memory deleted while its embedding was being computed simply gets no vector
   const put = db.prepare(
-    `INSERT INTO ${table} (rowid, model, code, vector) SELECT @rowid, @model, @code, @vector WHERE EXISTS (SELECT 1 FROM ${source} WHERE rowid = @rowid) ON CONFLICT(rowid) DO UPDATE SET model = excluded.model, code = excluded.code, vector = excluded.vector`,
+    `INSERT INTO ${table} (rowid, model, code, q8, vector) SELECT @rowid, @model, @code, @q8, @vector WHERE EXISTS (SELECT 1 FROM ${source} WHERE rowid = @rowid)
+     ON CONFLICT(rowid) DO UPDATE SET model = excluded.model, code = excluded.code, q8 = excluded.q8, vector = excluded.vector`,
   );
   const vectorOf = db.prepare(`SELECT vector FROM ${table} WHERE rowid = ? AND model = ?`).pluck();
 
@@ -37,14 +38,22 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
     const s = space();
     index = s ? createBinaryIndex(s.dims, 4_096) : null;
     if (!s || !index) return;
-    for (const r of db.prepare(`SELECT rowid, code FROM ${table} WHERE model = ?`).iterate(s.model) as Iterable<{ rowid: number; code: Buffer }>) {
-      index.addCode(r.rowid, codeFromBytes(r.code));
+    for (const r of db.prepare(`SELECT rowid, code, q8 FROM ${table} WHERE model = ?`).iterate(s.model) as Iterable<{ rowid: number; code: Buffer; q8: Buffer }>) {
+      index.addCode(r.rowid, codeFromBytes(r.code), r.q8);
     }
   };
   load();
 
   return {
     space,
+    meta,
+    setMeta,
+    /** A random sample of embedded rows with their text (for the embedding self-test). */
+    sample(limit: number, textColumn = 'text'): Array<{ rowid: number; text: string }> {
+      const s = space();
+      if (!s || !/^[a-z_]+$/.test(textColumn)) return [];
+      return db.prepare(`SELECT m.rowid, m.${textColumn} AS text FROM ${source} m JOIN ${table} v ON v.rowid = m.rowid AND v.model = ? ORDER BY random() LIMIT ?`).all(s.model, limit) as Array<{ rowid: number; text: string }>;
+    },
     get indexed(): number {
       return index?.size ?? 0;
     },
@@ -61,15 +70,16 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
       const s = space();
       if (!s || !index) return 0;
       const live = index;
-      const stored: Array<{ rowid: number; code: Uint32Array }> = [];
+      const stored: Array<{ rowid: number; code: Uint32Array; q8: Uint8Array }> = [];
       db.transaction(() => {
         for (const item of items) {
           if (item.values.length !== s.dims) continue;
           const code = binaryCode(item.values);
-          if (put.run({ rowid: item.rowid, model: s.model, code: codeBytes(code), vector: Buffer.from(vectorBytes(item.values)) }).changes > 0) stored.push({ rowid: item.rowid, code });
+          const q8 = quantizeInt8(item.values);
+          if (put.run({ rowid: item.rowid, model: s.model, code: codeBytes(code), q8: Buffer.from(q8), vector: Buffer.from(vectorBytes(item.values)) }).changes > 0) stored.push({ rowid: item.rowid, code, q8 });
         }
       })();
-      for (const item of stored) live.addCode(item.rowid, item.code);
+      for (const item of stored) live.addCode(item.rowid, item.code, item.q8);
       return stored.length;
     },
     /** Drops rows whose memory is gone (the foreign key already removed the vector). */
@@ -82,22 +92,18 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
       return db.prepare(`SELECT m.rowid, m.text FROM ${source} m LEFT JOIN ${table} v ON v.rowid = m.rowid AND v.model = ? WHERE v.rowid IS NULL ORDER BY m.rowid LIMIT ?`).all(s?.model ?? '', limit) as Array<{ rowid: number; text: string }>;
     },
     countIn: (model: string): number => db.prepare(`SELECT COUNT(*) FROM ${table} WHERE model = ?`).pluck().get(model) as number,
-    /**
-     * Nearest rows: a Hamming scan of the sign bits picks `pool` candidates, their float vectors
-     * are read and rescored by cosine, the best `k` returned.
-     */
-    nearest(query: ArrayLike<number>, k: number, pool: number, accept?: (rowid: number) => boolean): Array<{ rowid: number; cosine: number; vector: Float32Array }> {
+    /** Nearest rows: a Hamming scan of the sign bits picks `pool` candidates, rescored by cosine on their int8 copies. */
+    nearest(query: ArrayLike<number>, k: number, pool: number, accept?: (rowid: number) => boolean): Array<{ rowid: number; cosine: number }> {
       const s = space();
-      if (!s || !index || query.length !== s.dims || index.size === 0) return [];
-      const candidates = index.scan(query, Math.max(pool, k), accept);
-      const rescored = candidates.map((rowid) => {
-        const bytes = vectorOf.get(rowid, s.model) as Buffer | undefined;
-        const vector = bytes ? vectorFromBytes(bytes) : null;
-        return { rowid, vector, cosine: vector ? cosine(query, vector) : -1 };
-      }).filter((c): c is { rowid: number; vector: Float32Array; cosine: number } => c.vector !== null);
+      const live = index;
+      if (!s || !live || query.length !== s.dims || live.size === 0) return [];
+      const rescored = live.scan(query, Math.max(pool, k), accept).map((rowid) => ({ rowid, cosine: live.cosine(query, rowid) ?? -1 }));
       rescored.sort((a, b) => b.cosine - a.cosine);
       return rescored.slice(0, k);
     },
+    /** Cosine of the query with one row's vector (int8 copy in memory), null without one. */
+    cosineTo: (query: ArrayLike<number>, rowid: number): number | null => (index && query.length === index.dims ? index.cosine(query, rowid) : null),
+    approximate: (rowid: number): Float32Array | null => index?.approximate(rowid) ?? null,
     vectorOf(rowid: number): Float32Array | null {
       const s = space();
       const bytes = s ? (vectorOf.get(rowid, s.model) as Buffer | undefined) : undefined;
