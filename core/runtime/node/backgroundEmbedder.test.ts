@@ -1,0 +1,74 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createSelfTestRunner, embeddingSelfTest } from '../../memory-episodic/common/embeddingSelfTest.js';
+import { createEpisodeStore } from '../../memory-episodic/node/episodeStore.js';
+import { episodicMigrations } from '../../memory-episodic/node/migrations.js';
+import { createBackgroundEmbedder, type EmbedStatus } from './backgroundEmbedder.js';
+import { openServiceDatabase } from './migrations.js';
+import { createVectorStore } from './vectorStore.js';
+
+const words = ['apple', 'river', 'stone', 'cloud', 'ember', 'maple', 'quartz', 'violet', 'harbor', 'lantern', 'meadow', 'falcon'];
+/** A tiny deterministic embedding: one dimension per known word. */
+const wordEmbed = (dims: number) => (text: string): number[] => Array.from({ length: dims }, (_, i) => (text.includes(words[i % words.length] as string) ? 1 : 0.01 * ((i * 7) % 3)));
+
+function setup(n: number) {
+  const db = openServiceDatabase(mkdtempSync(join(tmpdir(), 'pagi-embedder-')), 'episodic.db', episodicMigrations);
+  const store = createEpisodeStore(db);
+  store.storeMany(Array.from({ length: n }, (_, i) => ({ sessionId: 's', actor: 'a', kind: 'message' as const, text: `${words[i % 12]} ${words[(i * 5 + 3) % 12]} ${words[(i * 7 + 1) % 12]} number${i}`, time: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(), mood: null, importance: 0.5, ref: null })));
+  return { db, store, vectors: createVectorStore(db, 'episode_vectors', 'episodes') };
+}
+
+describe('background embedder', () => {
+  it('embeds every memory, re-embeds all of them when the model changes, and waits (saying why) without a model', async () => {
+    const { store, vectors } = setup(70);
+    const progress: EmbedStatus[] = [];
+    let model: { name: string; dims: number } | null = null;
+    const embedder = createBackgroundEmbedder({
+      vectors, total: () => store.count(), onProgress: (s) => progress.push(s), batchSize: 16, retryMs: 60_000,
+      embed: async (texts) => {
+        if (!model) throw new Error('no model is loaded');
+        const m = model;
+        return { model: m.name, dims: m.dims, vectors: texts.map(wordEmbed(m.dims)) };
+      },
+    });
+    embedder.kick();
+    await embedder.idle();
+    expect(embedder.status()).toMatchObject({ state: 'waiting-for-model', embedded: 0, total: 70, note: 'no embeddings yet: no model is loaded' });
+
+    model = { name: 'model-a', dims: 12 };
+    embedder.kick();
+    await embedder.idle();
+    expect(embedder.status()).toMatchObject({ model: 'model-a', dims: 12, embedded: 70, total: 70, state: 'idle' });
+    expect(vectors.indexed).toBe(70);
+
+    model = { name: 'model-b', dims: 24 };
+    // a new model shows up on the next batch: here, a new memory
+    store.store({ sessionId: 's', actor: 'a', kind: 'message', text: 'falcon over the meadow', mood: null, importance: 0.5, ref: null });
+    embedder.kick();
+    await embedder.idle();
+    expect(embedder.status()).toMatchObject({ model: 'model-b', dims: 24, embedded: 71, total: 71 });
+    expect(vectors.countIn('model-a')).toBe(0);
+    expect(progress.some((p) => p.state === 'embedding')).toBe(true);
+    embedder.stop();
+  });
+
+  it('self-test: a space that finds texts by their words counts fully, a meaningless one not at all', async () => {
+    const { vectors } = setup(120);
+    vectors.setSpace({ model: 'words', dims: 12 });
+    const good = wordEmbed(12);
+    vectors.putMany(vectors.missing(500).map((r) => ({ rowid: r.rowid, values: good(r.text) })));
+    const nearest = (v: number[], k: number) => vectors.nearest(v, k, 400).map((n) => n.rowid);
+    const fine = await embeddingSelfTest({ model: 'words', indexed: 120, sample: vectors.sample(50), embed: async (t) => t.map(good), nearest });
+    expect(fine.reliability).toBeGreaterThan(0.2);
+    const noise = await embeddingSelfTest({ model: 'words', indexed: 120, sample: vectors.sample(50), embed: async (t) => t.map(() => Array.from({ length: 12 }, () => Math.random() - 0.5)), nearest });
+    expect(noise.reliability).toBeLessThan(fine.reliability);
+
+    const runner = createSelfTestRunner(vectors, async (t) => t.map(good));
+    expect(runner.reliability()).toBe(1); // untested: trusted
+    runner.maybeRun();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runner.current()).toMatchObject({ model: 'words', indexed: 120 });
+  });
+});
