@@ -11,6 +11,23 @@ interface ChangeRow { id: string; at: string; actor: string; op: string; target_
 
 export type Snapshot = Record<string, unknown>;
 
+/** The `changes` table, the same in every memory database (created by each one's migration). */
+export const CHANGE_LOG_DDL = `
+  CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    op TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    undoes TEXT,
+    undone_by TEXT,
+    scrubbed INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX changes_target ON changes(target_id, seq);`;
+
 /**
  * The history of every change to one memory store (`changes` table, same shape in episodic.db and
  * semantic.db). Writes happen inside the caller's transaction, so a change and its record land together.

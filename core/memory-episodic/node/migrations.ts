@@ -1,4 +1,6 @@
 import type { Migration } from '../../runtime/node/migrations.js';
+import { vectorTableDdl } from '../../runtime/node/vectorStore.js';
+import { CHANGE_LOG_DDL } from '../common/changeLog.js';
 
 export const episodicMigrations: Migration[] = [
   {
@@ -67,31 +69,11 @@ export const episodicMigrations: Migration[] = [
           INSERT INTO episodes_fts(rowid, text, actor, context) VALUES (new.rowid, new.text, new.actor, new.context);
         END;
         -- float32 vectors (sqlite-vec's layout) and their sign bits; model says which space they are in
-        CREATE TABLE episode_vectors (
-          rowid INTEGER PRIMARY KEY REFERENCES episodes(rowid) ON DELETE CASCADE,
-          model TEXT NOT NULL,
-          code BLOB NOT NULL,
-          q8 BLOB NOT NULL,
-          vector BLOB NOT NULL
-        );
-        CREATE INDEX episode_vectors_model ON episode_vectors(model);
+        ${vectorTableDdl('episode_vectors', 'episodes')}
         -- document frequencies, to leave out query words that most turns contain
         CREATE VIRTUAL TABLE episodes_vocab USING fts5vocab(episodes_fts, col);
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE changes (
-          seq INTEGER PRIMARY KEY,
-          id TEXT NOT NULL UNIQUE,
-          at TEXT NOT NULL,
-          actor TEXT NOT NULL,
-          op TEXT NOT NULL,
-          target_id TEXT NOT NULL,
-          before TEXT,
-          after TEXT,
-          undoes TEXT,
-          undone_by TEXT,
-          scrubbed INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX changes_target ON changes(target_id, seq);
+        ${CHANGE_LOG_DDL}
       `);
     },
   },

@@ -1,4 +1,6 @@
 import type { Migration } from '../../runtime/node/migrations.js';
+import { vectorTableDdl } from '../../runtime/node/vectorStore.js';
+import { CHANGE_LOG_DDL } from '../../memory-episodic/common/changeLog.js';
 
 export const semanticMigrations: Migration[] = [
   {
@@ -53,14 +55,7 @@ export const semanticMigrations: Migration[] = [
           INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
           INSERT INTO facts_fts(rowid, text) VALUES (new.rowid, new.text);
         END;
-        CREATE TABLE fact_vectors (
-          rowid INTEGER PRIMARY KEY REFERENCES facts(rowid) ON DELETE CASCADE,
-          model TEXT NOT NULL,
-          code BLOB NOT NULL,
-          q8 BLOB NOT NULL,
-          vector BLOB NOT NULL
-        );
-        CREATE INDEX fact_vectors_model ON fact_vectors(model);
+        ${vectorTableDdl('fact_vectors', 'facts')}
         CREATE TABLE documents (
           id TEXT PRIMARY KEY,
           name TEXT NOT NULL,
@@ -87,20 +82,7 @@ export const semanticMigrations: Migration[] = [
           updated_at TEXT NOT NULL
         );
         CREATE INDEX extraction_jobs_status ON extraction_jobs(status, not_before);
-        CREATE TABLE changes (
-          seq INTEGER PRIMARY KEY,
-          id TEXT NOT NULL UNIQUE,
-          at TEXT NOT NULL,
-          actor TEXT NOT NULL,
-          op TEXT NOT NULL,
-          target_id TEXT NOT NULL,
-          before TEXT,
-          after TEXT,
-          undoes TEXT,
-          undone_by TEXT,
-          scrubbed INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX changes_target ON changes(target_id, seq);
+        ${CHANGE_LOG_DDL}
       `);
     },
   },

@@ -1,6 +1,19 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import { binaryCode, createBinaryIndex, quantizeInt8, vectorBytes, vectorFromBytes, type BinaryIndex } from '../common/vectorIndex.js';
 
+/** A memory's vector table (for its migration): float32, sign bits and int8 copy per row, tagged with the model. */
+export function vectorTableDdl(table: string, source: string): string {
+  return `
+    CREATE TABLE ${table} (
+      rowid INTEGER PRIMARY KEY REFERENCES ${source}(rowid) ON DELETE CASCADE,
+      model TEXT NOT NULL,
+      code BLOB NOT NULL,
+      q8 BLOB NOT NULL,
+      vector BLOB NOT NULL
+    );
+    CREATE INDEX ${table}_model ON ${table}(model);`;
+}
+
 export interface EmbeddingSpace { model: string; dims: number }
 
 const codeBytes = (code: Uint32Array): Buffer => Buffer.from(code.buffer, code.byteOffset, code.byteLength);

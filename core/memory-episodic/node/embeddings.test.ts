@@ -2,12 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSelfTestRunner, embeddingSelfTest } from '../../memory-episodic/common/embeddingSelfTest.js';
-import { createEpisodeStore } from '../../memory-episodic/node/episodeStore.js';
-import { episodicMigrations } from '../../memory-episodic/node/migrations.js';
-import { createBackgroundEmbedder, type EmbedStatus } from './backgroundEmbedder.js';
-import { openServiceDatabase } from './migrations.js';
-import { createVectorStore } from './vectorStore.js';
+import { createSelfTestRunner, embeddingSelfTest } from '../common/embeddingSelfTest.js';
+import { createEpisodeStore } from './episodeStore.js';
+import { episodicMigrations } from './migrations.js';
+import { createBackgroundEmbedder, type EmbedStatus } from '../../runtime/node/backgroundEmbedder.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
+import { createVectorStore } from '../../runtime/node/vectorStore.js';
 
 const words = ['apple', 'river', 'stone', 'cloud', 'ember', 'maple', 'quartz', 'violet', 'harbor', 'lantern', 'meadow', 'falcon'];
 /** A tiny deterministic embedding: one dimension per known word. */
