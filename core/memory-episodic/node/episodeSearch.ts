@@ -66,6 +66,13 @@ const salienceOf = (mood: string | null): number => {
 };
 
 export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vectors: VectorStore) {
+  // a handful of query shapes (with or without session and time filters): each prepared once
+  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  const prepared = (sql: string): ReturnType<SqliteDatabase['prepare']> & { all(...params: unknown[]): unknown[] } => {
+    let stmt = statements.get(sql);
+    if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
+    return stmt;
+  };
   const lexical = (terms: string, steps: LexicalSteps, limit: number, filter: { sessionId?: string | undefined; range?: TimeRange | null }): Array<{ rowid: number; bm25: number }> => {
     const where: string[] = [];
     const fts = steps.neighbours ? terms : `{text actor} : (${terms})`;
@@ -81,7 +88,7 @@ export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vec
     const sql = where.length === 0
       ? 'SELECT rowid, rank FROM episodes_fts WHERE episodes_fts MATCH ? AND rank MATCH ? ORDER BY rank LIMIT ?'
       : `SELECT f.rowid, f.rank FROM episodes_fts f JOIN episodes e ON e.rowid = f.rowid WHERE f.episodes_fts MATCH ? AND f.rank MATCH ? AND ${where.join(' AND ')} ORDER BY f.rank LIMIT ?`;
-    const rows = db.prepare(sql).all(...params, limit) as Array<{ rowid: number; rank: number }>;
+    const rows = prepared(sql).all(...params, limit) as Array<{ rowid: number; rank: number }>;
     return rows.map((r) => ({ rowid: r.rowid, bm25: -r.rank }));
   };
 
@@ -147,7 +154,7 @@ export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vec
       const ids = new Set<number>([...bm25.keys(), ...cos.keys()]);
       // a time expression with nothing else to match ("what happened last week?"): that period's memories
       if (range && (terms.length === 0 || ids.size === 0)) {
-        const rows = db.prepare(`SELECT rowid FROM episodes WHERE time >= ? AND time <= ? ${req.sessionId ? 'AND session_id = ?' : ''} ORDER BY importance DESC, time DESC LIMIT ?`)
+        const rows = prepared(`SELECT rowid FROM episodes WHERE time >= ? AND time <= ? ${req.sessionId ? 'AND session_id = ?' : ''} ORDER BY importance DESC, time DESC LIMIT ?`)
           .pluck().all(...[range.from, range.to, ...(req.sessionId ? [req.sessionId] : []), settings.lexicalCandidates]) as number[];
         rows.forEach((r) => ids.add(r));
       }

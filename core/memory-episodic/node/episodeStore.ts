@@ -56,6 +56,9 @@ export function createEpisodeStore(db: SqliteDatabase) {
       if (n) setContext.run(`${clip(n.prev ?? '')} ${clip(n.next ?? '')}`.trim(), r);
     }
   };
+  const byRowids = db.prepare(
+    "SELECT rowid, id, session_id, time, actor, kind, text, mood, importance, access_count, last_access, ref, pinned, '' AS context FROM episodes WHERE rowid IN (SELECT value FROM json_each(?))",
+  );
   const touchRow = db.prepare('UPDATE episodes SET access_count = access_count + 1, last_access = ? WHERE rowid = ?');
 
   const rowOf = (id: string): EpisodeRow => {
@@ -108,9 +111,10 @@ export function createEpisodeStore(db: SqliteDatabase) {
     log,
     get,
     rowOf,
+    /** Candidate rows for ranking (without the neighbour text, which only the index needs). */
     rowsByRowid(rowids: number[]): EpisodeRow[] {
       if (rowids.length === 0) return [];
-      return db.prepare(`SELECT rowid, * FROM episodes WHERE rowid IN (${rowids.map(() => '?').join(',')})`).all(...rowids) as EpisodeRow[];
+      return byRowids.all(JSON.stringify(rowids)) as EpisodeRow[];
     },
     store(e: NewEpisode, actor: ChangeActor = 'twin'): Episode {
       return get(db.transaction(() => insertBatch([e], actor)[0] as string)());

@@ -42,6 +42,7 @@ export function createFactStore(db: SqliteDatabase) {
   const insert = db.prepare(
     'INSERT INTO facts (id, kind, text, confidence, pinned, source_episode_ids, created_at, updated_at, valid_from, valid_to, document_id, chunk_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const byRowids = db.prepare('SELECT rowid, * FROM facts WHERE rowid IN (SELECT value FROM json_each(?))');
   const rowOf = (id: string): FactRow => {
     const r = byId.get(id) as FactRow | undefined;
     if (!r) throw new PagiError('NOT_FOUND', `no fact with id ${id}; \`pagi memory list --tier semantic\` shows the ids`);
@@ -196,7 +197,7 @@ export function createFactStore(db: SqliteDatabase) {
     },
     rowsByRowid(rowids: number[]): FactRow[] {
       if (rowids.length === 0) return [];
-      return db.prepare(`SELECT rowid, * FROM facts WHERE rowid IN (${rowids.map(() => '?').join(',')})`).all(...rowids) as FactRow[];
+      return byRowids.all(JSON.stringify(rowids)) as FactRow[];
     },
     counts: () => db.prepare("SELECT COUNT(*) AS total, COALESCE(SUM(kind = 'fact' AND retired_at IS NULL), 0) AS current, COALESCE(SUM(kind = 'chunk'), 0) AS chunks FROM facts").get() as { total: number; current: number; chunks: number },
   };
