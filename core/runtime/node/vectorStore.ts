@@ -42,10 +42,15 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
   const vectorOf = db.prepare(`SELECT vector FROM ${table} WHERE rowid = ? AND model = ?`).pluck();
 
   let index: BinaryIndex | null = null;
+  // read on every search: kept in memory, refreshed by setSpace
+  let cachedSpace: EmbeddingSpace | null | undefined;
   const space = (): EmbeddingSpace | null => {
-    const model = meta('embedding.model');
-    const dims = meta('embedding.dims');
-    return model && dims ? { model, dims: Number(dims) } : null;
+    if (cachedSpace === undefined) {
+      const model = meta('embedding.model');
+      const dims = meta('embedding.dims');
+      cachedSpace = model && dims ? { model, dims: Number(dims) } : null;
+    }
+    return cachedSpace;
   };
   const load = (): void => {
     const s = space();
@@ -76,6 +81,7 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
         setMeta('embedding.model', next.model);
         setMeta('embedding.dims', String(next.dims));
       })();
+      cachedSpace = undefined;
       load();
     },
     /** Stores vectors of the current space (call inside or outside a transaction). */
