@@ -131,7 +131,10 @@ export function createBinaryIndex(dims: number, initialCapacity = 1_024): Binary
       const slot = slotOf.get(id);
       if (slot === undefined) return null;
       const scale = scales[slot] as number;
-      return Float32Array.from(q8s.subarray(slot * dims, (slot + 1) * dims), (v) => v * scale);
+      const out = new Float32Array(dims);
+      const base = slot * dims;
+      for (let i = 0; i < dims; i++) out[i] = (q8s[base + i] as number) * scale;
+      return out;
     },
     remove(id) {
       const slot = slotOf.get(id);
