@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
 import { chromiumMissing, findModel, screenshotDir, servePagi, type ServedHost } from './serveFixture';
@@ -39,12 +40,22 @@ test.describe('the UI in a browser against pagi serve', () => {
     expect((await reply.locator('.text').innerText()).trim().length).toBeGreaterThan(0);
     const lengths = await page.evaluate(() => (window as unknown as { replyLengths: number[] }).replyLengths);
     expect(lengths.filter((n) => n > 0).length, `reply lengths seen: ${lengths.join(',')}`).toBeGreaterThan(2);
+    // per reply: feedback goes to the learning engine, and the "why" panel opens
+    await reply.getByRole('button', { name: 'Good reply' }).click();
+    await expect(reply.getByRole('status')).toContainText('the twin learns from this');
+    await reply.getByRole('button', { name: 'Why?' }).click();
+    await expect(reply.locator('.why')).toContainText(/Memories used \(\d+; plus \d+ recent turns\)/);
+    await expect(reply.locator('.why')).toContainText(/prompt \+ \d+ reply tokens/);
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'chat.png') });
 
     await page.getByRole('button', { name: 'System' }).click();
     const rows = page.locator('table.services tbody tr');
     await expect(rows).toHaveCount(14);
     await expect(page.locator('tr[data-state="running"]')).toHaveCount(14);
+    const axeStatus = await new AxeBuilder({ page }).analyze();
+    expect(axeStatus.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'status.png') });
   });
 

@@ -157,6 +157,7 @@ export const memoryRouter = router({
   extractions: procedure.input(semanticMemoryContract.procedures.extractions.input).query(({ ctx, input }) => clients(ctx).semantic.extractions(input)),
   retryExtraction: procedure.input(semanticMemoryContract.procedures.retryExtraction.input).mutation(({ ctx, input }) => clients(ctx).semantic.retryExtraction(input)),
   working: procedure.input(workingMemoryContract.procedures.get.input).query(({ ctx, input }) => ctx.core.client(workingMemoryContract).get(input)),
+  workingSessions: procedure.query(({ ctx }) => ctx.core.client(workingMemoryContract).sessions({})),
   stats: procedure.query(async ({ ctx }) => {
     const c = clients(ctx);
     const [episodes, semantic, episodicEmbedding, semanticEmbedding] = await Promise.all([c.episodic.count({}), c.semantic.stats({}), c.episodic.embeddingStatus({}), c.semantic.embeddingStatus({})]);

@@ -59,6 +59,7 @@ export const appRouter = router({
   memory: memoryRouter,
   emotion: router({
     current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),
+    history: procedure.input(emotionContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(emotionContract).history(input)),
   }),
   models: router({
     status: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).status({})),

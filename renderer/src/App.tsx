@@ -1,9 +1,12 @@
 import { useState } from 'react';
 import { ChatPage } from './pages/ChatPage';
+import { EmotionPage } from './pages/EmotionPage';
+import { MemoryPage } from './pages/MemoryPage';
 import { StatusPage } from './pages/StatusPage';
 import { hasCredentials } from './trpcClient';
 
-type Page = 'chat' | 'status';
+const PAGES = [['chat', 'Chat'], ['memory', 'Memory'], ['emotion', 'Emotion'], ['status', 'System']] as const;
+type Page = (typeof PAGES)[number][0];
 
 export function App() {
   const [page, setPage] = useState<Page>('chat');
@@ -18,10 +21,16 @@ export function App() {
     <div className="app">
       <nav aria-label="Main">
         <h1>PAGI Twin</h1>
-        <button type="button" aria-current={page === 'chat' ? 'page' : undefined} onClick={() => setPage('chat')}>Chat</button>
-        <button type="button" aria-current={page === 'status' ? 'page' : undefined} onClick={() => setPage('status')}>System</button>
+        {PAGES.map(([id, label]) => (
+          <button key={id} type="button" aria-current={page === id ? 'page' : undefined} onClick={() => setPage(id)}>{label}</button>
+        ))}
       </nav>
-      <main>{page === 'chat' ? <ChatPage /> : <StatusPage />}</main>
+      <main>
+        {page === 'chat' && <ChatPage />}
+        {page === 'memory' && <MemoryPage />}
+        {page === 'emotion' && <EmotionPage />}
+        {page === 'status' && <StatusPage />}
+      </main>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { api } from './trpcClient';
+import type { TurnResult } from './types';
 
 export interface ChatMessage {
   id: string;
@@ -7,6 +8,8 @@ export interface ChatMessage {
   text: string;
   status: 'streaming' | 'done' | 'stopped' | 'error';
   meta?: string;
+  /** The finished turn: provenance, mood, usage and timings for the "why" panel; its id for feedback. */
+  result?: TurnResult;
 }
 
 interface ChatState {
@@ -44,7 +47,7 @@ export const useChatStore = create<ChatState>((set, get) => ({
           else if (event.type === 'done') {
             const r = event.result;
             const tps = r.usage?.tokensPerSecond ? ` · ${Math.round(r.usage.tokensPerSecond)} tok/s` : '';
-            update((m) => ({ ...m, text: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}` }));
+            update((m) => ({ ...m, text: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}`, result: r }));
             current?.unsubscribe();
             current = null;
             set({ streaming: false });

@@ -1,13 +1,36 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { useChatStore } from '../chatStore';
+import { useChatStore, type ChatMessage } from '../chatStore';
+import { Markdown } from '../components/Markdown';
+import { WhyPanel } from '../components/WhyPanel';
+import { api } from '../trpcClient';
+
+function ReplyTools({ message }: { message: ChatMessage }) {
+  const [why, setWhy] = useState(false);
+  const [rated, setRated] = useState<string | null>(null);
+  const result = message.result;
+  if (!result) return null;
+  const rate = (rating: 'up' | 'down' | 'wrong'): void => {
+    void api.chat.feedback.mutate({ turnId: result.turnId, rating }).then(() => setRated(rating), (e: Error) => setRated(`not sent: ${e.message}`));
+  };
+  return (
+    <div className="reply-tools">
+      <button type="button" aria-pressed={rated === 'up'} onClick={() => rate('up')} aria-label="Good reply">👍</button>
+      <button type="button" aria-pressed={rated === 'down'} onClick={() => rate('down')} aria-label="Bad reply">👎</button>
+      <button type="button" aria-pressed={rated === 'wrong'} onClick={() => rate('wrong')}>That's wrong</button>
+      <button type="button" aria-expanded={why} onClick={() => setWhy(!why)}>Why?</button>
+      {rated && <span className="muted small" role="status">{rated.startsWith('not sent') ? rated : 'Thanks — the twin learns from this.'}</span>}
+      {why && <WhyPanel result={result} />}
+    </div>
+  );
+}
 
 export function ChatPage() {
   const { messages, streaming, send, stop, newSession } = useChatStore();
   const [draft, setDraft] = useState('');
-  const endRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLOListElement>(null);
 
   useEffect(() => {
-    endRef.current?.scrollIntoView({ block: 'end' });
+    if (listRef.current) listRef.current.scrollTop = listRef.current.scrollHeight;
   }, [messages]);
 
   useEffect(() => {
@@ -35,16 +58,16 @@ export function ChatPage() {
       <div className="toolbar">
         <button type="button" onClick={newSession}>New chat</button>
       </div>
-      <ol className="messages" aria-live="polite">
+      <ol ref={listRef} className="messages" aria-live="polite">
         {messages.length === 0 && <li className="empty">Say hello to your twin. Enter sends, Shift+Enter adds a line, Esc stops a reply.</li>}
         {messages.map((m) => (
           <li key={m.id} className={`message ${m.role}`} data-status={m.status}>
             <span className="who">{m.role === 'user' ? 'You' : 'Twin'}</span>
-            <p className="text">{m.text || (m.status === 'streaming' ? '…' : '')}</p>
+            {m.role === 'twin' ? <div className="text">{m.text ? <Markdown text={m.text} /> : m.status === 'streaming' ? '…' : ''}</div> : <p className="text">{m.text}</p>}
             {m.meta && <span className="meta">{m.meta}</span>}
+            {m.role === 'twin' && m.status !== 'streaming' && <ReplyTools message={m} />}
           </li>
         ))}
-        <div ref={endRef} />
       </ol>
       <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <label htmlFor="composer-input" className="visually-hidden">Message</label>

@@ -1,0 +1,30 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../trpcClient';
+import type { TurnResult } from '../types';
+import { ScoreBars } from './ScoreBars';
+
+/** "Why this answer": the memories that went into the prompt with their scores, the mood, tokens and timings. */
+export function WhyPanel({ result }: { result: TurnResult }) {
+  const recalled = result.provenance.filter((p) => p.tier !== 'working');
+  const texts = useQuery({
+    queryKey: ['why', result.turnId],
+    queryFn: () => Promise.all(recalled.map((p) => api.memory.get.query({ id: p.id }).then((m) => m.episode?.text ?? m.fact?.text ?? '', () => '(deleted since)'))),
+  });
+  return (
+    <div className="why">
+      <p className="small">Mood {result.mood.label} (pleasure {result.mood.pleasure.toFixed(2)}, arousal {result.mood.arousal.toFixed(2)}) · {result.usage?.promptTokens ?? 0} prompt + {result.usage?.completionTokens ?? 0} reply tokens{result.usage?.tokensPerSecond ? ` · ${Math.round(result.usage.tokensPerSecond)} tok/s` : ''}</p>
+      <p className="small muted">{Object.entries(result.timings).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(' · ')}</p>
+      {result.degraded.length > 0 && <ul className="small muted">{result.degraded.map((d) => <li key={d}>{d}</li>)}</ul>}
+      <h4>Memories used ({recalled.length}; plus {result.provenance.length - recalled.length} recent turns)</h4>
+      {recalled.length === 0 && <p className="small muted">No memory was recalled for this reply.</p>}
+      <ol className="why-memories">
+        {recalled.map((p, i) => (
+          <li key={p.id}>
+            <span className="tier-badge">{p.tier}</span> {texts.data?.[i] ?? '…'} <span className="muted small">{p.tokens} tokens · score {p.score.toFixed(3)}</span>
+            {p.scores && <ScoreBars scores={p.scores} total={p.score} />}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

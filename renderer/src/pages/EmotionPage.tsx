@@ -1,0 +1,64 @@
+import { useQuery } from '@tanstack/react-query';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceDot, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
+import { ErrorNote } from '../components/ErrorNote';
+import { api } from '../trpcClient';
+
+const time = (iso: string): string => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/** The mood now on the valence–arousal plane, and how pleasure, arousal and dominance moved, turn by turn. */
+export function EmotionPage() {
+  const current = useQuery({ queryKey: ['emotion.current'], queryFn: () => api.emotion.current.query(), refetchInterval: 5_000 });
+  const history = useQuery({ queryKey: ['emotion.history'], queryFn: () => api.emotion.history.query({ limit: 500 }), refetchInterval: 5_000 });
+  if (current.error) return <ErrorNote error={current.error} retry={() => void current.refetch()} />;
+  const points = (history.data ?? []).map((p) => ({ ...p, t: time(p.at) }));
+  const now = current.data;
+  return (
+    <section className="emotion-page" aria-label="Emotion">
+      <h2>Mood</h2>
+      {now && (
+        <p className="mood-now" aria-live="polite">
+          Now <strong>{now.label}</strong> — pleasure {now.pleasure.toFixed(2)}, arousal {now.arousal.toFixed(2)}, dominance {now.dominance.toFixed(2)}.
+          Drifts back to its baseline ({now.baseline.pleasure.toFixed(2)}, {now.baseline.arousal.toFixed(2)}, {now.baseline.dominance.toFixed(2)}) with a half-life of {now.halfLifeMinutes} minutes.
+        </p>
+      )}
+      <div className="charts">
+        <figure aria-label="Valence and arousal plane">
+          <ResponsiveContainer width="100%" height={280}>
+            <ScatterChart margin={{ top: 10, right: 20, bottom: 20, left: 0 }}>
+              <CartesianGrid />
+              <XAxis type="number" dataKey="pleasure" domain={[-1, 1]} name="valence" label={{ value: 'valence (pleasure)', position: 'bottom' }} />
+              <YAxis type="number" dataKey="arousal" domain={[-1, 1]} name="arousal" />
+              <ZAxis range={[30, 30]} />
+              <Tooltip />
+              <Scatter name="past moods" data={points} fill="#9fa8da" />
+              {now && <ReferenceDot x={now.pleasure} y={now.arousal} r={9} fill="#3d5afe" stroke="none" label={now.label} />}
+            </ScatterChart>
+          </ResponsiveContainer>
+          <figcaption>Each dot a mood after a change; the large dot is now.</figcaption>
+        </figure>
+        <figure aria-label="Mood over time">
+          {points.length === 0 ? <p className="empty">No mood changes yet: they come with conversation.</p> : (
+            <ResponsiveContainer width="100%" height={280}>
+              <LineChart data={points} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
+                <CartesianGrid />
+                <XAxis dataKey="t" />
+                <YAxis domain={[-1, 1]} />
+                <Tooltip />
+                <Legend />
+                <Line type="monotone" dataKey="pleasure" stroke="#2e7d32" dot={false} isAnimationActive={false} />
+                <Line type="monotone" dataKey="arousal" stroke="#e65100" dot={false} isAnimationActive={false} />
+                <Line type="monotone" dataKey="dominance" stroke="#3949ab" dot={false} isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          )}
+        </figure>
+      </div>
+      <h3>What moved it</h3>
+      <ol className="mood-changes">
+        {[...points].reverse().slice(0, 30).map((p, i) => (
+          <li key={`${p.at}-${i}`}><span className="muted small">{new Date(p.at).toLocaleString()}</span> {p.label} — {p.cause}{p.turnId ? <span className="muted small"> (turn {p.turnId.slice(-6)})</span> : null}</li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { EpisodeTimeline } from '../memory/EpisodeTimeline';
+import { FactsPanel } from '../memory/FactsPanel';
+import { MemoryDetail } from '../memory/MemoryDetail';
+import { MemorySearch } from '../memory/MemorySearch';
+import { WorkingPanel } from '../memory/WorkingPanel';
+import { api } from '../trpcClient';
+
+const TABS = [['search', 'Search'], ['episodic', 'Episodes'], ['semantic', 'Facts'], ['working', 'Working']] as const;
+type Tab = (typeof TABS)[number][0];
+
+export function MemoryPage() {
+  const [tab, setTab] = useState<Tab>('search');
+  const [open, setOpen] = useState<string | null>(null);
+  const stats = useQuery({ queryKey: ['memory.stats'], queryFn: () => api.memory.stats.query(), refetchInterval: 5_000 });
+  return (
+    <div className="memory-page">
+      <section className="memory-main" aria-label="Memory explorer">
+        <h2>Memory</h2>
+        {stats.data && (
+          <p className="muted small">
+            {stats.data.episodes} episodes · {stats.data.facts} facts · {stats.data.chunks} document chunks ·{' '}
+            {stats.data.embedding.episodic.model ? `embeddings ${stats.data.embedding.episodic.embedded}/${stats.data.embedding.episodic.total} (${stats.data.embedding.episodic.state})` : 'no embedding model yet: search uses keywords, recency and importance'}
+            {stats.data.extractions.failed ? ` · ${stats.data.extractions.failed} fact extractions failed` : ''}
+          </p>
+        )}
+        <div role="tablist" aria-label="Memory tiers" className="tabs">
+          {TABS.map(([id, label]) => (
+            <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls={`panel-${id}`} onClick={() => setTab(id)}>{label}</button>
+          ))}
+        </div>
+        <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          {tab === 'search' && <MemorySearch onOpen={setOpen} />}
+          {tab === 'episodic' && <EpisodeTimeline onOpen={setOpen} />}
+          {tab === 'semantic' && <FactsPanel onOpen={setOpen} />}
+          {tab === 'working' && <WorkingPanel />}
+        </div>
+      </section>
+      {open && <MemoryDetail key={open} id={open} onClose={() => setOpen(null)} />}
+    </div>
+  );
+}
