@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { ChatPage } from './pages/ChatPage';
 import { EmotionPage } from './pages/EmotionPage';
 import { MemoryPage } from './pages/MemoryPage';
+import { ModelsPage } from './pages/ModelsPage';
 import { StatusPage } from './pages/StatusPage';
 import { hasCredentials } from './trpcClient';
 
-const PAGES = [['chat', 'Chat'], ['memory', 'Memory'], ['emotion', 'Emotion'], ['status', 'System']] as const;
+const PAGES = [['chat', 'Chat'], ['memory', 'Memory'], ['emotion', 'Emotion'], ['models', 'Models'], ['status', 'System']] as const;
 type Page = (typeof PAGES)[number][0];
 
 export function App() {
@@ -29,6 +30,7 @@ export function App() {
         {page === 'chat' && <ChatPage />}
         {page === 'memory' && <MemoryPage />}
         {page === 'emotion' && <EmotionPage />}
+        {page === 'models' && <ModelsPage />}
         {page === 'status' && <StatusPage />}
       </main>
     </div>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../../../core/api/router';
+import { EventLog } from '../components/EventLog';
 import { api } from '../trpcClient';
 
 type ServiceRow = inferRouterOutputs<AppRouter>['system']['status'][number];
@@ -44,6 +45,7 @@ export function StatusPage() {
           </tbody>
         </table>
       )}
+      <EventLog />
     </section>
   );
 }
