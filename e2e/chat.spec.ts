@@ -47,7 +47,7 @@ test.describe('the UI in a browser against pagi serve', () => {
     await expect(reply.locator('.why')).toContainText(/Memories used \(\d+; plus \d+ recent turns\)/);
     await expect(reply.locator('.why')).toContainText(/prompt \+ \d+ reply tokens/);
     const axe = await new AxeBuilder({ page }).analyze();
-    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'chat.png') });
 
     await page.getByRole('button', { name: 'System' }).click();
@@ -55,8 +55,15 @@ test.describe('the UI in a browser against pagi serve', () => {
     await expect(rows).toHaveCount(14);
     await expect(page.locator('tr[data-state="running"]')).toHaveCount(14);
     const axeStatus = await new AxeBuilder({ page }).analyze();
-    expect(axeStatus.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    expect(axeStatus.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'status.png') });
+
+    // conversations are listed; a new chat starts empty and an old one opens again
+    await page.getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await expect(page.locator('.message')).toHaveCount(0);
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /brave little cat/ }).click();
+    await expect(page.locator('.message.user')).toContainText('Once upon a time there was a brave little cat');
   });
 
   test('without the token the page says what to open', async ({ page }) => {

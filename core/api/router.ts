@@ -33,6 +33,7 @@ export const appRouter = router({
   twin: router({
     get: procedure.query(({ ctx }) => ctx.core.client(identityContract).get({})),
     hardware: procedure.query(({ ctx }) => ctx.core.client(identityContract).hardware({ refresh: false })),
+    update: procedure.input(identityContract.procedures.update.input).mutation(({ ctx, input }) => ctx.core.client(identityContract).update(input)),
   }),
   chat: router({
     /** Streams one turn: `started`, `token`…, `tool`…, then `done` with the result. Unsubscribing cancels it. */

@@ -3,10 +3,11 @@ import { ChatPage } from './pages/ChatPage';
 import { EmotionPage } from './pages/EmotionPage';
 import { MemoryPage } from './pages/MemoryPage';
 import { ModelsPage } from './pages/ModelsPage';
+import { SettingsPage } from './pages/SettingsPage';
 import { StatusPage } from './pages/StatusPage';
 import { hasCredentials } from './trpcClient';
 
-const PAGES = [['chat', 'Chat'], ['memory', 'Memory'], ['emotion', 'Emotion'], ['models', 'Models'], ['status', 'System']] as const;
+const PAGES = [['chat', 'Chat'], ['memory', 'Memory'], ['emotion', 'Emotion'], ['models', 'Models'], ['status', 'System'], ['settings', 'Settings']] as const;
 type Page = (typeof PAGES)[number][0];
 
 export function App() {
@@ -32,6 +33,7 @@ export function App() {
         {page === 'emotion' && <EmotionPage />}
         {page === 'models' && <ModelsPage />}
         {page === 'status' && <StatusPage />}
+        {page === 'settings' && <SettingsPage />}
       </main>
     </div>
   );

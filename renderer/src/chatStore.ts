@@ -19,6 +19,8 @@ interface ChatState {
   send(text: string): void;
   stop(): void;
   newSession(): void;
+  /** Shows a stored conversation (its turns from the executive's record). */
+  openSession(sessionId: string): Promise<void>;
 }
 
 let current: { unsubscribe(): void } | null = null;
@@ -69,5 +71,14 @@ export const useChatStore = create<ChatState>((set, get) => ({
   newSession() {
     get().stop();
     set({ sessionId: null, messages: [] });
+  },
+  async openSession(sessionId) {
+    get().stop();
+    const turns = await api.chat.history.query({ sessionId, limit: 500 });
+    const messages: ChatMessage[] = turns.flatMap((t): ChatMessage[] => [
+      { id: `u-${t.turnId}`, role: 'user', text: t.userText, status: 'done' },
+      { id: `r-${t.turnId}`, role: 'twin', text: t.reply ?? '', status: t.status === 'failed' ? 'error' : t.status === 'cancelled' ? 'stopped' : 'done', ...(t.error ? { meta: t.error } : {}) },
+    ]);
+    set({ sessionId, messages });
   },
 }));

@@ -51,7 +51,7 @@ export function EventLog() {
       </div>
       {error && <p role="alert" className="error">The event log cannot be read: {error}</p>}
       {shown.length === 0 && <p className="muted">No events{filter ? ` on topics containing “${filter}”` : ' yet'}.</p>}
-      <ol className="event-log">
+      <ol className="event-log" aria-label="Events, newest first" tabIndex={0}>
         {shown.map((e) => (
           <li key={e.offset} data-topic={e.topic}>
             <span className="muted small">#{e.offset} {new Date(e.time).toLocaleTimeString()} {e.source}</span> <strong>{e.topic}</strong>

@@ -16,7 +16,7 @@ const components: Components = {
 function CodeBlock({ children }: { children?: React.ReactNode }) {
   return (
     <div className="code-block">
-      <pre>{children}</pre>
+      <pre tabIndex={0}>{children}</pre>
       <button type="button" className="copy" onClick={(e) => void navigator.clipboard?.writeText((e.currentTarget.previousSibling as HTMLElement | null)?.innerText ?? '')}>Copy</button>
     </div>
   );

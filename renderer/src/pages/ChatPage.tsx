@@ -1,3 +1,4 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useChatStore, type ChatMessage } from '../chatStore';
 import { Markdown } from '../components/Markdown';
@@ -24,8 +25,32 @@ function ReplyTools({ message }: { message: ChatMessage }) {
   );
 }
 
+function SessionList() {
+  const { sessionId, streaming, openSession, newSession } = useChatStore();
+  const sessions = useQuery({ queryKey: ['chat.sessions', streaming], queryFn: () => api.chat.sessions.query({ limit: 100 }) });
+  const [filter, setFilter] = useState('');
+  const shown = (sessions.data ?? []).filter((s) => !filter || s.title.toLowerCase().includes(filter.toLowerCase()));
+  return (
+    <nav className="sessions" aria-label="Conversations">
+      <button type="button" onClick={newSession}>New chat</button>
+      <label htmlFor="session-filter" className="visually-hidden">Search conversations</label>
+      <input id="session-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Search conversations" />
+      {sessions.data?.length === 0 && <p className="muted small">No conversations yet.</p>}
+      <ul aria-label="Past conversations" tabIndex={0}>
+        {shown.map((s) => (
+          <li key={s.sessionId}>
+            <button type="button" className="link" aria-current={s.sessionId === sessionId ? 'true' : undefined} onClick={() => void openSession(s.sessionId)}>
+              {s.title || 'Untitled'}<span className="muted small"> · {s.turns} turns · {new Date(s.lastAt).toLocaleDateString()}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
 export function ChatPage() {
-  const { messages, streaming, send, stop, newSession } = useChatStore();
+  const { messages, streaming, send, stop } = useChatStore();
   const [draft, setDraft] = useState('');
   const listRef = useRef<HTMLOListElement>(null);
 
@@ -54,11 +79,10 @@ export function ChatPage() {
   };
 
   return (
+    <div className="chat-layout">
+    <SessionList />
     <section className="chat" aria-label="Chat">
-      <div className="toolbar">
-        <button type="button" onClick={newSession}>New chat</button>
-      </div>
-      <ol ref={listRef} className="messages" aria-live="polite">
+      <ol ref={listRef} className="messages" aria-live="polite" aria-label="Conversation" tabIndex={0}>
         {messages.length === 0 && <li className="empty">Say hello to your twin. Enter sends, Shift+Enter adds a line, Esc stops a reply.</li>}
         {messages.map((m) => (
           <li key={m.id} className={`message ${m.role}`} data-status={m.status}>
@@ -75,5 +99,6 @@ export function ChatPage() {
         {streaming ? <button type="button" onClick={stop}>Stop</button> : <button type="submit" disabled={!draft.trim()}>Send</button>}
       </form>
     </section>
+    </div>
   );
 }
