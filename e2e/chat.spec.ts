@@ -20,6 +20,9 @@ test.describe('the UI in a browser against pagi serve', () => {
   test('chat streams a reply token by token, and the status page lists the 14 services', async ({ page }) => {
     await page.goto(host.url);
     await expect(page).not.toHaveURL(/token=/); // the token leaves the address bar
+    // first run: keep the defaults (onboarding has its own spec)
+    await page.getByRole('button', { name: 'Skip: keep the defaults' }).click();
+    await expect(page.getByLabel('Message')).toBeVisible();
     const input = page.getByLabel('Message');
     // record every length the reply's text passes through, to see it arrive in pieces
     await page.evaluate(() => {

@@ -24,16 +24,33 @@ test.describe('the desktop app (Electron)', () => {
   test.skip(!binary, SKIP_NO_ELECTRON);
   test.skip(!model, 'no model: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
 
-  test('opens the window, streams a chat reply and lists the services', async () => {
+  const launch = async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-electron-'));
     writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ services: { inference: { modelPath: model, threads: 1 } } }));
-    const app = await electron.launch({
-      executablePath: binary as string,
-      args: [join(repoRoot, 'out', 'main', 'main.js')],
-      env: { ...process.env, PAGI_DATA_DIR: dataDir },
-    });
+    const app = await electron.launch({ executablePath: binary as string, args: [join(repoRoot, 'out', 'main', 'main.js')], env: { ...process.env, PAGI_DATA_DIR: dataDir } });
+    return { app, dataDir };
+  };
+
+  test('first run: the twin is set up in the onboarding page, then the chat opens', async () => {
+    const { app, dataDir } = await launch();
     try {
       const page = await app.firstWindow();
+      const setup = page.getByRole('region', { name: 'Set up your twin' });
+      await setup.getByLabel('Name').fill('Robin');
+      await setup.getByRole('button', { name: 'Start' }).click();
+      await expect(page.getByLabel('Message')).toBeVisible({ timeout: 30_000 });
+      await page.screenshot({ path: join(screenshotDir, 'electron-onboarding.png') });
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('opens the window, streams a chat reply and lists the services', async () => {
+    const { app, dataDir } = await launch();
+    try {
+      const page = await app.firstWindow();
+      await page.getByRole('button', { name: 'Skip: keep the defaults' }).click();
       const input = page.getByLabel('Message');
       await input.fill('Once upon a time');
       await input.press('Enter');

@@ -1,18 +1,24 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { OnboardingPage } from './pages/OnboardingPage';
 import { ChatPage } from './pages/ChatPage';
 import { EmotionPage } from './pages/EmotionPage';
 import { MemoryPage } from './pages/MemoryPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { StatusPage } from './pages/StatusPage';
-import { hasCredentials } from './trpcClient';
+import { api, hasCredentials } from './trpcClient';
 
 const PAGES = [['chat', 'Chat'], ['memory', 'Memory'], ['emotion', 'Emotion'], ['models', 'Models'], ['status', 'System'], ['settings', 'Settings']] as const;
 type Page = (typeof PAGES)[number][0];
 
 export function App() {
   const [page, setPage] = useState<Page>('chat');
-  if (!hasCredentials()) {
+  const signedIn = hasCredentials();
+  const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query(), enabled: signedIn });
+  // a twin never updated since it was created has not been set up: the first run starts there
+  const firstRun = twin.data !== undefined && twin.data.updatedAt === twin.data.createdAt;
+  if (!signedIn) {
     return (
       <main className="app">
         <p role="alert" className="error">This page needs the link that <code>pagi serve</code> printed (it carries the access token).</p>
@@ -28,7 +34,7 @@ export function App() {
         ))}
       </nav>
       <main>
-        {page === 'chat' && <ChatPage />}
+        {page === 'chat' && (firstRun ? <OnboardingPage onDone={() => void twin.refetch()} /> : <ChatPage />)}
         {page === 'memory' && <MemoryPage />}
         {page === 'emotion' && <EmotionPage />}
         {page === 'models' && <ModelsPage />}

@@ -57,8 +57,10 @@ export default defineService({
 
     if (!db.prepare('SELECT 1 FROM twin WHERE id = ?').get(ctx.twinId)) {
       const persona = personaSchema.parse(ctx.config.defaultPersona);
+      // one timestamp for both: a twin never updated since it was created has not been set up yet (onboarding)
+      const at = now();
       db.prepare('INSERT INTO twin (id, name, persona, parent_id, generation, lifecycle, created_at, updated_at) VALUES (?, ?, ?, NULL, 0, ?, ?, ?)')
-        .run(ctx.twinId, ctx.config.defaultName, JSON.stringify(persona), 'active', now(), now());
+        .run(ctx.twinId, ctx.config.defaultName, JSON.stringify(persona), 'active', at, at);
       ctx.log.info(`created twin ${ctx.twinId}`);
     }
 

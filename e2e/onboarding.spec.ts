@@ -1,0 +1,44 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
+import { chromiumMissing, findModel, screenshotDir, servePagi, type ServedHost } from './serveFixture';
+
+const noBrowser = chromiumMissing();
+const model = findModel();
+
+test.describe('first run', () => {
+  test.skip(!!noBrowser, noBrowser ?? '');
+  test.skip(!model, 'no model: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
+  let host: ServedHost;
+  test.beforeAll(async () => {
+    host = await servePagi(null);
+  });
+  test.afterAll(async () => {
+    await host?.stop();
+  });
+
+  test('creates the twin, imports a model with its fit shown, and lands in the chat with the model loaded', async ({ page }) => {
+    await page.goto(host.url);
+    const setup = page.getByRole('region', { name: 'Set up your twin' });
+    await expect(setup).toBeVisible();
+    await expect(setup).toContainText(/runs models on \w+/);
+    const violations = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(violations.map((v) => v.id)).toEqual([]);
+    await setup.getByLabel('Name').fill('Robin');
+    await setup.getByLabel('Describe its persona').fill('A patient gardener who loves old stories.');
+    await setup.getByLabel('Temperament (its baseline mood)').selectOption('calm');
+    await setup.getByLabel('Path of a .gguf file').fill('/nowhere/x.gguf');
+    await setup.getByRole('button', { name: 'Import' }).click();
+    await expect(setup.getByRole('alert')).toContainText('/nowhere/x.gguf');
+    await setup.getByLabel('Path of a .gguf file').fill(model as string);
+    await setup.getByRole('button', { name: 'Import' }).click();
+    await expect(setup.getByRole('status')).toContainText(/^(fits|slow|won't fit): /);
+    await page.screenshot({ path: join(screenshotDir, 'onboarding.png') });
+    await setup.getByRole('button', { name: 'Start' }).click();
+    await expect(page.getByLabel('Message')).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Models' }).click();
+    await expect(page.locator('.model-status')).toContainText('Loaded');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await expect(page.getByLabel('Name')).toHaveValue('Robin');
+  });
+});
