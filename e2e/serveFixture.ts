@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +24,9 @@ export interface ServedHost {
 }
 
 /** Starts `pagi serve` as a user would and returns the URL it prints. */
-export async function servePagi(model: string | null): Promise<ServedHost> {
+export async function servePagi(model: string | null, config?: unknown): Promise<ServedHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pagi-e2e-'));
+  if (config) writeFileSync(join(dataDir, 'config.json'), JSON.stringify(config));
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin', 'pagi.js'), 'serve', '--data-dir', dataDir, ...(model ? ['--model', model] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = '';

@@ -1,0 +1,34 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback OpenAI-compatible server (chat completions over SSE, embeddings) whose reply is chosen by
+ * the test: `reply(userText)`. It stands in for a remote model so a test can decide what the "model"
+ * says — e.g. hostile Markdown — which a real tiny model cannot be made to write.
+ */
+export function fakeOpenAi(reply: (userText: string) => string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}') as { messages?: Array<{ role: string; content: string }>; input?: string[] };
+      if (req.url === '/v1/embeddings') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: (body.input ?? []).map((t, index) => ({ index, embedding: [t.length % 7, 1, 0.5] })) }));
+        return;
+      }
+      if (req.url !== '/v1/chat/completions') {
+        res.writeHead(404).end();
+        return;
+      }
+      const lastUser = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
+      const text = reply(lastUser);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const send = (o: unknown): void => void res.write(`data: ${JSON.stringify(o)}\n\n`);
+      for (let i = 0; i < text.length; i += 12) send({ choices: [{ delta: { content: text.slice(i, i + 12) } }] });
+      send({ choices: [{ delta: {}, finish_reason: 'stop' }] });
+      send({ choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(text.length / 4) } });
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` })));
+}
