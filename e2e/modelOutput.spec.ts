@@ -41,6 +41,7 @@ test.describe('model output is rendered safely', () => {
     const first = page.locator('.message.twin').last();
     await expect(first).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
     await expect(first.locator('pre code')).toHaveText('console.log("hi")');
+    await expect(first.locator('pre code .hljs-string')).toHaveText('"hi"'); // highlighted
     await expect(first.getByRole('link', { name: 'safe link' })).toHaveAttribute('rel', /noopener/);
     for (let i = 0; i < XSS_PAYLOADS.length; i++) {
       await input.fill(`say ${i}`);

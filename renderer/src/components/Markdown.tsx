@@ -1,10 +1,12 @@
 import ReactMarkdown, { type Components } from 'react-markdown';
+import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
 
 /**
  * Model output and memory text as Markdown. Raw HTML in the text is never rendered (react-markdown
- * escapes it), the tree is sanitized again (rehype-sanitize's GitHub schema), links are plain and
- * open outside, and `javascript:` or `data:` URLs are dropped.
+ * escapes it), the tree is sanitized (rehype-sanitize's GitHub schema) before code is highlighted
+ * (highlight.js classes only, coloured by styles.css), links are plain and open outside, and
+ * `javascript:` or `data:` URLs are dropped.
  */
 const SAFE_URL = /^(https?:|mailto:)/i;
 const components: Components = {
@@ -25,7 +27,7 @@ function CodeBlock({ children }: { children?: React.ReactNode }) {
 export function Markdown({ text }: { text: string }) {
   return (
     <div className="markdown">
-      <ReactMarkdown rehypePlugins={[rehypeSanitize]} components={components} urlTransform={(url) => (SAFE_URL.test(url) || url.startsWith('#') ? url : '')}>
+      <ReactMarkdown rehypePlugins={[rehypeSanitize, [rehypeHighlight, { detect: false }]]} components={components} urlTransform={(url) => (SAFE_URL.test(url) || url.startsWith('#') ? url : '')}>
         {text}
       </ReactMarkdown>
     </div>
