@@ -1,7 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, findModel, screenshotDir, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
 
 const model = findModel();
 const noBrowser = chromiumMissing();
@@ -49,16 +48,14 @@ test.describe('the UI in a browser against pagi serve', () => {
     await reply.getByRole('button', { name: 'Why?' }).click();
     await expect(reply.locator('.why')).toContainText(/Memories used \(\d+; plus \d+ recent turns\)/);
     await expect(reply.locator('.why')).toContainText(/prompt \+ \d+ reply tokens/);
-    const axe = await new AxeBuilder({ page }).analyze();
-    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'chat.png') });
 
     await page.getByRole('button', { name: 'System' }).click();
     const rows = page.locator('table.services tbody tr');
     await expect(rows).toHaveCount(14);
     await expect(page.locator('tr[data-state="running"]')).toHaveCount(14);
-    const axeStatus = await new AxeBuilder({ page }).analyze();
-    expect(axeStatus.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'status.png') });
 
     // conversations are listed; a new chat starts empty and an old one opens again

@@ -1,18 +1,11 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumMissing, repoRoot, screenshotDir, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, repoRoot, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
 import { XSS_PAYLOADS } from './xssPayloads';
 
 const noBrowser = chromiumMissing();
-
-/** Serious and critical accessibility violations on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-}
 
 test.describe('memory explorer and emotion dashboard (no model needed)', () => {
   test.skip(!!noBrowser, noBrowser ?? '');
@@ -41,7 +34,7 @@ test.describe('memory explorer and emotion dashboard (no model needed)', () => {
     await expect(hit).toContainText('We adopted a greyhound called **Pixel**');
     await expect(hit.getByLabel(/^keywords 1\.00$/)).toBeVisible();
     await expect(page.locator('.note').first()).toContainText('no episode has an embedding yet');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'memory-search.png') });
 
     await hit.getByRole('button').first().click();
@@ -58,7 +51,7 @@ test.describe('memory explorer and emotion dashboard (no model needed)', () => {
     await expect(detail).toContainText('This memory is deleted');
     await detail.getByRole('button', { name: /^Undo delete/ }).click();
     await expect(detail.locator('.memory-text')).toHaveText('We adopted a greyhound called **Pixel**');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'memory-detail.png') });
   });
 
@@ -97,7 +90,7 @@ test.describe('memory explorer and emotion dashboard (no model needed)', () => {
     await page.getByRole('button', { name: 'Emotion' }).click();
     await expect(page.locator('.mood-now')).toContainText(/Now \w+/);
     await expect(page.getByRole('figure', { name: 'Valence and arousal plane' })).toBeVisible();
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'emotion.png') });
   });
 });

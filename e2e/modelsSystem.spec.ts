@@ -1,12 +1,9 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, findModel, screenshotDir, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
 
 const noBrowser = chromiumMissing();
 const model = findModel();
-const serious = async (page: Page): Promise<string[]> =>
-  (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 
 test.describe('models and system pages', () => {
   test.skip(!!noBrowser, noBrowser ?? '');
@@ -26,7 +23,7 @@ test.describe('models and system pages', () => {
     await page.getByLabel(/Import a \.gguf file/).fill('/nonexistent/model.gguf');
     await page.getByRole('button', { name: 'Import' }).click();
     await expect(page.getByRole('alert')).toContainText(/nonexistent\/model\.gguf/);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     test.skip(!model, 'no model file to import: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
     await page.getByLabel(/Import a \.gguf file/).fill(model as string);
     await page.getByRole('button', { name: 'Import' }).click();
@@ -56,7 +53,7 @@ test.describe('models and system pages', () => {
     expect(new Set(topics)).toEqual(new Set([topic]));
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect(page.getByRole('button', { name: 'Resume' })).toHaveAttribute('aria-pressed', 'true');
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'system.png') });
   });
 });

@@ -1,7 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, findModel, screenshotDir, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
 
 const noBrowser = chromiumMissing();
 const model = findModel();
@@ -22,8 +21,7 @@ test.describe('first run', () => {
     const setup = page.getByRole('region', { name: 'Set up your twin' });
     await expect(setup).toBeVisible();
     await expect(setup).toContainText(/runs models on \w+/);
-    const violations = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(violations.map((v) => v.id)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await setup.getByLabel('Name').fill('Robin');
     await setup.getByLabel('Describe its persona').fill('A patient gardener who loves old stories.');
     await setup.getByLabel('Temperament (its baseline mood)').selectOption('calm');

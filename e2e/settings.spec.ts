@@ -1,11 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, screenshotDir, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
 
 const noBrowser = chromiumMissing();
-const serious = async (page: Page): Promise<string[]> =>
-  (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 
 test.describe('settings', () => {
   test.skip(!!noBrowser, noBrowser ?? '');
@@ -28,10 +25,10 @@ test.describe('settings', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await expect(page.getByLabel('Name')).toHaveValue('Ada');
     await expect(page.getByLabel('Traits (comma-separated)')).toHaveValue('patient, funny');
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByLabel('dark').check();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'settings-dark.png') });
     await page.getByLabel('light').check();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');

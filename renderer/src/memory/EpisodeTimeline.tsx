@@ -6,6 +6,14 @@ import { api } from '../trpcClient';
 import type { Episode } from '../types';
 
 const PAGE = 200;
+const MOODS = {
+  '': () => true,
+  pleasant: (e: Episode) => (e.mood?.pleasure ?? 0) > 0.15,
+  unpleasant: (e: Episode) => (e.mood?.pleasure ?? 0) < -0.15,
+  intense: (e: Episode) => Math.abs(e.mood?.arousal ?? 0) > 0.4,
+  calm: (e: Episode) => e.mood !== null && Math.abs(e.mood.arousal) <= 0.15,
+} as const;
+type MoodFilter = keyof typeof MOODS;
 type Row = { kind: 'day'; day: string } | { kind: 'episode'; episode: Episode };
 
 /** Every episode, newest first, grouped by day, virtualized (only what is on screen is in the DOM). */
@@ -13,6 +21,7 @@ export function EpisodeTimeline({ onOpen }: { onOpen: (id: string) => void }) {
   const [sessionId, setSessionId] = useState('');
   const [actor, setActor] = useState('');
   const [kind, setKind] = useState<'' | Episode['kind']>('');
+  const [mood, setMood] = useState<MoodFilter>('');
   const sessions = useInfiniteQuery({
     queryKey: ['memory.recent', sessionId, actor, kind],
     initialPageParam: 0,
@@ -23,13 +32,13 @@ export function EpisodeTimeline({ onOpen }: { onOpen: (id: string) => void }) {
   const rows = useMemo<Row[]>(() => {
     const out: Row[] = [];
     let day = '';
-    for (const e of sessions.data?.pages.flat() ?? []) {
+    for (const e of (sessions.data?.pages.flat() ?? []).filter(MOODS[mood])) {
       const d = new Date(e.time).toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
       if (d !== day) out.push({ kind: 'day', day: (day = d) });
       out.push({ kind: 'episode', episode: e });
     }
     return out;
-  }, [sessions.data]);
+  }, [sessions.data, mood]);
   const parent = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => parent.current, estimateSize: (i) => (rows[i]?.kind === 'day' ? 36 : 56), overscan: 10 });
   const items = virtual.getVirtualItems();
@@ -46,6 +55,9 @@ export function EpisodeTimeline({ onOpen }: { onOpen: (id: string) => void }) {
         <label>Speaker <input value={actor} onChange={(e) => setActor(e.target.value)} placeholder="any" /></label>
         <label>Kind <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
           <option value="">any</option><option value="message">message</option><option value="action">action</option><option value="observation">observation</option><option value="reflection">reflection</option>
+        </select></label>
+        <label>Mood then <select value={mood} onChange={(e) => setMood(e.target.value as MoodFilter)}>
+          <option value="">any</option><option value="pleasant">pleasant</option><option value="unpleasant">unpleasant</option><option value="intense">intense</option><option value="calm">calm</option>
         </select></label>
       </div>
       {sessions.error && <ErrorNote error={sessions.error} retry={() => void sessions.refetch()} />}
