@@ -80,3 +80,16 @@ describe('semantic.db v2', () => {
     expect(db.prepare("SELECT rowid FROM facts_fts WHERE facts_fts MATCH 'wasps'").pluck().all()).toHaveLength(1);
   });
 });
+
+describe('goals.db v2', () => {
+  it('makes existing conversations linear: each turn follows the one started before it', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, goalsMigrations.filter((m) => m.version === 1), 'goals.db');
+    const add = db.prepare("INSERT INTO turns (id, session_id, user_text, status, started_at) VALUES (?, ?, 'x', 'completed', ?)");
+    add.run('t1', 's', '2024-01-01T00:00:01Z');
+    add.run('t2', 's', '2024-01-01T00:00:02Z');
+    add.run('u1', 'other', '2024-01-01T00:00:03Z');
+    migrate(db, goalsMigrations, 'goals.db');
+    expect(db.prepare('SELECT id, parent_turn_id FROM turns ORDER BY id').all()).toEqual([{ id: 't1', parent_turn_id: null }, { id: 't2', parent_turn_id: 't1' }, { id: 'u1', parent_turn_id: null }]);
+  });
+});

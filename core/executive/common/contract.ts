@@ -33,6 +33,7 @@ export const turnRecordSchema = z.object({
   error: z.string().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  parentTurnId: z.string().nullable(),
 });
 
 export const executiveContract = defineContract('executive', {
@@ -44,6 +45,12 @@ export const executiveContract = defineContract('executive', {
       temperature: z.number().min(0).max(2).default(0.7),
       seed: z.number().int().min(0).optional(),
       contextBudgetTokens: z.number().int().min(64).max(100_000).default(768),
+      /**
+       * The turn this one follows: another reply to the same message (regenerate), an edited message,
+       * or any earlier point starts a branch; turns on other branches stay out of the context. Absent:
+       * after the session's latest turn. null: from the start of the session.
+       */
+      parentTurnId: z.string().min(1).max(100).nullable().optional(),
     }),
     turnChunkSchema,
     turnResultSchema,

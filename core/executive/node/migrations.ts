@@ -21,4 +21,18 @@ export const goalsMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'branches: each turn continues a parent turn; the episodes it stored',
+    up(db) {
+      db.exec(`
+        ALTER TABLE turns ADD COLUMN parent_turn_id TEXT;
+        ALTER TABLE turns ADD COLUMN user_episode_id TEXT;
+        ALTER TABLE turns ADD COLUMN reply_episode_id TEXT;
+        CREATE INDEX turns_parent ON turns(parent_turn_id);
+        -- existing conversations were linear: each turn continues the one before it
+        UPDATE turns SET parent_turn_id = (SELECT p.id FROM turns p WHERE p.session_id = turns.session_id AND p.started_at < turns.started_at ORDER BY p.started_at DESC LIMIT 1);
+      `);
+    },
+  },
 ];

@@ -17,7 +17,10 @@ import { guardInference } from './inferenceGuard.js';
 import { goalsMigrations } from './migrations.js';
 import { runTurn, type TurnClients } from './turnLoop.js';
 
-interface TurnRow { id: string; session_id: string; user_text: string; reply: string | null; status: 'running' | 'completed' | 'failed' | 'cancelled'; error: string | null; started_at: string; finished_at: string | null }
+interface TurnRow {
+  id: string; session_id: string; user_text: string; reply: string | null; status: 'running' | 'completed' | 'failed' | 'cancelled'; error: string | null; started_at: string; finished_at: string | null;
+  parent_turn_id: string | null; user_episode_id: string | null; reply_episode_id: string | null;
+}
 
 export default defineService({
   id: 'executive',
@@ -44,15 +47,33 @@ export default defineService({
       identity: ctx.client(identityContract),
     };
     const finish = db.prepare('UPDATE turns SET reply = ?, status = ?, error = ?, detail = ?, finished_at = ? WHERE id = ?');
+    const setEpisodes = db.prepare('UPDATE turns SET user_episode_id = ?, reply_episode_id = ? WHERE id = ?');
+
+    /**
+     * Where a new turn hangs in the conversation's tree, and the episodes of the turns that are not on
+     * its path (other branches), which the context must leave out.
+     */
+    const placeTurn = (sessionId: string, parentTurnId: string | null | undefined): { parent: string | null; offPath: string[] } => {
+      const rows = db.prepare('SELECT id, parent_turn_id, user_episode_id, reply_episode_id FROM turns WHERE session_id = ? ORDER BY started_at').all(sessionId) as TurnRow[];
+      const parent = parentTurnId === undefined ? (rows[rows.length - 1]?.id ?? null) : parentTurnId;
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      if (parent !== null && !byId.has(parent)) throw new PagiError('INVALID_INPUT', `parentTurnId: no turn ${parent} in session ${sessionId}; take a turnId from the session's history`);
+      const path = new Set<string>();
+      for (let at = parent; at !== null && !path.has(at); at = byId.get(at)?.parent_turn_id ?? null) path.add(at);
+      const offPath = rows.filter((r) => !path.has(r.id)).flatMap((r) => [r.user_episode_id, r.reply_episode_id]).filter((id): id is string => id !== null);
+      return { parent, offPath };
+    };
 
     return {
       api: {
         async turn(input, { emit, signal }) {
           const turnId = newId();
           const sessionId = input.sessionId ?? newId();
-          db.prepare("INSERT INTO turns (id, session_id, user_text, status, started_at) VALUES (?, ?, ?, 'running', ?)").run(turnId, sessionId, input.text, new Date().toISOString());
+          const { parent, offPath } = placeTurn(sessionId, input.parentTurnId);
+          db.prepare("INSERT INTO turns (id, session_id, user_text, status, started_at, parent_turn_id) VALUES (?, ?, ?, 'running', ?, ?)").run(turnId, sessionId, input.text, new Date().toISOString(), parent);
           try {
-            const result = await runTurn(clients, { ...input, turnId, sessionId }, emit, signal);
+            const result = await runTurn(clients, { ...input, turnId, sessionId, excludeEpisodes: offPath }, emit, signal);
+            setEpisodes.run(result.userEpisodeId, result.replyEpisodeId, turnId);
             const status = result.stopReason === 'cancelled' ? 'cancelled' : 'completed';
             finish.run(result.reply, status, null, JSON.stringify({ usage: result.usage, provenance: result.provenance, degraded: result.degraded }), new Date().toISOString(), turnId);
             // the reply is the user's; the durable events follow without making them wait
@@ -73,7 +94,7 @@ export default defineService({
         },
         history({ sessionId, limit }) {
           const rows = db.prepare('SELECT * FROM (SELECT * FROM turns WHERE session_id = ? ORDER BY started_at DESC LIMIT ?) ORDER BY started_at').all(sessionId, limit) as TurnRow[];
-          return rows.map((r) => ({ turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at }));
+          return rows.map((r) => ({ turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at, parentTurnId: r.parent_turn_id }));
         },
         sessions({ limit }) {
           const rows = db.prepare(

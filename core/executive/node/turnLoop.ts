@@ -33,6 +33,8 @@ export interface TurnInput {
   temperature: number;
   seed?: number | undefined;
   contextBudgetTokens: number;
+  /** Episodes of turns on other branches of this conversation: kept out of the context. */
+  excludeEpisodes?: string[];
 }
 
 const MAX_TOOL_ROUNDS = 3;
@@ -91,7 +93,7 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
   t = performance.now();
   const [twin, packed] = await Promise.all([
     c.identity.get({}),
-    soft('context', () => c.context.build({ sessionId: input.sessionId, query: appraisal.text, budgetTokens: input.contextBudgetTokens, exclude: [userEpisode.id] }), null),
+    soft('context', () => c.context.build({ sessionId: input.sessionId, query: appraisal.text, budgetTokens: input.contextBudgetTokens, exclude: [userEpisode.id, ...(input.excludeEpisodes ?? [])].slice(0, 1_000) }), null),
   ]);
   if (packed) degraded.push(...packed.degraded);
   const styled = await c.social.condition({ twinName: twin.name, persona: twin.persona, mood });
