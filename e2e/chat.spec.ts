@@ -51,6 +51,25 @@ test.describe('the UI in a browser against pagi serve', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'chat.png') });
 
+    // regenerate: a second reply to the same message, both kept, switchable
+    const firstReply = await reply.locator('.text').innerText();
+    await reply.getByRole('button', { name: 'Regenerate' }).click();
+    await expect(page.locator('.message.twin').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    const versions = page.locator('.message.user').last().getByRole('group', { name: 'Versions' });
+    await expect(versions).toContainText('2/2');
+    await versions.getByRole('button', { name: 'Previous version' }).click();
+    await expect(versions).toContainText('1/2');
+    expect(await page.locator('.message.twin').last().locator('.text').innerText()).toBe(firstReply);
+    // ↑ in the empty composer edits the last message; sending it starts a third branch
+    await input.focus();
+    await input.press('ArrowUp');
+    await page.getByLabel('Edit message').fill('Once upon a time there was a sleepy dog');
+    await page.getByRole('button', { name: 'Send edited' }).click();
+    await expect(page.locator('.message.twin').last()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await expect(versions).toContainText('3/3');
+    await expect(page.locator('.message.user').last()).toContainText('sleepy dog');
+    await page.screenshot({ path: join(screenshotDir, 'chat-branches.png') });
+
     await page.getByRole('button', { name: 'System' }).click();
     const rows = page.locator('table.services tbody tr');
     await expect(rows).toHaveCount(14);
@@ -63,7 +82,9 @@ test.describe('the UI in a browser against pagi serve', () => {
     await page.getByRole('button', { name: 'New chat' }).click();
     await expect(page.locator('.message')).toHaveCount(0);
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /brave little cat/ }).click();
-    await expect(page.locator('.message.user')).toContainText('Once upon a time there was a brave little cat');
+    // the branches come back from the core: the latest one shown, the others a click away
+    await expect(page.locator('.message.user')).toContainText('sleepy dog');
+    await expect(page.locator('.message.user').getByRole('group', { name: 'Versions' })).toContainText('3/3');
   });
 
   test('without the token the page says what to open', async ({ page }) => {

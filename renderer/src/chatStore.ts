@@ -2,83 +2,141 @@ import { create } from 'zustand';
 import { api } from './trpcClient';
 import type { TurnResult } from './types';
 
-export interface ChatMessage {
+/** One exchange: the user's message and the twin's reply, hanging under the turn it follows. */
+export interface TurnNode {
   id: string;
-  role: 'user' | 'twin';
-  text: string;
+  parentId: string | null;
+  userText: string;
+  reply: string;
   status: 'streaming' | 'done' | 'stopped' | 'error';
   meta?: string;
   /** The finished turn: provenance, mood, usage and timings for the "why" panel; its id for feedback. */
   result?: TurnResult;
+  order: number;
 }
 
 interface ChatState {
   sessionId: string | null;
-  messages: ChatMessage[];
+  turns: Record<string, TurnNode>;
+  /** For each parent ('root' for the start), which of its branches is shown. */
+  chosen: Record<string, string>;
   streaming: boolean;
   send(text: string): void;
+  /** Another reply to the same message: a new branch beside this turn. */
+  regenerate(turnId: string): void;
+  /** The message changed and sent again: a new branch beside this turn. */
+  edit(turnId: string, text: string): void;
+  /** Shows the previous (-1) or next (+1) branch at this turn's place. */
+  switchBranch(turnId: string, delta: number): void;
   stop(): void;
   newSession(): void;
-  /** Shows a stored conversation (its turns from the executive's record). */
   openSession(sessionId: string): Promise<void>;
 }
 
+const key = (parentId: string | null): string => parentId ?? 'root';
 let current: { unsubscribe(): void } | null = null;
+let counter = 0;
 
-/** The conversation on screen; the stored record lives in the core (episodic memory, executive turns). */
-export const useChatStore = create<ChatState>((set, get) => ({
-  sessionId: null,
-  messages: [],
-  streaming: false,
-  send(text) {
+export const siblingsOf = (turns: Record<string, TurnNode>, parentId: string | null): TurnNode[] =>
+  Object.values(turns).filter((t) => t.parentId === parentId).sort((a, b) => a.order - b.order);
+
+/** The conversation on screen: the path from the start through the chosen branch at each turn. */
+export function visiblePath(turns: Record<string, TurnNode>, chosen: Record<string, string>): TurnNode[] {
+  const path: TurnNode[] = [];
+  for (let parent: string | null = null; ; ) {
+    const options = siblingsOf(turns, parent);
+    if (options.length === 0) return path;
+    const next = options.find((t) => t.id === chosen[key(parent)]) ?? (options[options.length - 1] as TurnNode);
+    path.push(next);
+    parent = next.id;
+  }
+}
+
+export const useChatStore = create<ChatState>((set, get) => {
+  const start = (text: string, parentId: string | null): void => {
     if (get().streaming || !text.trim()) return;
-    const replyId = `r${Date.now()}`;
-    const update = (fn: (m: ChatMessage) => ChatMessage): void =>
-      set((s) => ({ messages: s.messages.map((m) => (m.id === replyId ? fn(m) : m)) }));
+    let id = `pending-${++counter}`;
+    const patch = (fn: (t: TurnNode) => TurnNode): void => set((s) => (s.turns[id] ? { turns: { ...s.turns, [id]: fn(s.turns[id] as TurnNode) } } : {}));
     set((s) => ({
       streaming: true,
-      messages: [...s.messages, { id: `u${Date.now()}`, role: 'user', text, status: 'done' }, { id: replyId, role: 'twin', text: '', status: 'streaming' }],
+      turns: { ...s.turns, [id]: { id, parentId, userText: text, reply: '', status: 'streaming', order: Date.now() + counter / 1000 } },
+      chosen: { ...s.chosen, [key(parentId)]: id },
     }));
-    const sessionId = get().sessionId;
+    const { sessionId } = get();
     current = api.chat.send.subscribe(
-      { text, ...(sessionId ? { sessionId } : {}) },
+      { text, ...(sessionId ? { sessionId, parentTurnId: parentId } : {}) },
       {
         onData(event) {
-          if (event.type === 'started') set({ sessionId: event.sessionId });
-          else if (event.type === 'token') update((m) => ({ ...m, text: m.text + event.text }));
+          if (event.type === 'started') {
+            const real = event.turnId;
+            set((s) => {
+              const { [id]: node, ...rest } = s.turns;
+              return { sessionId: event.sessionId, turns: node ? { ...rest, [real]: { ...node, id: real } } : rest, chosen: { ...s.chosen, [key(parentId)]: real } };
+            });
+            id = real;
+          } else if (event.type === 'token') patch((t) => ({ ...t, reply: t.reply + event.text }));
           else if (event.type === 'done') {
             const r = event.result;
             const tps = r.usage?.tokensPerSecond ? ` · ${Math.round(r.usage.tokensPerSecond)} tok/s` : '';
-            update((m) => ({ ...m, text: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}`, result: r }));
+            patch((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}`, result: r }));
             current?.unsubscribe();
             current = null;
             set({ streaming: false });
           }
         },
         onError(err) {
-          update((m) => ({ ...m, status: 'error', meta: err.message }));
+          patch((t) => ({ ...t, status: 'error', meta: err.message }));
           current = null;
           set({ streaming: false });
         },
       },
     );
-  },
-  stop() {
-    current?.unsubscribe();
-    current = null;
-    set((s) => ({ streaming: false, messages: s.messages.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped', meta: 'stopped' } : m)) }));
-  },
-  newSession() {
-    get().stop();
-    set({ sessionId: null, messages: [] });
-  },
-  async openSession(sessionId) {
-    get().stop();
-    const turns = await api.chat.history.query({ sessionId, limit: 500 });
-    const messages: ChatMessage[] = turns.flatMap((t): ChatMessage[] => [
-      { id: `u-${t.turnId}`, role: 'user', text: t.userText, status: 'done' },
-      { id: `r-${t.turnId}`, role: 'twin', text: t.reply ?? '', status: t.status === 'failed' ? 'error' : t.status === 'cancelled' ? 'stopped' : 'done', ...(t.error ? { meta: t.error } : {}) },
-    ]);
-    set({ sessionId, messages });
-  },
-}));
+  };
+
+  return {
+    sessionId: null,
+    turns: {},
+    chosen: {},
+    streaming: false,
+    send(text) {
+      const path = visiblePath(get().turns, get().chosen);
+      start(text, path[path.length - 1]?.id ?? null);
+    },
+    regenerate(turnId) {
+      const t = get().turns[turnId];
+      if (t) start(t.userText, t.parentId);
+    },
+    edit(turnId, text) {
+      const t = get().turns[turnId];
+      if (t) start(text, t.parentId);
+    },
+    switchBranch(turnId, delta) {
+      const t = get().turns[turnId];
+      if (!t || get().streaming) return;
+      const options = siblingsOf(get().turns, t.parentId);
+      const next = options[options.findIndex((o) => o.id === turnId) + delta];
+      if (next) set((s) => ({ chosen: { ...s.chosen, [key(t.parentId)]: next.id } }));
+    },
+    stop() {
+      current?.unsubscribe();
+      current = null;
+      set((s) => ({ streaming: false, turns: Object.fromEntries(Object.entries(s.turns).map(([k, t]) => [k, t.status === 'streaming' ? { ...t, status: 'stopped', meta: 'stopped' } : t])) }));
+    },
+    newSession() {
+      get().stop();
+      set({ sessionId: null, turns: {}, chosen: {} });
+    },
+    async openSession(sessionId) {
+      get().stop();
+      const history = await api.chat.history.query({ sessionId, limit: 1_000 });
+      const turns: Record<string, TurnNode> = {};
+      history.forEach((t, i) => {
+        turns[t.turnId] = {
+          id: t.turnId, parentId: t.parentTurnId, userText: t.userText, reply: t.reply ?? '', order: i,
+          status: t.status === 'failed' ? 'error' : t.status === 'cancelled' ? 'stopped' : 'done', ...(t.error ? { meta: t.error } : {}),
+        };
+      });
+      set({ sessionId, turns, chosen: {} });
+    },
+  };
+});

@@ -1,27 +1,70 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { useChatStore, type ChatMessage } from '../chatStore';
+import { siblingsOf, useChatStore, visiblePath, type TurnNode } from '../chatStore';
 import { Markdown } from '../components/Markdown';
 import { WhyPanel } from '../components/WhyPanel';
 import { api } from '../trpcClient';
 
-function ReplyTools({ message }: { message: ChatMessage }) {
+function ReplyTools({ turn }: { turn: TurnNode }) {
   const [why, setWhy] = useState(false);
   const [rated, setRated] = useState<string | null>(null);
-  const result = message.result;
-  if (!result) return null;
+  const { regenerate, streaming } = useChatStore();
+  const result = turn.result;
   const rate = (rating: 'up' | 'down' | 'wrong'): void => {
+    if (!result) return;
     void api.chat.feedback.mutate({ turnId: result.turnId, rating }).then(() => setRated(rating), (e: Error) => setRated(`not sent: ${e.message}`));
   };
   return (
     <div className="reply-tools">
-      <button type="button" aria-pressed={rated === 'up'} onClick={() => rate('up')} aria-label="Good reply">👍</button>
-      <button type="button" aria-pressed={rated === 'down'} onClick={() => rate('down')} aria-label="Bad reply">👎</button>
-      <button type="button" aria-pressed={rated === 'wrong'} onClick={() => rate('wrong')}>That's wrong</button>
-      <button type="button" aria-expanded={why} onClick={() => setWhy(!why)}>Why?</button>
+      <button type="button" onClick={() => regenerate(turn.id)} disabled={streaming}>Regenerate</button>
+      {result && <>
+        <button type="button" aria-pressed={rated === 'up'} onClick={() => rate('up')} aria-label="Good reply">👍</button>
+        <button type="button" aria-pressed={rated === 'down'} onClick={() => rate('down')} aria-label="Bad reply">👎</button>
+        <button type="button" aria-pressed={rated === 'wrong'} onClick={() => rate('wrong')}>That's wrong</button>
+        <button type="button" aria-expanded={why} onClick={() => setWhy(!why)}>Why?</button>
+      </>}
       {rated && <span className="muted small" role="status">{rated.startsWith('not sent') ? rated : 'Thanks — the twin learns from this.'}</span>}
-      {why && <WhyPanel result={result} />}
+      {why && result && <WhyPanel result={result} />}
     </div>
+  );
+}
+
+/** "‹ 2/3 ›" when this place in the conversation has more than one branch. */
+function BranchSwitch({ turn }: { turn: TurnNode }) {
+  const { turns, switchBranch, streaming } = useChatStore();
+  const options = siblingsOf(turns, turn.parentId);
+  if (options.length < 2) return null;
+  const index = options.findIndex((o) => o.id === turn.id);
+  return (
+    <span className="branch-switch" role="group" aria-label="Versions">
+      <button type="button" aria-label="Previous version" disabled={index === 0 || streaming} onClick={() => switchBranch(turn.id, -1)}>‹</button>
+      <span className="small">{index + 1}/{options.length}</span>
+      <button type="button" aria-label="Next version" disabled={index === options.length - 1 || streaming} onClick={() => switchBranch(turn.id, 1)}>›</button>
+    </span>
+  );
+}
+
+function UserMessage({ turn, editing, setEditing }: { turn: TurnNode; editing: boolean; setEditing: (on: boolean) => void }) {
+  const { edit, streaming } = useChatStore();
+  const [draft, setDraft] = useState(turn.userText);
+  useEffect(() => setDraft(turn.userText), [turn.userText, editing]);
+  return (
+    <li className="message user" data-status="done">
+      <span className="who">You</span> <BranchSwitch turn={turn} />
+      {editing ? (
+        <form onSubmit={(e) => { e.preventDefault(); if (draft.trim()) { edit(turn.id, draft.trim()); setEditing(false); } }}>
+          <label htmlFor={`edit-${turn.id}`} className="visually-hidden">Edit message</label>
+          <textarea id={`edit-${turn.id}`} value={draft} onChange={(e) => setDraft(e.target.value)} rows={2} autoFocus
+            onKeyDown={(e) => { if (e.key === 'Escape') setEditing(false); if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }} />
+          <button type="submit" disabled={!draft.trim() || streaming}>Send edited</button> <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+        </form>
+      ) : (
+        <>
+          <p className="text">{turn.userText}</p>
+          <button type="button" className="small-button" onClick={() => setEditing(true)} disabled={streaming}>Edit</button>
+        </>
+      )}
+    </li>
   );
 }
 
@@ -50,13 +93,15 @@ function SessionList() {
 }
 
 export function ChatPage() {
-  const { messages, streaming, send, stop } = useChatStore();
+  const { turns, chosen, streaming, send, stop } = useChatStore();
+  const path = visiblePath(turns, chosen);
   const [draft, setDraft] = useState('');
+  const [editing, setEditing] = useState<string | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
 
   useEffect(() => {
     if (listRef.current) listRef.current.scrollTop = listRef.current.scrollHeight;
-  }, [messages]);
+  }, [turns, chosen]);
 
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent): void => {
@@ -75,30 +120,34 @@ export function ChatPage() {
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
       submit();
+    } else if (e.key === 'ArrowUp' && !draft && path.length > 0 && !streaming) {
+      e.preventDefault();
+      setEditing((path[path.length - 1] as TurnNode).id); // ↑ edits the last message
     }
   };
 
   return (
     <div className="chat-layout">
-    <SessionList />
-    <section className="chat" aria-label="Chat">
-      <ol ref={listRef} className="messages" aria-live="polite" aria-label="Conversation" tabIndex={0}>
-        {messages.length === 0 && <li className="empty">Say hello to your twin. Enter sends, Shift+Enter adds a line, Esc stops a reply.</li>}
-        {messages.map((m) => (
-          <li key={m.id} className={`message ${m.role}`} data-status={m.status}>
-            <span className="who">{m.role === 'user' ? 'You' : 'Twin'}</span>
-            {m.role === 'twin' ? <div className="text">{m.text ? <Markdown text={m.text} /> : m.status === 'streaming' ? '…' : ''}</div> : <p className="text">{m.text}</p>}
-            {m.meta && <span className="meta">{m.meta}</span>}
-            {m.role === 'twin' && m.status !== 'streaming' && <ReplyTools message={m} />}
-          </li>
-        ))}
-      </ol>
-      <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
-        <label htmlFor="composer-input" className="visually-hidden">Message</label>
-        <textarea id="composer-input" value={draft} onChange={(e) => setDraft(e.target.value)} onKeyDown={onKeyDown} placeholder="Message your twin" rows={2} />
-        {streaming ? <button type="button" onClick={stop}>Stop</button> : <button type="submit" disabled={!draft.trim()}>Send</button>}
-      </form>
-    </section>
+      <SessionList />
+      <section className="chat" aria-label="Chat">
+        <ol ref={listRef} className="messages" aria-live="polite" aria-label="Conversation" tabIndex={0}>
+          {path.length === 0 && <li className="empty">Say hello to your twin. Enter sends, Shift+Enter adds a line, Esc stops a reply, ↑ edits your last message.</li>}
+          {path.flatMap((t) => [
+            <UserMessage key={`u-${t.id}`} turn={t} editing={editing === t.id} setEditing={(on) => setEditing(on ? t.id : null)} />,
+            <li key={`r-${t.id}`} className="message twin" data-status={t.status}>
+              <span className="who">Twin</span>
+              <div className="text">{t.reply ? <Markdown text={t.reply} /> : t.status === 'streaming' ? '…' : ''}</div>
+              {t.meta && <span className="meta">{t.meta}</span>}
+              {t.status !== 'streaming' && <ReplyTools turn={t} />}
+            </li>,
+          ])}
+        </ol>
+        <form className="composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+          <label htmlFor="composer-input" className="visually-hidden">Message</label>
+          <textarea id="composer-input" value={draft} onChange={(e) => setDraft(e.target.value)} onKeyDown={onKeyDown} placeholder="Message your twin" rows={2} />
+          {streaming ? <button type="button" onClick={stop}>Stop</button> : <button type="submit" disabled={!draft.trim()}>Send</button>}
+        </form>
+      </section>
     </div>
   );
 }
