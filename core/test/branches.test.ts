@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PagiError } from '../contracts/errors.js';
+import type { PagiError } from '../contracts/errors.js';
 import { executiveContract } from '../executive/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { startHeadlessHost } from '../host/headlessHost.js';
