@@ -1,5 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { sendWithRanges } from '../core/test/rangeResponse';
 import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
 
 const noBrowser = chromiumMissing();
@@ -55,5 +59,40 @@ test.describe('models and system pages', () => {
     await expect(page.getByRole('button', { name: 'Resume' })).toHaveAttribute('aria-pressed', 'true');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'system.png') });
+  });
+});
+
+test.describe('downloading a model', () => {
+  test.skip(!!noBrowser, noBrowser ?? '');
+  test.skip(!model, 'no model file to serve: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
+  let host: ServedHost;
+  let server: Server;
+  let url: string;
+  test.beforeAll(async () => {
+    // a loopback file server with range support, slow enough for progress to show
+    const data = readFileSync(model as string);
+    server = createServer((req, res) => {
+      if (req.url !== '/tiny.gguf') return void res.writeHead(404).end();
+      sendWithRanges(req, res, data, { chunkBytes: () => 16 * 1024, intervalMs: 5 });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tiny.gguf`;
+    host = await servePagi(null);
+  });
+  test.afterAll(async () => {
+    await host?.stop();
+    server?.close();
+  });
+
+  test('a .gguf downloads with progress, is checked, and appears as installed', async ({ page }) => {
+    await page.goto(host.url);
+    await page.getByRole('button', { name: 'Models' }).click();
+    await page.getByLabel('Download a .gguf from a URL').fill(url);
+    await page.getByRole('button', { name: 'Download', exact: true }).click();
+    await expect(page.locator('.downloads li').first()).toContainText('tiny.gguf');
+    await expect(page.locator('.downloads li').first()).toContainText('done', { timeout: 30_000 });
+    await expect(page.getByRole('button', { name: 'Load tiny.gguf' })).toBeVisible();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshotDir, 'models-download.png') });
   });
 });

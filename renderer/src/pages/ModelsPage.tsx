@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { HardwarePanel } from '../models/HardwarePanel';
 import { api } from '../trpcClient';
@@ -12,10 +12,15 @@ export function ModelsPage() {
   const status = useQuery({ queryKey: ['models.status'], queryFn: () => api.models.status.query(), refetchInterval: (q) => (q.state.data?.state === 'loading' ? 300 : 3_000) });
   const models = useQuery({ queryKey: ['models.list'], queryFn: () => api.models.list.query() });
   const catalog = useQuery({ queryKey: ['models.catalog'], queryFn: () => api.models.catalog.query(), staleTime: 60_000 });
-  const downloads = useQuery({ queryKey: ['models.downloads'], queryFn: () => api.models.downloads.query(), refetchInterval: (q) => (q.state.data?.some((d) => d.status === 'downloading' || d.status === 'verifying') ? 500 : 5_000) });
+  // polled every second: a download started elsewhere (the CLI, another window) shows up too
+  const downloads = useQuery({ queryKey: ['models.downloads'], queryFn: () => api.models.downloads.query(), refetchInterval: 1_000 });
+  const finished = (downloads.data ?? []).filter((d) => d.status === 'done').length;
+  useEffect(() => void qc.invalidateQueries({ queryKey: ['models.list'] }), [finished, qc]);
   const [path, setPath] = useState('');
+  const [url, setUrl] = useState('');
   const refresh = (): void => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('models.') });
   const act = useMutation({ mutationFn: (fn: () => Promise<unknown>) => fn(), onSettled: refresh });
+  const startDownload = useMutation({ mutationFn: (u: string) => api.models.download.mutate({ url: u }), onSuccess: () => void downloads.refetch() });
   const s = status.data;
 
   return (
@@ -60,6 +65,12 @@ export function ModelsPage() {
       </form>
 
       <h3>Downloads</h3>
+      <form className="inline-form" onSubmit={(e) => { e.preventDefault(); startDownload.mutate(url.trim()); setUrl(''); }}>
+        <label htmlFor="model-url">Download a .gguf from a URL</label>
+        <input id="model-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://…/model.gguf" />
+        <button type="submit" disabled={!url.trim()}>Download</button>
+      </form>
+      {startDownload.error && <ErrorNote error={startDownload.error} />}
       {downloads.error && <ErrorNote error={downloads.error} />}
       {downloads.data?.length === 0 && <p className="muted">None.</p>}
       <ul className="downloads">

@@ -28,7 +28,7 @@ export function StatusPage() {
       {rows && (
         <table className="services">
           <thead>
-            <tr><th scope="col">Service</th><th scope="col">State</th><th scope="col">PID</th><th scope="col">Restarts</th><th scope="col">Memory</th><th scope="col">Last error</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr><th scope="col">Service</th><th scope="col">State</th><th scope="col">PID</th><th scope="col">Restarts</th><th scope="col">Memory</th><th scope="col">CPU</th><th scope="col">Last error</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
           </thead>
           <tbody>
             {rows.map((s) => (
@@ -38,6 +38,7 @@ export function StatusPage() {
                 <td>{s.pid ?? '–'}</td>
                 <td>{s.restarts}</td>
                 <td>{mb(s.rssBytes)}</td>
+                <td>{s.cpuMicros === null ? '–' : `${(s.cpuMicros / 1e6).toFixed(1)} s`}</td>
                 <td className="last-error">{s.lastError ?? ''}</td>
                 <td><button type="button" aria-label={`Restart ${s.id}`} onClick={() => void api.system.restart.mutate({ id: s.id }).then(refresh, (e: Error) => setError(e.message))}>Restart</button></td>
               </tr>
