@@ -81,10 +81,26 @@ test.describe('the UI in a browser against pagi serve', () => {
     await page.getByRole('button', { name: 'Chat' }).click();
     await page.getByRole('button', { name: 'New chat' }).click();
     await expect(page.locator('.message')).toHaveCount(0);
-    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /brave little cat/ }).click();
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Once upon a time there was a brave little cat ·/ }).click();
     // the branches come back from the core: the latest one shown, the others a click away
     await expect(page.locator('.message.user')).toContainText('sleepy dog');
     await expect(page.locator('.message.user').getByRole('group', { name: 'Versions' })).toContainText('3/3');
+
+    // rename, then delete it with what the twin remembered of it
+    const conversations = page.getByRole('navigation', { name: 'Conversations' });
+    await conversations.getByRole('button', { name: /^Rename / }).click();
+    await conversations.getByLabel('Title').fill('Cat and dog stories');
+    await conversations.getByRole('button', { name: 'Save' }).click();
+    await expect(conversations.getByRole('button', { name: /Cat and dog stories/ }).first()).toBeVisible();
+    await conversations.getByRole('button', { name: 'Delete Cat and dog stories' }).click();
+    await conversations.getByLabel('Also forget what the twin remembers of it').check();
+    await conversations.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(conversations).toContainText('No conversations yet.');
+    await expect(page.locator('.message')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Memory' }).click();
+    await page.getByRole('searchbox', { name: 'Search memories' }).fill('sleepy dog');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByText('Nothing found for “sleepy dog”.')).toBeVisible();
   });
 
   test('without the token the page says what to open', async ({ page }) => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PagiError } from '../contracts/errors.js';
 import { executiveContract } from '../executive/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
+import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { startHeadlessHost } from '../host/headlessHost.js';
 import { waitFor } from './helpers.js';
 import { testModelPath } from './testModel.js';
@@ -40,6 +41,16 @@ describe.skipIf(!model)('conversation branches', () => {
 
       const err = (await turn('x', { sessionId: a.sessionId, parentTurnId: 'nope' }).catch((e: unknown) => e)) as PagiError;
       expect(err.message).toMatch(/parentTurnId: no turn nope in session/);
+
+      // a conversation can be renamed, and deleted together with what the twin remembered of it
+      await executive.renameSession({ sessionId: a.sessionId, title: 'Momo and Rex' });
+      expect((await executive.sessions({})).find((s) => s.sessionId === a.sessionId)?.title).toBe('Momo and Rex');
+      const deleted = await executive.deleteSession({ sessionId: a.sessionId, forgetMemories: true });
+      expect(deleted).toEqual({ deletedTurns: 5, forgottenEpisodes: 10 });
+      expect(await executive.history({ sessionId: a.sessionId })).toEqual([]);
+      const episodic = host.supervisor.client(episodicMemoryContract);
+      expect((await episodic.get({ id: a.userEpisodeId as string }).catch((e: unknown) => e)) as PagiError).toMatchObject({ code: 'NOT_FOUND' });
+      expect(((await executive.renameSession({ sessionId: a.sessionId, title: 'x' }).catch((e: unknown) => e)) as PagiError).message).toMatch(/no conversation/);
     } finally {
       await host.stop();
       rmSync(dataDir, { recursive: true, force: true });

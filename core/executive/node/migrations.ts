@@ -35,4 +35,11 @@ export const goalsMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'conversation titles chosen by the user',
+    up(db) {
+      db.exec('CREATE TABLE session_titles (session_id TEXT PRIMARY KEY, title TEXT NOT NULL)');
+    },
+  },
 ];

@@ -98,9 +98,38 @@ export default defineService({
         },
         sessions({ limit }) {
           const rows = db.prepare(
-            'SELECT session_id, COUNT(*) AS turns, MAX(started_at) AS last_at, (SELECT user_text FROM turns t2 WHERE t2.session_id = t.session_id ORDER BY started_at LIMIT 1) AS first_text FROM turns t GROUP BY session_id ORDER BY last_at DESC LIMIT ?',
+            `SELECT session_id, COUNT(*) AS turns, MAX(started_at) AS last_at,
+               COALESCE((SELECT title FROM session_titles s WHERE s.session_id = t.session_id), (SELECT user_text FROM turns t2 WHERE t2.session_id = t.session_id ORDER BY started_at LIMIT 1)) AS first_text
+             FROM turns t GROUP BY session_id ORDER BY last_at DESC LIMIT ?`,
           ).all(limit) as Array<{ session_id: string; turns: number; last_at: string; first_text: string }>;
           return rows.map((r) => ({ sessionId: r.session_id, turns: r.turns, lastAt: r.last_at, title: r.first_text.slice(0, 80) }));
+        },
+        renameSession({ sessionId, title }) {
+          if (!db.prepare('SELECT 1 FROM turns WHERE session_id = ?').get(sessionId)) throw new PagiError('NOT_FOUND', `no conversation ${sessionId}`);
+          db.prepare('INSERT INTO session_titles (session_id, title) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE SET title = excluded.title').run(sessionId, title);
+          return { sessionId, title };
+        },
+        async deleteSession({ sessionId, forgetMemories }) {
+          const rows = db.prepare('SELECT id, status, user_episode_id, reply_episode_id FROM turns WHERE session_id = ?').all(sessionId) as TurnRow[];
+          if (rows.length === 0) throw new PagiError('NOT_FOUND', `no conversation ${sessionId}`);
+          if (rows.some((r) => r.status === 'running')) throw new PagiError('FAILED_PRECONDITION', 'a reply is still being written in this conversation; stop it first');
+          let forgottenEpisodes = 0;
+          if (forgetMemories) {
+            for (const id of rows.flatMap((r) => [r.user_episode_id, r.reply_episode_id]).filter((x): x is string => x !== null)) {
+              try {
+                await clients.episodic.forget({ id, by: 'user' });
+                forgottenEpisodes++;
+              } catch (err) {
+                if (PagiError.from(err).code !== 'NOT_FOUND') throw err; // already gone: nothing to forget
+              }
+            }
+            await clients.working.clear({ sessionId }).catch(() => undefined);
+          }
+          const deletedTurns = db.transaction(() => {
+            db.prepare('DELETE FROM session_titles WHERE session_id = ?').run(sessionId);
+            return db.prepare('DELETE FROM turns WHERE session_id = ?').run(sessionId).changes;
+          })();
+          return { deletedTurns, forgottenEpisodes };
         },
       },
       health: () => ({ ok: db.open }),

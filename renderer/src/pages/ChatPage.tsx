@@ -1,6 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { siblingsOf, useChatStore, visiblePath, type TurnNode } from '../chatStore';
+import { ErrorNote } from '../components/ErrorNote';
 import { Markdown } from '../components/Markdown';
 import { WhyPanel } from '../components/WhyPanel';
 import { api } from '../trpcClient';
@@ -68,6 +69,53 @@ function UserMessage({ turn, editing, setEditing }: { turn: TurnNode; editing: b
   );
 }
 
+function SessionItem({ session, active, onOpen }: { session: { sessionId: string; title: string; turns: number; lastAt: string }; active: boolean; onOpen: () => void }) {
+  const qc = useQueryClient();
+  const { newSession } = useChatStore();
+  const [mode, setMode] = useState<'view' | 'rename' | 'delete'>('view');
+  const [title, setTitle] = useState(session.title);
+  const [forget, setForget] = useState(false);
+  const done = (): void => {
+    setMode('view');
+    void qc.invalidateQueries({ queryKey: ['chat.sessions'] });
+  };
+  const rename = useMutation({ mutationFn: () => api.chat.renameSession.mutate({ sessionId: session.sessionId, title }), onSuccess: done });
+  const remove = useMutation({ mutationFn: () => api.chat.deleteSession.mutate({ sessionId: session.sessionId, forgetMemories: forget }), onSuccess: () => { if (active) newSession(); done(); } });
+  if (mode === 'rename') {
+    return (
+      <li>
+        <form onSubmit={(e) => { e.preventDefault(); rename.mutate(); }}>
+          <label htmlFor={`title-${session.sessionId}`} className="visually-hidden">Title</label>
+          <input id={`title-${session.sessionId}`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={120} autoFocus />
+          <button type="submit" className="small-button" disabled={!title.trim()}>Save</button> <button type="button" className="small-button" onClick={() => setMode('view')}>Cancel</button>
+        </form>
+        {rename.error && <ErrorNote error={rename.error} />}
+      </li>
+    );
+  }
+  if (mode === 'delete') {
+    return (
+      <li role="group" aria-label={`Delete ${session.title}`}>
+        <span className="small">Delete “{session.title}”?</span>
+        <label className="check small"><input type="checkbox" checked={forget} onChange={(e) => setForget(e.target.checked)} /> Also forget what the twin remembers of it</label>
+        <button type="button" className="small-button danger" onClick={() => remove.mutate()}>Delete</button> <button type="button" className="small-button" onClick={() => setMode('view')}>Keep</button>
+        {remove.error && <ErrorNote error={remove.error} />}
+      </li>
+    );
+  }
+  return (
+    <li>
+      <button type="button" className="link" aria-current={active ? 'true' : undefined} onClick={onOpen}>
+        {session.title || 'Untitled'}<span className="muted small"> · {session.turns} turns · {new Date(session.lastAt).toLocaleDateString()}</span>
+      </button>
+      <span className="session-actions">
+        <button type="button" className="small-button" aria-label={`Rename ${session.title}`} onClick={() => setMode('rename')}>Rename</button>
+        <button type="button" className="small-button" aria-label={`Delete ${session.title}`} onClick={() => setMode('delete')}>Delete</button>
+      </span>
+    </li>
+  );
+}
+
 function SessionList() {
   const { sessionId, streaming, openSession, newSession } = useChatStore();
   const sessions = useQuery({ queryKey: ['chat.sessions', streaming], queryFn: () => api.chat.sessions.query({ limit: 100 }) });
@@ -79,14 +127,9 @@ function SessionList() {
       <label htmlFor="session-filter" className="visually-hidden">Search conversations</label>
       <input id="session-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Search conversations" />
       {sessions.data?.length === 0 && <p className="muted small">No conversations yet.</p>}
+      {sessions.error && <ErrorNote error={sessions.error} retry={() => void sessions.refetch()} />}
       <ul aria-label="Past conversations" tabIndex={0}>
-        {shown.map((s) => (
-          <li key={s.sessionId}>
-            <button type="button" className="link" aria-current={s.sessionId === sessionId ? 'true' : undefined} onClick={() => void openSession(s.sessionId)}>
-              {s.title || 'Untitled'}<span className="muted small"> · {s.turns} turns · {new Date(s.lastAt).toLocaleDateString()}</span>
-            </button>
-          </li>
-        ))}
+        {shown.map((s) => <SessionItem key={s.sessionId} session={s} active={s.sessionId === sessionId} onOpen={() => void openSession(s.sessionId)} />)}
       </ul>
     </nav>
   );
