@@ -70,15 +70,24 @@ test.describe('the UI in a browser against pagi serve', () => {
     await expect(page.locator('.message.user').last()).toContainText('sleepy dog');
     await page.screenshot({ path: join(screenshotDir, 'chat-branches.png') });
 
-    await page.getByRole('button', { name: 'System' }).click();
+    await page.getByRole('button', { name: 'System', exact: true }).click();
     const rows = page.locator('table.services tbody tr');
     await expect(rows).toHaveCount(14);
     await expect(page.locator('tr[data-state="running"]')).toHaveCount(14);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'status.png') });
 
+    // the mood moved with the messages; each change links to its conversation
+    await page.getByRole('button', { name: 'Emotion', exact: true }).click();
+    await expect(page.locator('.mood-changes li').first()).toContainText('user message');
+    await expect(page.locator('.turn-marker').first()).toBeVisible();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.locator('.mood-changes li').first().getByRole('button', { name: 'Open the conversation' }).click();
+    await expect(page.getByRole('button', { name: 'Chat', exact: true })).toHaveAttribute('aria-current', 'page');
+    await expect(page.locator('.message.user').first()).toContainText('Once upon a time there was a');
+
     // conversations are listed; a new chat starts empty and an old one opens again
-    await page.getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('button', { name: 'Chat', exact: true }).click();
     await page.getByRole('button', { name: 'New chat' }).click();
     await expect(page.locator('.message')).toHaveCount(0);
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Once upon a time there was a brave little cat ·/ }).click();
@@ -97,7 +106,7 @@ test.describe('the UI in a browser against pagi serve', () => {
     await conversations.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect(conversations).toContainText('No conversations yet.');
     await expect(page.locator('.message')).toHaveCount(0);
-    await page.getByRole('button', { name: 'Memory' }).click();
+    await page.getByRole('button', { name: 'Memory', exact: true }).click();
     await page.getByRole('searchbox', { name: 'Search memories' }).fill('sleepy dog');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect(page.getByText('Nothing found for “sleepy dog”.')).toBeVisible();

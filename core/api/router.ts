@@ -55,6 +55,7 @@ export const appRouter = router({
     }),
     history: procedure.input(executiveContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(executiveContract).history(input)),
     sessions: procedure.input(executiveContract.procedures.sessions.input).query(({ ctx, input }) => ctx.core.client(executiveContract).sessions(input)),
+    locateTurn: procedure.input(executiveContract.procedures.locateTurn.input).query(({ ctx, input }) => ctx.core.client(executiveContract).locateTurn(input)),
     renameSession: procedure.input(executiveContract.procedures.renameSession.input).mutation(({ ctx, input }) => ctx.core.client(executiveContract).renameSession(input)),
     deleteSession: procedure.input(executiveContract.procedures.deleteSession.input).mutation(({ ctx, input }) => ctx.core.client(executiveContract).deleteSession(input)),
     feedback: procedure.input(learningContract.procedures.feedback.input).mutation(({ ctx, input }) => ctx.core.client(learningContract).feedback(input)),

@@ -1,5 +1,4 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { OnboardingPage } from './pages/OnboardingPage';
 import { ChatPage } from './pages/ChatPage';
 import { EmotionPage } from './pages/EmotionPage';
@@ -7,13 +6,12 @@ import { MemoryPage } from './pages/MemoryPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { StatusPage } from './pages/StatusPage';
+import { PAGES, useNavStore } from './navStore';
 import { api, hasCredentials } from './trpcClient';
 
-const PAGES = [['chat', 'Chat'], ['memory', 'Memory'], ['emotion', 'Emotion'], ['models', 'Models'], ['status', 'System'], ['settings', 'Settings']] as const;
-type Page = (typeof PAGES)[number][0];
 
 export function App() {
-  const [page, setPage] = useState<Page>('chat');
+  const { page, go: setPage } = useNavStore();
   const signedIn = hasCredentials();
   const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query(), enabled: signedIn });
   // a twin never updated since it was created has not been set up: the first run starts there

@@ -57,6 +57,8 @@ export const executiveContract = defineContract('executive', {
   ),
   history: call(z.object({ sessionId: z.string().min(1).max(200), limit: z.number().int().min(1).max(1_000).default(100) }), z.array(turnRecordSchema)),
   sessions: call(z.object({ limit: z.number().int().min(1).max(1_000).default(100) }), z.array(z.object({ sessionId: z.string(), turns: z.number().int(), lastAt: z.string(), title: z.string() }))),
+  /** Where a turn is (its conversation), for links from other views (the mood chart). */
+  locateTurn: call(z.object({ turnId: z.string().min(1).max(100) }), z.object({ turnId: z.string(), sessionId: z.string() })),
   renameSession: call(z.object({ sessionId: z.string().min(1).max(200), title: z.string().trim().min(1, 'a title needs some text').max(120) }), z.object({ sessionId: z.string(), title: z.string() })),
   /** Removes the conversation; with `forgetMemories` its messages are also forgotten (hard-deleted) from episodic memory. */
   deleteSession: call(

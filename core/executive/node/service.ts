@@ -104,6 +104,11 @@ export default defineService({
           ).all(limit) as Array<{ session_id: string; turns: number; last_at: string; first_text: string }>;
           return rows.map((r) => ({ sessionId: r.session_id, turns: r.turns, lastAt: r.last_at, title: r.first_text.slice(0, 80) }));
         },
+        locateTurn({ turnId }) {
+          const r = db.prepare('SELECT session_id FROM turns WHERE id = ?').get(turnId) as { session_id: string } | undefined;
+          if (!r) throw new PagiError('NOT_FOUND', `no turn ${turnId} (its conversation may have been deleted)`);
+          return { turnId, sessionId: r.session_id };
+        },
         renameSession({ sessionId, title }) {
           if (!db.prepare('SELECT 1 FROM turns WHERE session_id = ?').get(sessionId)) throw new PagiError('NOT_FOUND', `no conversation ${sessionId}`);
           db.prepare('INSERT INTO session_titles (session_id, title) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE SET title = excluded.title').run(sessionId, title);
