@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, hostForSuite } from './serveFixture';
 
 const model = findModel();
 const noBrowser = chromiumMissing();
@@ -8,16 +8,10 @@ const noBrowser = chromiumMissing();
 test.describe('the UI in a browser against pagi serve', () => {
   test.skip(!!noBrowser, noBrowser ?? '');
   test.skip(!model, 'no model: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
-  let host: ServedHost;
-  test.beforeAll(async () => {
-    host = await servePagi(model);
-  });
-  test.afterAll(async () => {
-    await host?.stop();
-  });
+  const served = hostForSuite(model);
 
   test('chat streams a reply token by token, and the status page lists the 14 services', async ({ page }) => {
-    await page.goto(host.url);
+    await page.goto(served().url);
     await expect(page).not.toHaveURL(/token=/); // the token leaves the address bar
     // first run: keep the defaults (onboarding has its own spec)
     await page.getByRole('button', { name: 'Skip: keep the defaults' }).click();
@@ -113,7 +107,7 @@ test.describe('the UI in a browser against pagi serve', () => {
   });
 
   test('without the token the page says what to open', async ({ page }) => {
-    await page.goto(host.url.split('#')[0] as string);
+    await page.goto(served().url.split('#')[0] as string);
     await expect(page.getByRole('alert')).toContainText('pagi serve');
   });
 });

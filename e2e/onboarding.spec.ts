@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, findModel, screenshotDir, seriousAxeViolations, hostForSuite } from './serveFixture';
 
 const noBrowser = chromiumMissing();
 const model = findModel();
@@ -8,16 +8,10 @@ const model = findModel();
 test.describe('first run', () => {
   test.skip(!!noBrowser, noBrowser ?? '');
   test.skip(!model, 'no model: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
-  let host: ServedHost;
-  test.beforeAll(async () => {
-    host = await servePagi(null);
-  });
-  test.afterAll(async () => {
-    await host?.stop();
-  });
+  const served = hostForSuite(null);
 
   test('creates the twin, imports a model with its fit shown, and lands in the chat with the model loaded', async ({ page }) => {
-    await page.goto(host.url);
+    await page.goto(served().url);
     const setup = page.getByRole('region', { name: 'Set up your twin' });
     await expect(setup).toBeVisible();
     await expect(setup).toContainText(/runs models on \w+/);

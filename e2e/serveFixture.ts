@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { test, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,4 +59,19 @@ export async function servePagi(model: string | null, config?: unknown): Promise
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Starts `pagi serve` before the suite's tests and stops it after; call inside a `test.describe`. */
+export function hostForSuite(model: string | null, config?: unknown): () => ServedHost {
+  let host: ServedHost | undefined;
+  test.beforeAll(async () => {
+    host = await servePagi(model, config);
+  });
+  test.afterAll(async () => {
+    await host?.stop();
+  });
+  return () => {
+    if (!host) throw new Error('pagi serve did not start for this suite');
+    return host;
+  };
 }

@@ -1,21 +1,15 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
+import { chromiumMissing, screenshotDir, seriousAxeViolations, hostForSuite } from './serveFixture';
 
 const noBrowser = chromiumMissing();
 
 test.describe('settings', () => {
   test.skip(!!noBrowser, noBrowser ?? '');
-  let host: ServedHost;
-  test.beforeAll(async () => {
-    host = await servePagi(null);
-  });
-  test.afterAll(async () => {
-    await host?.stop();
-  });
+  const served = hostForSuite(null);
 
   test('the persona is edited and kept; the theme switches, in both themes without accessibility faults', async ({ page }) => {
-    await page.goto(host.url);
+    await page.goto(served().url);
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByLabel('Name').fill('Ada');
     await page.getByLabel('Traits (comma-separated)').fill('patient, funny');
