@@ -128,7 +128,7 @@ export default defineService({
                 if (PagiError.from(err).code !== 'NOT_FOUND') throw err; // already gone: nothing to forget
               }
             }
-            await clients.working.clear({ sessionId }).catch(() => undefined);
+            await clients.working.clear({ sessionId }).catch((err: unknown) => ctx.log.warn('working memory of a deleted conversation not cleared (it expires on its own)', { error: PagiError.from(err).message }));
           }
           const deletedTurns = db.transaction(() => {
             db.prepare('DELETE FROM session_titles WHERE session_id = ?').run(sessionId);

@@ -30,6 +30,8 @@ export default defineService({
   contract: episodicMemoryContract,
   configSchema,
   async start(ctx) {
+    // progress and notification events: the state itself is stored; a lost event is logged, not fatal
+    const notPublished = (err: unknown): void => ctx.log.warn('event not published', { error: PagiError.from(err).message });
     const db = openServiceDatabase(ctx.paths.twinDir, 'episodic.db', episodicMigrations);
     // a forgotten memory's pages are zeroed, not just unlinked
     db.pragma('secure_delete = ON');
@@ -44,7 +46,7 @@ export default defineService({
       embed: (texts) => inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs }),
       total: () => store.count(),
       retryMs: ctx.config.embedRetryMs,
-      onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'episodic', ...s }).catch(() => undefined),
+      onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'episodic', ...s }).catch(notPublished),
     });
     embedder.kick();
     const selfTest = createSelfTestRunner(vectors, async (texts) => (await inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs })).vectors);

@@ -40,6 +40,8 @@ export default defineService({
   contract: semanticMemoryContract,
   configSchema,
   async start(ctx) {
+    // progress and notification events: the state itself is stored; a lost event is logged, not fatal
+    const notPublished = (err: unknown): void => ctx.log.warn('event not published', { error: PagiError.from(err).message });
     const db = openServiceDatabase(ctx.paths.twinDir, 'semantic.db', semanticMigrations, { vec: true });
     db.pragma('secure_delete = ON');
     const facts = createFactStore(db);
@@ -53,7 +55,7 @@ export default defineService({
       embed: (texts) => inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs }),
       total: () => facts.counts().total,
       retryMs: ctx.config.embedRetryMs,
-      onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'semantic', ...s }).catch(() => undefined),
+      onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'semantic', ...s }).catch(notPublished),
     });
     embedder.kick();
     const selfTest = createSelfTestRunner(vectors, async (texts) => (await inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs })).vectors);
@@ -88,11 +90,11 @@ export default defineService({
       similar: async (text) => (await search(text, 5, ['fact'])).hits,
       onFact: (id) => {
         embedder.kick();
-        void ctx.bus.publish('memory.fact.stored', { id, text: facts.get(id).text }).catch(() => undefined);
+        void ctx.bus.publish('memory.fact.stored', { id, text: facts.get(id).text }).catch(notPublished);
       },
       onFinished: (job) => void ctx.bus.publish('memory.extraction.finished', {
         jobId: job.id, status: job.status === 'done' ? 'done' : 'failed', added: job.result?.added ?? 0, updated: job.result?.updated ?? 0, superseded: job.result?.superseded ?? 0, error: job.error,
-      }).catch(() => undefined),
+      }).catch(notPublished),
       timeoutMs: ctx.config.extraction.timeoutMs,
       similarityFloor: ctx.config.extraction.similarityFloor,
     });
@@ -135,7 +137,7 @@ export default defineService({
         .run(id, doc.name, doc.mediaType, doc.bytes, createHash('sha256').update(doc.data).digest('hex'), chunks.length, 'ingesting', new Date().toISOString());
       const progress = (status: 'ingesting' | 'done' | 'failed', done: number, error: string | null = null): void => {
         db.prepare('UPDATE documents SET chunks = ?, status = ?, error = ? WHERE id = ?').run(done, status, error, id);
-        void ctx.bus.publish('memory.document.progressed', { documentId: id, name: doc.name, chunks: done, totalChunks: chunks.length, status, error }).catch(() => undefined);
+        void ctx.bus.publish('memory.document.progressed', { documentId: id, name: doc.name, chunks: done, totalChunks: chunks.length, status, error }).catch(notPublished);
       };
       // chunks go in batches in the background; the caller follows progress with `document`
       void (async () => {
