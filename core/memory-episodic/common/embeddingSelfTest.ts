@@ -41,23 +41,26 @@ export interface SelfTestTarget {
  */
 export function createSelfTestRunner(target: SelfTestTarget, embed: (texts: string[]) => Promise<number[][]>, minimum = 100) {
   let running = false;
+  // read once, then kept here: every search asks for it
+  const stored = target.meta('embedding.selftest');
+  let last: SelfTestResult | null = stored ? (JSON.parse(stored) as SelfTestResult) : null;
   const current = (): SelfTestResult | null => {
-    const raw = target.meta('embedding.selftest');
     const space = target.space();
-    if (!raw || !space) return null;
-    const parsed = JSON.parse(raw) as SelfTestResult;
-    return parsed.model === space.model ? parsed : null;
+    return last && space && last.model === space.model ? last : null;
   };
   return {
     current,
     reliability: (): number => current()?.reliability ?? 1,
     maybeRun(): void {
       const space = target.space();
-      const last = current();
-      if (running || !space || target.indexed < minimum || (last && target.indexed < 2 * last.indexed)) return;
+      const tested = current();
+      if (running || !space || target.indexed < minimum || (tested && target.indexed < 2 * tested.indexed)) return;
       running = true;
       void embeddingSelfTest({ model: space.model, indexed: target.indexed, sample: target.sample(50), embed, nearest: (v, k) => target.nearest(v, k, 400).map((n) => n.rowid) })
-        .then((r) => target.setMeta('embedding.selftest', JSON.stringify(r)))
+        .then((r) => {
+          last = r;
+          target.setMeta('embedding.selftest', JSON.stringify(r));
+        })
         .catch(() => undefined) // no model right now: tried again on a later search
         .finally(() => {
           running = false;

@@ -15,13 +15,9 @@ export function queryTerms(text: string, opts: LexicalOptions = {}): string[] {
 }
 
 /**
- * Turns free text into a safe FTS5 query: words only, each quoted (so `AND`, `*`, `"` or `:` in the
- * user's text are never FTS syntax), joined with OR so BM25 ranks partial matches.
+ * Words as a safe FTS5 query: each quoted (so `AND`, `*`, `"` or `:` in the user's text are never FTS
+ * syntax), joined with OR so BM25 ranks partial matches.
  */
-export function toFtsQuery(text: string, maxTerms = 32, opts: LexicalOptions = { stopWords: false }): string | null {
-  return termsToFts(queryTerms(text, { ...opts, maxTerms }));
-}
-
 export function termsToFts(terms: string[]): string | null {
   if (terms.length === 0) return null;
   return terms.map((w) => `"${w.replace(/"/g, '')}"`).join(' OR ');

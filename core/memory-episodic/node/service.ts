@@ -112,8 +112,7 @@ export default defineService({
           const r = store.edit(id, changes, by);
           if (r.change) {
             if (changes.text !== undefined) {
-              vectors.forget(store.rowOf(id).rowid);
-              db.prepare('DELETE FROM episode_vectors WHERE rowid = ?').run(store.rowOf(id).rowid);
+              vectors.remove(store.rowOf(id).rowid);
               embedder.kick();
             }
             await changed(r.change);
@@ -128,13 +127,13 @@ export default defineService({
         async delete({ id, by }) {
           const rowid = store.rowOf(id).rowid;
           const change = store.delete(id, by);
-          vectors.forget(rowid);
+          vectors.remove(rowid);
           return changed(change);
         },
         async forget({ id, by }) {
           const row = db.prepare('SELECT rowid FROM episodes WHERE id = ?').get(id) as { rowid: number } | undefined;
           const change = store.forget(id, by);
-          if (row) vectors.forget(row.rowid);
+          if (row) vectors.remove(row.rowid);
           return changed(change);
         },
         history: ({ id }) => store.log.history(id),
@@ -144,7 +143,7 @@ export default defineService({
           const target = store.log.get(changeId).targetId;
           const existing = db.prepare('SELECT rowid FROM episodes WHERE id = ?').get(target) as { rowid: number } | undefined;
           const change = store.undo(changeId, by);
-          if (existing && !db.prepare('SELECT 1 FROM episodes WHERE rowid = ?').get(existing.rowid)) vectors.forget(existing.rowid);
+          if (existing && !db.prepare('SELECT 1 FROM episodes WHERE rowid = ?').get(existing.rowid)) vectors.remove(existing.rowid);
           embedder.kick();
           return changed(change);
         },

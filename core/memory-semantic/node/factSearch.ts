@@ -55,7 +55,7 @@ export function createFactSearch(db: SqliteDatabase, facts: FactStore, vectors: 
       }));
       const fused = fuseAndDiversify(candidates, { weights: settings.weights, now: at ? Date.parse(at) : Date.now(), recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: 1, mmrLambda: settings.mmrLambda, k: req.k, vectorReliability: req.vectorReliability ?? 1 });
       const mode = vectorQuery && bm25.size > 0 ? 'hybrid' : vectorQuery ? 'vector' : 'lexical';
-      return { hits: fused.map((f) => ({ fact: toFact(f.candidate.row, vectors.approximate(f.candidate.row.rowid) !== null), score: f.score, scores: f.scores })), mode };
+      return { hits: fused.map((f) => ({ fact: toFact(f.candidate.row, vectors.has(f.candidate.row.rowid)), score: f.score, scores: f.scores })), mode };
     },
   };
 }

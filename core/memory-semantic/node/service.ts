@@ -168,8 +168,7 @@ export default defineService({
         async edit({ id, by, ...fields }) {
           const r = facts.edit(id, fields, by);
           if (r.change) {
-            if (fields.text !== undefined) db.prepare('DELETE FROM fact_vectors WHERE rowid = ?').run(facts.rowOf(id).rowid);
-            if (fields.text !== undefined) vectors.forget(facts.rowOf(id).rowid);
+            if (fields.text !== undefined) vectors.remove(facts.rowOf(id).rowid);
             await changed(r.change);
           }
           return r;
@@ -187,13 +186,13 @@ export default defineService({
         async delete({ id, by }) {
           const rowid = facts.rowOf(id).rowid;
           const c = facts.delete(id, by);
-          vectors.forget(rowid);
+          vectors.remove(rowid);
           return changed(c);
         },
         async forget({ id, by }) {
           const row = db.prepare('SELECT rowid FROM facts WHERE id = ?').get(id) as { rowid: number } | undefined;
           const c = facts.forget(id, by);
-          if (row) vectors.forget(row.rowid);
+          if (row) vectors.remove(row.rowid);
           return changed(c);
         },
         history: ({ id }) => facts.log.history(id),
@@ -203,7 +202,7 @@ export default defineService({
           const target = facts.log.get(changeId).targetId;
           const before = db.prepare('SELECT rowid FROM facts WHERE id = ?').get(target) as { rowid: number } | undefined;
           const c = facts.undo(changeId, by);
-          if (before && !db.prepare('SELECT 1 FROM facts WHERE rowid = ?').get(before.rowid)) vectors.forget(before.rowid);
+          if (before && !db.prepare('SELECT 1 FROM facts WHERE rowid = ?').get(before.rowid)) vectors.remove(before.rowid);
           return changed(c);
         },
         list: (input) => facts.list(input),

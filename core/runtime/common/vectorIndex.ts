@@ -196,9 +196,3 @@ export function createBinaryIndex(dims: number, initialCapacity = 1_024): Binary
 export function vectorBytes(values: ArrayLike<number>): Uint8Array {
   return new Uint8Array(Float32Array.from(values as ArrayLike<number>).buffer);
 }
-
-export function vectorFromBytes(bytes: Uint8Array): Float32Array {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return new Float32Array(copy.buffer);
-}

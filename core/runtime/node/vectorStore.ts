@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
-import { binaryCode, createBinaryIndex, quantizeInt8, vectorBytes, vectorFromBytes, type BinaryIndex } from '../common/vectorIndex.js';
+import { binaryCode, createBinaryIndex, quantizeInt8, vectorBytes, type BinaryIndex } from '../common/vectorIndex.js';
 
 /** A memory's vector table (for its migration): float32, sign bits and int8 copy per row, tagged with the model. */
 export function vectorTableDdl(table: string, source: string): string {
@@ -39,7 +39,7 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
     `INSERT INTO ${table} (rowid, model, code, q8, vector) SELECT @rowid, @model, @code, @q8, @vector WHERE EXISTS (SELECT 1 FROM ${source} WHERE rowid = @rowid)
      ON CONFLICT(rowid) DO UPDATE SET model = excluded.model, code = excluded.code, q8 = excluded.q8, vector = excluded.vector`,
   );
-  const vectorOf = db.prepare(`SELECT vector FROM ${table} WHERE rowid = ? AND model = ?`).pluck();
+  const drop = db.prepare(`DELETE FROM ${table} WHERE rowid = ?`);
 
   let index: BinaryIndex | null = null;
   // read on every search: kept in memory, refreshed by setSpace
@@ -101,10 +101,12 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
       for (const item of stored) live.addCode(item.rowid, item.code, item.q8);
       return stored.length;
     },
-    /** Drops rows whose memory is gone (the foreign key already removed the vector). */
-    forget(rowid: number): void {
+    /** A memory's vector is stale (its text changed) or its memory is gone: out of the table and the index. */
+    remove(rowid: number): void {
+      drop.run(rowid);
       index?.remove(rowid);
     },
+    has: (rowid: number): boolean => index?.has(rowid) ?? false,
     /** Rows of the source table with no vector in the current space, oldest first. */
     missing(limit: number): Array<{ rowid: number; text: string }> {
       const s = space();
@@ -123,11 +125,6 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
     /** Cosine of the query with one row's vector (int8 copy in memory), null without one. */
     cosineTo: (query: ArrayLike<number>, rowid: number): number | null => (index && query.length === index.dims ? index.cosine(query, rowid) : null),
     approximate: (rowid: number): Float32Array | null => index?.approximate(rowid) ?? null,
-    vectorOf(rowid: number): Float32Array | null {
-      const s = space();
-      const bytes = s ? (vectorOf.get(rowid, s.model) as Buffer | undefined) : undefined;
-      return bytes ? vectorFromBytes(bytes) : null;
-    },
   };
 }
 
