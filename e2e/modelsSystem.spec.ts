@@ -21,7 +21,7 @@ test.describe('models and system pages', () => {
 
   test('with no model the page says what to do; a bad path is refused with the reason; a real file imports and loads', async ({ page }) => {
     await page.goto(host.url);
-    await page.getByRole('button', { name: 'Models' }).click();
+    await page.getByRole('button', { name: 'Models', exact: true }).click();
     await expect(page.locator('.model-status')).toContainText('No model is loaded');
     await expect(page.getByRole('region', { name: 'Hardware', exact: true })).toContainText(/cpu/i);
     await page.getByLabel(/Import a \.gguf file/).fill('/nonexistent/model.gguf');
@@ -72,8 +72,8 @@ test.describe('downloading a model', () => {
     // a loopback file server with range support, slow enough for progress to show
     const data = readFileSync(model as string);
     server = createServer((req, res) => {
-      if (req.url !== '/tiny.gguf') return void res.writeHead(404).end();
-      sendWithRanges(req, res, data, { chunkBytes: () => 16 * 1024, intervalMs: 5 });
+      if (req.url !== '/tiny.gguf' && req.url !== '/slow.gguf') return void res.writeHead(404).end();
+      sendWithRanges(req, res, data, { chunkBytes: () => (req.url === '/slow.gguf' ? 4 * 1024 : 16 * 1024), intervalMs: req.url === '/slow.gguf' ? 25 : 5 });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tiny.gguf`;
@@ -86,7 +86,7 @@ test.describe('downloading a model', () => {
 
   test('a .gguf downloads with progress, is checked, and appears as installed', async ({ page }) => {
     await page.goto(host.url);
-    await page.getByRole('button', { name: 'Models' }).click();
+    await page.getByRole('button', { name: 'Models', exact: true }).click();
     await page.getByLabel('Download a .gguf from a URL').fill(url);
     await page.getByRole('button', { name: 'Download', exact: true }).click();
     await expect(page.locator('.downloads li').first()).toContainText('tiny.gguf');
@@ -94,5 +94,20 @@ test.describe('downloading a model', () => {
     await expect(page.getByRole('button', { name: 'Load tiny.gguf' })).toBeVisible();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, 'models-download.png') });
+  });
+
+  test('a download is paused, resumed and finishes', async ({ page }) => {
+    await page.goto(host.url);
+    await page.getByRole('button', { name: 'Models', exact: true }).click();
+    await page.getByLabel('Download a .gguf from a URL').fill(url.replace('tiny.gguf', 'slow.gguf'));
+    await page.getByRole('button', { name: 'Download', exact: true }).click();
+    const row = page.locator('.downloads li', { hasText: 'slow.gguf' });
+    await page.getByRole('button', { name: 'Pause slow.gguf' }).click();
+    await expect(row).toContainText('paused');
+    await expect(page.getByRole('button', { name: 'Resume slow.gguf' })).toBeVisible();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshotDir, 'models-download-paused.png') });
+    await page.getByRole('button', { name: 'Resume slow.gguf' }).click();
+    await expect(row).toContainText('done', { timeout: 60_000 });
   });
 });

@@ -28,9 +28,9 @@ test.describe('first run', () => {
     await page.screenshot({ path: join(screenshotDir, 'onboarding.png') });
     await setup.getByRole('button', { name: 'Start' }).click();
     await expect(page.getByLabel('Message')).toBeVisible({ timeout: 30_000 });
-    await page.getByRole('button', { name: 'Models' }).click();
+    await page.getByRole('button', { name: 'Models', exact: true }).click();
     await expect(page.locator('.model-status')).toContainText('Loaded');
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await expect(page.getByLabel('Name')).toHaveValue('Robin');
   });
 });

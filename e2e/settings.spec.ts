@@ -10,13 +10,13 @@ test.describe('settings', () => {
 
   test('the persona is edited and kept; the theme switches, in both themes without accessibility faults', async ({ page }) => {
     await page.goto(served().url);
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByLabel('Name').fill('Ada');
     await page.getByLabel('Traits (comma-separated)').fill('patient, funny');
     await page.getByRole('button', { name: 'Save persona' }).click();
-    await expect(page.getByText('Saved.')).toBeVisible();
+    await expect(page.getByText('Saved.', { exact: true })).toBeVisible();
     await page.reload();
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await expect(page.getByLabel('Name')).toHaveValue('Ada');
     await expect(page.getByLabel('Traits (comma-separated)')).toHaveValue('patient, funny');
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -26,5 +26,44 @@ test.describe('settings', () => {
     await page.screenshot({ path: join(screenshotDir, 'settings-dark.png') });
     await page.getByLabel('light').check();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  });
+
+  test('inference, memory weights and privacy are changed, refused when wrong, and kept', async ({ page }) => {
+    await page.goto(served().url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const inference = page.getByRole('form', { name: 'Inference settings' });
+    // a value the core refuses: the message names the field and nothing changes
+    await inference.getByLabel(/Context size/).fill('12');
+    await inference.getByRole('button', { name: 'Save inference settings' }).click();
+    await expect(inference.getByRole('alert')).toContainText('contextSize');
+    await inference.getByLabel(/Context size/).fill('1024');
+    await inference.getByLabel('CPU threads').fill('1');
+    await inference.getByRole('button', { name: 'Save inference settings' }).click();
+    await expect(inference.getByText(/runs with it now/)).toBeVisible({ timeout: 30_000 });
+
+    const episodic = page.getByRole('form', { name: 'episodic memory weights' });
+    for (const label of ['Words in common (BM25)', 'Meaning (embeddings)', 'Recency', 'Importance', 'Emotional salience']) await episodic.getByLabel(label).fill('0');
+    await episodic.getByRole('button', { name: 'Save episodic weights' }).click();
+    await expect(episodic.getByRole('alert')).toContainText('above 0');
+    await episodic.getByLabel('Recency').fill('0.5');
+    await episodic.getByLabel('Words in common (BM25)').fill('0.5');
+    await episodic.getByRole('button', { name: 'Save episodic weights' }).click();
+    await expect(episodic.getByText(/runs with it now/)).toBeVisible({ timeout: 30_000 });
+
+    const privacy = page.getByRole('form', { name: 'Personal data' });
+    await privacy.getByRole('group', { name: 'Email addresses' }).getByLabel('redact').check();
+    await privacy.getByRole('button', { name: 'Save privacy settings' }).click();
+    await expect(privacy.getByText(/runs with it now/)).toBeVisible({ timeout: 30_000 });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshotDir, 'settings-services.png'), fullPage: true });
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await expect(page.getByRole('form', { name: 'Inference settings' }).getByLabel(/Context size/)).toHaveValue('1024');
+    await expect(page.getByRole('form', { name: 'episodic memory weights' }).getByLabel('Importance')).toHaveValue('0');
+    await expect(page.getByRole('form', { name: 'episodic memory weights' }).getByLabel('Recency')).toHaveValue('0.5');
+    await expect(page.getByRole('form', { name: 'Personal data' }).getByRole('group', { name: 'Email addresses' }).getByLabel('redact')).toBeChecked();
+    await page.getByRole('form', { name: 'episodic memory weights' }).getByRole('button', { name: 'Reset episodic weights to defaults' }).click();
+    await expect(page.getByRole('form', { name: 'episodic memory weights' }).getByLabel('Importance')).not.toHaveValue('0');
   });
 });

@@ -44,7 +44,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     await supervisor.start();
     mainWindow = createMainWindow(outDir);
-    serveTrpcOverIpc(mainWindow, { core: supervisorAccess(supervisor, twinId) });
+    serveTrpcOverIpc(mainWindow, { core: supervisorAccess(supervisor, twinId, dataDir) });
   }).catch((err: unknown) => {
     dialog.showErrorBox('PAGI Twin could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);

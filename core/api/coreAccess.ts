@@ -1,4 +1,5 @@
 import type { ClientOf, Contract } from '../contracts/contract.js';
+import type { ServiceId } from '../contracts/manifest.js';
 import type { ServiceStatus } from '../runtime/common/serviceStatus.js';
 
 /** What a host gives the router: typed clients to services and the supervisor's controls. */
@@ -8,6 +9,14 @@ export interface CoreAccess {
   client<C extends Contract>(contract: C): ClientOf<C>;
   status(): Promise<ServiceStatus[]>;
   restart(id: string): Promise<void>;
+  /** A service's config: what the user set (config.json), and what the running service parsed (defaults filled in). */
+  serviceConfig(id: ServiceId): { saved: Record<string, unknown>; effective: Record<string, unknown> | null };
+  /**
+   * Sets top-level keys of a service's config: the service restarts with them and, once it runs,
+   * they are saved to config.json. If it cannot run with them, the old config stays and this throws.
+   * `runtimeOnly` keys go to the restarted process but are not saved (e.g. the model loaded now).
+   */
+  reconfigure(id: ServiceId, patch: Record<string, unknown>, runtimeOnly?: Record<string, unknown>): Promise<void>;
 }
 
 export interface ApiContext {

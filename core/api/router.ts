@@ -8,6 +8,7 @@ import { inferenceContract } from '../inference/common/contract.js';
 import { learningContract } from '../learning/common/contract.js';
 import { createAsyncQueue } from './asyncQueue.js';
 import { memoryRouter } from './memoryRouter.js';
+import { settingsRouter } from './settingsRouter.js';
 import { procedure, router, toTrpcError } from './trpc.js';
 
 export type ChatEvent = TurnChunk | { type: 'done'; result: TurnResult };
@@ -61,6 +62,7 @@ export const appRouter = router({
     feedback: procedure.input(learningContract.procedures.feedback.input).mutation(({ ctx, input }) => ctx.core.client(learningContract).feedback(input)),
   }),
   memory: memoryRouter,
+  settings: settingsRouter,
   emotion: router({
     current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),
     history: procedure.input(emotionContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(emotionContract).history(input)),
@@ -78,6 +80,8 @@ export const appRouter = router({
     downloads: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).downloads({})),
     getDownload: procedure.input(inferenceContract.procedures.getDownload.input).query(({ ctx, input }) => ctx.core.client(inferenceContract).getDownload(input)),
     cancelDownload: procedure.input(inferenceContract.procedures.cancelDownload.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).cancelDownload(input)),
+    pauseDownload: procedure.input(inferenceContract.procedures.pauseDownload.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).pauseDownload(input)),
+    resumeDownload: procedure.input(inferenceContract.procedures.resumeDownload.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).resumeDownload(input)),
   }),
 });
 

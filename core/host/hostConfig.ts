@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PagiError } from '../contracts/errors.js';
@@ -28,4 +28,19 @@ export function loadHostConfig(dataDir: string): HostConfig {
   const parsed = hostConfigSchema.safeParse(raw);
   if (!parsed.success) throw PagiError.invalidInput(parsed.error, `config file ${file}`);
   return parsed.data;
+}
+
+/**
+ * Writes one service's section of config.json, keeping everything else in the file as it was. The
+ * file is replaced whole (written beside it, then renamed), so a crash mid-write never leaves half a file.
+ */
+export function saveServiceConfig(dataDir: string, serviceId: ServiceId, section: Record<string, unknown>): void {
+  const file = join(dataDir, 'config.json');
+  const current = loadHostConfig(dataDir); // refuses to overwrite a file it cannot read
+  const raw = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const next = { ...raw, services: { ...current.services, [serviceId]: section } };
+  hostConfigSchema.parse(next);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
+  renameSync(tmp, file);
 }

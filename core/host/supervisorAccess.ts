@@ -1,13 +1,27 @@
 import type { CoreAccess } from '../api/coreAccess.js';
 import type { Supervisor } from '../runtime/node/supervisor.js';
+import { loadHostConfig, saveServiceConfig } from './hostConfig.js';
 
-/** What both hosts hand the router: clients and controls of their supervisor. */
-export function supervisorAccess(supervisor: Supervisor, twinId: string): CoreAccess {
+const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** What both hosts hand the router: clients and controls of their supervisor, and the twin's config.json. */
+export function supervisorAccess(supervisor: Supervisor, twinId: string, dataDir: string): CoreAccess {
   return {
     twinId,
     launcher: supervisor.launcherKind,
     client: (contract) => supervisor.client(contract),
     status: () => supervisor.status({ refresh: true }),
     restart: (id) => supervisor.restart(id),
+    serviceConfig(id) {
+      const { effective } = supervisor.config(id);
+      return { saved: asRecord(loadHostConfig(dataDir).services[id]), effective: effective === null ? null : asRecord(effective) };
+    },
+    async reconfigure(id, patch, runtimeOnly = {}) {
+      const saved = asRecord(loadHostConfig(dataDir).services[id]);
+      // the running config may carry more than the file (e.g. `pagi serve --model`): keep that too
+      const running = asRecord(supervisor.config(id).given);
+      await supervisor.reconfigure(id, { ...running, ...patch, ...runtimeOnly });
+      saveServiceConfig(dataDir, id, { ...saved, ...patch });
+    },
   };
 }

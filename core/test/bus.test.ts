@@ -100,4 +100,18 @@ describe('durable bus', () => {
     expect(b).toEqual({ ...a, duplicate: true });
     expect((await sup.client(eventRouterContract).stats({})).count).toBe(1);
   });
+
+  it('reconfigure restarts a service with a new config, and puts the old one back when it cannot run with it', async () => {
+    const sup = await startBus(true);
+    expect(sup.config('test.counter').effective).toEqual({ handlerDelayMs: 0 });
+    await sup.reconfigure('test.counter', { handlerDelayMs: 5 });
+    expect(sup.config('test.counter')).toEqual({ given: { handlerDelayMs: 5 }, effective: { handlerDelayMs: 5 } });
+    const pid = (await statusOf(sup, 'test.counter')).pid;
+    await expect(sup.reconfigure('test.counter', { handlerDelayMs: -1 })).rejects.toThrow(/cannot run with these settings \(INVALID_INPUT: .*handlerDelayMs.*\); the previous settings are back in use/);
+    const after = await statusOf(sup, 'test.counter');
+    expect(after.state).toBe('running');
+    expect(after.pid).not.toBe(pid);
+    expect(sup.config('test.counter')).toEqual({ given: { handlerDelayMs: 5 }, effective: { handlerDelayMs: 5 } });
+    await expect(sup.client(busCounterContract).counts({})).resolves.toMatchObject({ effects: 0 });
+  });
 });

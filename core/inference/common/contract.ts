@@ -72,6 +72,9 @@ export const inferenceContract = defineContract('inference', {
   downloads: call(z.object({}).default({}), z.array(downloadRecordSchema)),
   getDownload: call(z.object({ id: z.string().min(1).max(100) }), downloadRecordSchema),
   cancelDownload: call(z.object({ id: z.string().min(1).max(100) }), downloadRecordSchema),
+  /** Stops the transfer and keeps what arrived; `resumeDownload` asks the server only for the rest. */
+  pauseDownload: call(z.object({ id: z.string().min(1).max(100) }), downloadRecordSchema),
+  resumeDownload: call(z.object({ id: z.string().min(1).max(100) }), downloadRecordSchema),
   listModels: call(z.object({}).default({}), z.array(modelRecordSchema)),
   importModel: call(
     z.object({

@@ -5,7 +5,7 @@ export const downloadRecordSchema = z.object({
   catalogId: z.string().nullable(),
   uri: z.string(),
   fileName: z.string(),
-  status: z.enum(['downloading', 'verifying', 'done', 'failed', 'cancelled']),
+  status: z.enum(['downloading', 'paused', 'verifying', 'done', 'failed', 'cancelled']),
   totalBytes: z.number().nullable(),
   downloadedBytes: z.number(),
   bytesPerSecond: z.number().nullable(),

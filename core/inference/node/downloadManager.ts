@@ -17,6 +17,9 @@ interface Row {
   total_bytes: number | null; downloaded_bytes: number; bytes_per_second: number | null; error: string | null; model_id: string | null; created_at: string; finished_at: string | null;
 }
 
+const PAUSE = 'pause';
+const CANCEL = 'cancel';
+
 export interface DownloadRequest {
   uri: string;
   fileName: string;
@@ -25,13 +28,16 @@ export interface DownloadRequest {
 }
 
 /**
- * Model downloads with node-llama-cpp's downloader: progress (bytes, speed, ETA), cancel, the size
- * and (when known) sha256 checked, the GGUF pre-check, then an atomic move into the models folder.
- * A download runs in its own staging folder, so a failed or cancelled one leaves nothing behind,
- * and one interrupted by a restart resumes from what the folder holds.
+ * Model downloads with node-llama-cpp's downloader: progress (bytes, speed, ETA), pause, resume,
+ * cancel, the size and (when known) sha256 checked, the GGUF pre-check, then an atomic move into the
+ * models folder. A download runs in its own staging folder, so a failed or cancelled one leaves
+ * nothing behind, and one paused or interrupted by a restart resumes from what the folder holds.
  */
 export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: string; library: ReturnType<typeof createModelLibrary>; bus: BusClient; log: Logger }) {
   const running = new Map<string, AbortController>();
+  const stopped = new Map<string, Array<() => void>>();
+  const waitUntilStopped = (id: string): Promise<void> =>
+    running.has(id) ? new Promise((resolve) => stopped.set(id, [...(stopped.get(id) ?? []), resolve])) : Promise.resolve();
   const toRecord = (r: Row): DownloadRecord => ({
     id: r.id, catalogId: r.catalog_id, uri: r.uri, fileName: r.file_name, status: r.status, totalBytes: r.total_bytes, downloadedBytes: r.downloaded_bytes,
     bytesPerSecond: r.bytes_per_second, error: r.error, modelId: r.model_id, createdAt: r.created_at, finishedAt: r.finished_at,
@@ -43,7 +49,8 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
     return toRecord(r);
   };
   const finish = (id: string, status: DownloadRecord['status'], fields: { error?: string; modelId?: string } = {}): void => {
-    opts.db.prepare('UPDATE downloads SET status = ?, error = ?, model_id = ?, finished_at = ? WHERE id = ?').run(status, fields.error ?? null, fields.modelId ?? null, new Date().toISOString(), id);
+    const finishedAt = status === 'paused' ? null : new Date().toISOString();
+    opts.db.prepare('UPDATE downloads SET status = ?, error = ?, model_id = ?, bytes_per_second = NULL, finished_at = ? WHERE id = ?').run(status, fields.error ?? null, fields.modelId ?? null, finishedAt, id);
     void opts.bus.publish('inference.download.finished', { id, status, ...(fields.error ? { error: fields.error } : {}) }).catch(() => undefined);
   };
 
@@ -59,7 +66,8 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
         dirPath: staging,
         fileName: req.fileName,
         skipExisting: false,
-        deleteTempFileOnCancel: true,
+        // a pause keeps the partial file; a cancel or failure removes the whole staging folder below
+        deleteTempFileOnCancel: false,
         onProgress: ({ totalSize, downloadedSize, averageSpeed }) => {
           const now = Date.now();
           if (now - lastWrite < 250 && downloadedSize < totalSize) return;
@@ -87,14 +95,22 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
       outcome = { status: 'done', fields: { modelId: opts.library.register(target, 'download') } };
     } catch (err) {
       const e = PagiError.from(err);
-      outcome = signal.aborted ? { status: 'cancelled', fields: {} } : { status: 'failed', fields: { error: e.message } };
+      outcome = !signal.aborted ? { status: 'failed', fields: { error: e.message } } : signal.reason === PAUSE ? { status: 'paused', fields: {} } : { status: 'cancelled', fields: {} };
       if (!signal.aborted) opts.log.warn(`download ${req.uri} failed: ${e.message}`);
     } finally {
       // nothing partial stays behind once the record says the download is over
-      await rm(staging, { recursive: true, force: true });
+      if (outcome.status !== 'paused') await rm(staging, { recursive: true, force: true });
       running.delete(id);
       finish(id, outcome.status, outcome.fields);
+      for (const done of stopped.get(id) ?? []) done();
+      stopped.delete(id);
     }
+  };
+
+  const requestOf = (r: Row): DownloadRequest => ({ uri: r.uri, fileName: r.file_name, sha256: r.expected_sha256, catalogId: r.catalog_id });
+  const rowOf = (id: string): Row => {
+    get(id); // NOT_FOUND with the usual message
+    return opts.db.prepare('SELECT * FROM downloads WHERE id = ?').get(id) as Row;
   };
 
   const launch = (id: string, req: DownloadRequest): void => {
@@ -108,7 +124,7 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
   for (const r of opts.db.prepare("SELECT * FROM downloads WHERE status IN ('downloading', 'verifying')").all() as Row[]) {
     opts.db.prepare("UPDATE downloads SET status = 'downloading' WHERE id = ?").run(r.id);
     opts.log.info(`resuming the download of ${r.file_name}`);
-    launch(r.id, { uri: r.uri, fileName: r.file_name, sha256: r.expected_sha256, catalogId: r.catalog_id });
+    launch(r.id, requestOf(r));
   }
 
   return {
@@ -121,12 +137,33 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
     },
     get,
     list: (): DownloadRecord[] => (opts.db.prepare('SELECT * FROM downloads ORDER BY created_at DESC LIMIT 100').all() as Row[]).map(toRecord),
-    cancel(id: string): DownloadRecord {
+    /** A paused download is cancelled at once (its partial file goes); a running one as soon as its transfer stops. */
+    async cancel(id: string): Promise<DownloadRecord> {
+      const record = get(id);
+      if (record.status === 'paused') {
+        await rm(join(opts.modelsDir, '.downloads', id), { recursive: true, force: true });
+        finish(id, 'cancelled');
+        return get(id);
+      }
+      const ctl = running.get(id);
+      if (!ctl) throw new PagiError('FAILED_PRECONDITION', `download ${id} is ${record.status}: only a running or paused download can be cancelled`);
+      ctl.abort(CANCEL);
+      return record;
+    },
+    async pause(id: string): Promise<DownloadRecord> {
       const record = get(id);
       const ctl = running.get(id);
-      if (!ctl) throw new PagiError('FAILED_PRECONDITION', `download ${id} is not running (it is ${record.status})`);
-      ctl.abort();
-      return record;
+      if (!ctl || record.status !== 'downloading') throw new PagiError('FAILED_PRECONDITION', `download ${id} is ${record.status}: only a running download can be paused`);
+      ctl.abort(PAUSE);
+      await waitUntilStopped(id);
+      return get(id);
+    },
+    resume(id: string): DownloadRecord {
+      const r = rowOf(id);
+      if (r.status !== 'paused') throw new PagiError('FAILED_PRECONDITION', `download ${id} is ${r.status}: only a paused download can be resumed`);
+      opts.db.prepare("UPDATE downloads SET status = 'downloading', finished_at = NULL WHERE id = ?").run(id);
+      launch(id, requestOf(r));
+      return get(id);
     },
     dispose(): void {
       for (const ctl of running.values()) ctl.abort();

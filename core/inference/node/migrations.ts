@@ -69,4 +69,31 @@ export const inferenceMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'downloads can be paused',
+    up(db) {
+      // SQLite cannot change a CHECK constraint: the table is rebuilt with every row kept
+      db.exec(`
+        CREATE TABLE downloads_v4 (
+          id TEXT PRIMARY KEY,
+          catalog_id TEXT,
+          uri TEXT NOT NULL,
+          file_name TEXT NOT NULL,
+          expected_sha256 TEXT,
+          status TEXT NOT NULL CHECK (status IN ('downloading', 'paused', 'verifying', 'done', 'failed', 'cancelled')),
+          total_bytes INTEGER,
+          downloaded_bytes INTEGER NOT NULL DEFAULT 0,
+          bytes_per_second REAL,
+          error TEXT,
+          model_id TEXT,
+          created_at TEXT NOT NULL,
+          finished_at TEXT
+        );
+        INSERT INTO downloads_v4 SELECT id, catalog_id, uri, file_name, expected_sha256, status, total_bytes, downloaded_bytes, bytes_per_second, error, model_id, created_at, finished_at FROM downloads;
+        DROP TABLE downloads;
+        ALTER TABLE downloads_v4 RENAME TO downloads;
+      `);
+    },
+  },
 ];

@@ -5,6 +5,9 @@ import { PagiError } from '../../contracts/errors.js';
 import { defineService } from '../../runtime/common/defineService.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { inferenceContract, type InferenceStatus } from '../common/contract.js';
+import {
+  contextSizeSettingSchema, flashAttentionSettingSchema, gpuLayersSettingSchema, gpuSettingSchema, kvCacheTypeSettingSchema, threadsSettingSchema,
+} from '../common/settings.js';
 import { boundJsonSchema, unknownTypeIn } from '../common/jsonSchemaBounds.js';
 import { AUTO_CONTEXT_MAX, createLlamaEngine, type LoadedModel } from './llamaEngine.js';
 import { inferenceMigrations } from './migrations.js';
@@ -34,16 +37,15 @@ const configSchema = z.object({
     })
     .optional(),
   modelPath: z.string().min(1).optional(),
-  gpu: z.union([z.enum(['auto', 'cuda', 'vulkan', 'metal']), z.literal(false)]).default('auto'),
-  threads: z.number().int().min(1).max(256).default(defaultThreads),
+  gpu: gpuSettingSchema.default('auto'),
+  threads: threadsSettingSchema.default(defaultThreads),
   /** "auto": as much of the model's trained context as fits in memory, capped at AUTO_CONTEXT_MAX. */
-  contextSize: z.union([z.literal('auto'), z.number().int().min(256).max(1_048_576)]).default('auto'),
+  contextSize: contextSizeSettingSchema.default('auto'),
   /** With gpu "auto": backends never to use, e.g. ["vulkan"] on a machine whose Vulkan driver misbehaves. */
   excludeBackends: z.array(z.enum(['cuda', 'vulkan', 'metal'])).max(3).default([]),
-  gpuLayers: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
-  flashAttention: z.union([z.literal('auto'), z.boolean()]).default('auto'),
-  /** Quantized KV cache (less memory for long contexts, slightly lower quality) where the backend supports it. */
-  kvCacheType: z.enum(['F16', 'Q8_0', 'Q4_0']).default('F16'),
+  gpuLayers: gpuLayersSettingSchema.default('auto'),
+  flashAttention: flashAttentionSettingSchema.default('auto'),
+  kvCacheType: kvCacheTypeSettingSchema.default('F16'),
   /** A separate model for embeddings (semantic memory); without one, the chat model embeds. */
   embeddingModelPath: z.string().min(1).optional(),
   /** Unload a model after this many minutes unused (0 = never); the next use loads it again. */
@@ -188,6 +190,8 @@ export default defineService({
         downloads: () => downloads.list(),
         getDownload: ({ id }) => downloads.get(id),
         cancelDownload: ({ id }) => downloads.cancel(id),
+        pauseDownload: ({ id }) => downloads.pause(id),
+        resumeDownload: ({ id }) => downloads.resume(id),
         listModels: () => library.registry.list(chat.loaded?.path ?? null),
         importModel: ({ path, mode }) => library.import(path, mode, chat.loaded?.path ?? null),
         async removeModel({ id }) {

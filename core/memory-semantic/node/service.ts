@@ -10,12 +10,12 @@ import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { createVectorStore } from '../../runtime/node/vectorStore.js';
 import { createSelfTestRunner } from '../../memory-episodic/common/embeddingSelfTest.js';
 import { inferenceContract } from '../../inference/common/contract.js';
-import { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
+import { episodicMemoryContract, weightsSchema } from '../../memory-episodic/common/contract.js';
 import { chunkText } from '../common/chunkText.js';
 import { semanticMemoryContract } from '../common/contract.js';
 import { readDocument } from './documentReader.js';
 import { createFactExtraction } from './factExtraction.js';
-import { createFactSearch } from './factSearch.js';
+import { DEFAULT_FACT_SEARCH, createFactSearch } from './factSearch.js';
 import { createFactStore } from './factStore.js';
 import { semanticMigrations } from './migrations.js';
 
@@ -23,6 +23,7 @@ const configSchema = z.object({
   queryEmbedTimeoutMs: z.number().int().min(50).default(1_500),
   embedBatchTimeoutMs: z.number().int().min(100).default(60_000),
   embedRetryMs: z.number().int().min(100).default(60_000),
+  search: z.object({ weights: weightsSchema.default(DEFAULT_FACT_SEARCH.weights) }).default({ weights: DEFAULT_FACT_SEARCH.weights }),
   extraction: z.object({
     /** Extract facts from every conversation, once it pauses for `idleMs`. */
     auto: z.boolean().default(true),
@@ -71,11 +72,12 @@ export default defineService({
         return { vector: null, note: `the query could not be embedded (${PagiError.from(err).message})` };
       }
     };
+    const searchSettings = { ...DEFAULT_FACT_SEARCH, weights: ctx.config.search.weights };
     const search = async (query: string, k: number, kinds: Array<'fact' | 'chunk'>, asOf?: string) => {
       const qv = await queryVector(query);
       selfTest.maybeRun();
       const reliability = selfTest.reliability();
-      const r = finder.search({ query, k, vector: qv.vector, asOf, kinds, vectorReliability: reliability });
+      const r = finder.search({ query, k, vector: qv.vector, asOf, kinds, vectorReliability: reliability }, searchSettings);
       const weak = qv.vector && reliability < 1 ? `vectors weighted ×${reliability.toFixed(2)} (embedding self-test)` : null;
       return { ...r, notes: [qv.note, weak].filter((n): n is string => n !== null) };
     };

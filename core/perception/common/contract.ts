@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { call, defineContract } from '../../contracts/contract.js';
-import { appraisalSchema } from '../../contracts/domain.js';
+import { appraisalSchema, piiKindSchema } from '../../contracts/domain.js';
+
+export const piiActionSchema = z.enum(['keep', 'redact'], { message: 'each kind of personal data is either "keep" or "redact"' });
+/** What happens to each kind of personal data before anything is stored or sent to a model (config `pii`). */
+export const piiPolicySchema = z
+  .object({ email: piiActionSchema.default('keep'), phone: piiActionSchema.default('keep'), card: piiActionSchema.default('redact'), secret: piiActionSchema.default('redact') })
+  .strict();
+export type PiiPolicy = z.infer<typeof piiPolicySchema>;
+/** A change to the policy: only the kinds named change. */
+export const piiPolicyChangeSchema = z.partialRecord(piiKindSchema, piiActionSchema);
 
 export const perceptionContract = defineContract('perception', {
   appraise: call(

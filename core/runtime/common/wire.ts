@@ -24,7 +24,8 @@ export const controlMessageSchema = z.discriminatedUnion('k', [
     twinId: z.string(),
     logLevel: z.string(),
   }),
-  z.object({ k: z.literal('ready'), pid: z.number().int() }),
+  /** `config`: the service's config as it parsed it, defaults filled in (what Settings shows). */
+  z.object({ k: z.literal('ready'), pid: z.number().int(), config: z.unknown().optional() }),
   z.object({ k: z.literal('fatal'), error: wireErrorSchema, permanent: z.boolean() }),
   z.object({ k: z.literal('ping'), n: z.number().int() }),
   z.object({

@@ -106,7 +106,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       return fatal(e, e.code === 'INVALID_INPUT' || e.code === 'FAILED_PRECONDITION');
     }
     handler = createContractHandler(def.contract, started.api);
-    control({ k: 'ready', pid: opts.pid });
+    control({ k: 'ready', pid: opts.pid, config: config.data });
     for (const env of heldRequests.splice(0)) peer(env.c).receive(env.m);
   };
 

@@ -61,6 +61,8 @@ interface Managed {
   rssBytes: number | null;
   cpuMicros: number | null;
   healthy: boolean | null;
+  /** The config the running process parsed (defaults filled in); null until it is ready. */
+  effectiveConfig: unknown;
   missedPings: number;
   manualRestart: boolean;
   timers: Set<ReturnType<typeof setTimeout>>;
@@ -86,7 +88,7 @@ export class Supervisor extends EventEmitter {
     for (const spec of opts.specs) {
       this.services.set(spec.id, {
         spec, state: 'stopped', proc: null, pid: null, restarts: 0, crashes: [], lastError: null, permanentError: false,
-        startedAt: null, rssBytes: null, cpuMicros: null, healthy: null, missedPings: 0, manualRestart: false, timers: new Set(), waiters: [],
+        startedAt: null, rssBytes: null, cpuMicros: null, healthy: null, effectiveConfig: null, missedPings: 0, manualRestart: false, timers: new Set(), waiters: [],
       });
       this.switchboard.hold(spec.id);
     }
@@ -142,6 +144,31 @@ export class Supervisor extends EventEmitter {
       return;
     }
     await this.startOne(id);
+  }
+
+  /** The service's config: as given to it, and as it parsed it (null while it is not running). */
+  config(id: string): { given: unknown; effective: unknown } {
+    const s = this.managed(id);
+    return { given: s.spec.config ?? {}, effective: s.state === 'running' ? s.effectiveConfig : null };
+  }
+
+  /**
+   * Restarts a service with a new config. If it does not come up with it (its schema refuses it, or
+   * start fails), the old config is put back and the service restarted with that, and the error says
+   * why: a bad setting never leaves a service down.
+   */
+  async reconfigure(id: string, config: unknown): Promise<void> {
+    const s = this.managed(id);
+    const before = s.spec.config;
+    s.spec = { ...s.spec, config };
+    s.lastError = null;
+    await this.restart(id);
+    if (s.state === 'running') return;
+    const why = s.lastError ?? `${id} did not start`;
+    s.spec = { ...s.spec, config: before };
+    s.lastError = null;
+    await this.restart(id);
+    throw new PagiError('INVALID_INPUT', `${id} cannot run with these settings (${why}); the previous settings are back in use`);
   }
 
   async stop(): Promise<void> {
@@ -214,6 +241,7 @@ export class Supervisor extends EventEmitter {
         s.pid = proc.pid ?? m.pid;
         s.startedAt = Date.now();
         s.healthy = true;
+        s.effectiveConfig = m.config ?? null;
         this.emitState(s);
         this.scheduleHealth(s, proc);
         for (const w of s.waiters.splice(0)) w();

@@ -77,7 +77,16 @@ export function ModelsPage() {
         {(downloads.data ?? []).map((d) => (
           <li key={d.id}>
             {d.fileName} — {d.status}
-            {d.status === 'downloading' && <> <progress max={d.totalBytes ?? 1} value={d.downloadedBytes} aria-label={`${d.fileName} download`} /> {size(d.downloadedBytes)} / {size(d.totalBytes)}{d.etaSeconds !== null ? `, ${Math.ceil(d.etaSeconds)} s left` : ''} <button type="button" onClick={() => act.mutate(() => api.models.cancelDownload.mutate({ id: d.id }))}>Cancel</button></>}
+            {(d.status === 'downloading' || d.status === 'paused') && (
+              <>
+                {' '}<progress max={d.totalBytes ?? 1} value={d.downloadedBytes} aria-label={`${d.fileName} download`} /> {size(d.downloadedBytes)} / {size(d.totalBytes)}
+                {d.status === 'downloading' && d.etaSeconds !== null ? `, ${Math.ceil(d.etaSeconds)} s left` : ''}{' '}
+                {d.status === 'downloading'
+                  ? <button type="button" aria-label={`Pause ${d.fileName}`} onClick={() => act.mutate(() => api.models.pauseDownload.mutate({ id: d.id }))}>Pause</button>
+                  : <button type="button" aria-label={`Resume ${d.fileName}`} onClick={() => act.mutate(() => api.models.resumeDownload.mutate({ id: d.id }))}>Resume</button>}{' '}
+                <button type="button" aria-label={`Cancel ${d.fileName}`} onClick={() => act.mutate(() => api.models.cancelDownload.mutate({ id: d.id }))}>Cancel</button>
+              </>
+            )}
             {d.error && <span className="error"> {d.error}</span>}
           </li>
         ))}

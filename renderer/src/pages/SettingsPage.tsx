@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { InferenceSettingsForm, MemoryWeightsSettings, PrivacySettings } from '../settings/ServiceSettings';
 import { useThemeStore, type Theme } from '../themeStore';
 import { api } from '../trpcClient';
 
 interface PersonaForm { name: string; description: string; traits: string; speakingStyle: string; pleasure: number; arousal: number; dominance: number; halfLife: number }
 
-/** Settings: the twin's persona and mood baseline (its identity service), and this window's theme. */
+/** Settings: the twin's persona and mood baseline (its identity service), inference, memory retrieval, privacy, and this window's theme. */
 export function SettingsPage() {
   const qc = useQueryClient();
   const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query() });
@@ -50,6 +51,9 @@ export function SettingsPage() {
           {save.error && <ErrorNote error={save.error} />}
         </form>
       )}
+      <InferenceSettingsForm />
+      <MemoryWeightsSettings />
+      <PrivacySettings />
       <h3>Appearance</h3>
       <fieldset className="theme">
         <legend>Theme</legend>
