@@ -25,6 +25,14 @@ test.describe('the UI in a browser against pagi serve', () => {
         const t = document.querySelector('.message.twin:last-of-type .text')?.textContent ?? '';
         if (t !== '…' && w.replyLengths.at(-1) !== t.length) w.replyLengths.push(t.length);
       }).observe(document.querySelector('.messages') as Node, { subtree: true, childList: true, characterData: true });
+      // layout shifts (Chromium's Layout Instability API): streamed text must not push the page around
+      const l = window as unknown as { shifts: Array<{ value: number; sources: string[] }> };
+      l.shifts = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as Array<{ value: number; hadRecentInput: boolean; sources?: Array<{ node?: Node }> }>) {
+          if (!e.hadRecentInput) l.shifts.push({ value: e.value, sources: (e.sources ?? []).map((x) => (x.node as Element | undefined)?.className ?? '?') });
+        }
+      }).observe({ type: 'layout-shift', buffered: false });
     });
     await input.fill('Once upon a time there was a brave little cat');
     await input.press('Enter');
@@ -36,6 +44,10 @@ test.describe('the UI in a browser against pagi serve', () => {
     expect((await reply.locator('.text').innerText()).trim().length).toBeGreaterThan(0);
     const lengths = await page.evaluate(() => (window as unknown as { replyLengths: number[] }).replyLengths);
     expect(lengths.filter((n) => n > 0).length, `reply lengths seen: ${lengths.join(',')}`).toBeGreaterThan(2);
+    const shifts = await page.evaluate(() => (window as unknown as { shifts: Array<{ value: number; sources: string[] }> }).shifts);
+    const cumulative = shifts.reduce((sum, x) => sum + x.value, 0);
+    // 0.1 is the "good" cumulative layout shift of Web Vitals
+    expect(cumulative, `layout shifts while streaming: ${JSON.stringify(shifts)}`).toBeLessThan(0.1);
     // per reply: feedback goes to the learning engine, and the "why" panel opens
     await reply.getByRole('button', { name: 'Good reply' }).click();
     await expect(reply.getByRole('status')).toContainText('the twin learns from this');
