@@ -17,18 +17,18 @@ const ALL: Record<string, Migration[]> = {
   'episodic.db': episodicMigrations, 'semantic.db': semanticMigrations,
 };
 
-const tables = (db: ReturnType<typeof openDatabase>): string[] =>
-  (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index', 'trigger') ORDER BY name").pluck().all() as string[]);
+const schema = (db: ReturnType<typeof openDatabase>): string[] =>
+  (db.prepare("SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE type IN ('table', 'index', 'trigger', 'view') ORDER BY name").pluck().all() as string[]);
 
 const cases = Object.entries(ALL).flatMap(([file, list]) => list.map((m) => [file, m.version, m.name, list] as const));
 
 describe('migrations', () => {
-  it.each(cases)('%s v%i (%s) applies on top of the previous versions, creates objects, and passes integrity_check', (file, version, _name, list) => {
+  it.each(cases)('%s v%i (%s) applies on top of the previous versions, changes the schema, and passes integrity_check', (file, version, _name, list) => {
     const db = openDatabase(':memory:');
     migrate(db, list.filter((m) => m.version < version), file);
-    const before = tables(db);
+    const before = schema(db);
     expect(migrate(db, list.filter((m) => m.version <= version), file)).toBe(version);
-    expect(tables(db).length).toBeGreaterThan(before.length);
+    expect(schema(db)).not.toEqual(before);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
   });
@@ -91,5 +91,19 @@ describe('goals.db v2', () => {
     add.run('u1', 'other', '2024-01-01T00:00:03Z');
     migrate(db, goalsMigrations, 'goals.db');
     expect(db.prepare('SELECT id, parent_turn_id FROM turns ORDER BY id').all()).toEqual([{ id: 't1', parent_turn_id: null }, { id: 't2', parent_turn_id: 't1' }, { id: 'u1', parent_turn_id: null }]);
+  });
+});
+
+describe('models.db v4', () => {
+  it('keeps every download and accepts the paused status', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, inferenceMigrations.filter((m) => m.version <= 3), 'models.db');
+    db.prepare("INSERT INTO downloads (id, uri, file_name, status, created_at) VALUES ('d1', 'https://x/m.gguf', 'm.gguf', 'done', '2026-01-01T00:00:00Z')").run();
+    expect(() => db.prepare("UPDATE downloads SET status = 'paused' WHERE id = 'd1'").run()).toThrow(/CHECK/);
+    migrate(db, inferenceMigrations, 'models.db');
+    expect(db.prepare('SELECT id, status FROM downloads').all()).toEqual([{ id: 'd1', status: 'done' }]);
+    db.prepare("UPDATE downloads SET status = 'paused' WHERE id = 'd1'").run();
+    expect(() => db.prepare("UPDATE downloads SET status = 'elsewhere' WHERE id = 'd1'").run()).toThrow(/CHECK/);
+    db.close();
   });
 });

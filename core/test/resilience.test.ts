@@ -104,7 +104,7 @@ describe('a service with an invalid config section', () => {
     try {
       const status = await host.supervisor.status();
       expect(status.find((s) => s.id === 'inference')).toMatchObject({ state: 'failed', restarts: 0 });
-      expect(status.find((s) => s.id === 'inference')?.lastError).toMatch(/INVALID_INPUT: invalid config of inference — threads: Too small/);
+      expect(status.find((s) => s.id === 'inference')?.lastError).toMatch(/INVALID_INPUT: invalid config of inference — threads: threads must be at least 1/);
       expect(status.find((s) => s.id === 'memory.working')?.lastError).toMatch(/ttlMinutes: Invalid input: expected number/);
       expect(status.filter((s) => s.state === 'running')).toHaveLength(12);
     } finally {
