@@ -2,6 +2,7 @@ import { app, dialog } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeTwinId } from '../core/host/activeTwin.js';
+import { sweepImportStaging } from '../core/host/bundle/bundleImport.js';
 import { loadHostConfig } from '../core/host/hostConfig.js';
 import { createLogSink } from '../core/host/logSink.js';
 import { serviceHostEntry, serviceSpecs } from '../core/host/serviceCatalog.js';
@@ -33,6 +34,7 @@ if (!app.requestSingleInstanceLock()) {
     const dataDir = process.env.PAGI_DATA_DIR ?? app.getPath('userData');
     const config = loadHostConfig(dataDir);
     const twinId = activeTwinId(dataDir);
+    sweepImportStaging(dataDir);
     const logs = createLogSink(dataDir, { level: config.logLevel });
     supervisor = new Supervisor({
       launcher: createUtilityProcessLauncher(serviceHostEntry(outDir)),

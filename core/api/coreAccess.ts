@@ -17,6 +17,18 @@ export interface CoreAccess {
    * `runtimeOnly` keys go to the restarted process but are not saved (e.g. the model loaded now).
    */
   reconfigure(id: ServiceId, patch: Record<string, unknown>, runtimeOnly?: Record<string, unknown>): Promise<void>;
+  /** Twin bundles (`.pagi`): the host writes and reads the files; the services copy and rebuild their databases. */
+  exportBundle(input: BundleExportInput, onProgress: (p: BundleProgress) => void): Promise<BundleExportResult>;
+  importBundle(input: BundleImportInput, onProgress: (p: BundleProgress) => void): Promise<BundleImportResult>;
+}
+
+export interface BundleProgress { phase: string; doneBytes: number; totalBytes: number }
+export interface BundleExportInput { out: string; passphrase?: string | undefined; includeEvents: boolean }
+export interface BundleExportResult { file: string; bytes: number; entries: number; encrypted: boolean; twinId: string; name: string }
+export interface BundleImportInput { file: string; mode: 'clone' | 'move'; passphrase?: string | undefined }
+export interface BundleImportResult {
+  twinId: string; sourceTwinId: string; name: string; mode: 'clone' | 'move'; parentId: string | null; generation: number;
+  databases: number; embeddingModel: string | null; settings: Record<string, Record<string, unknown>>;
 }
 
 export interface ApiContext {

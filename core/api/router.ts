@@ -7,6 +7,7 @@ import { identityContract } from '../identity/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { learningContract } from '../learning/common/contract.js';
 import { createAsyncQueue } from './asyncQueue.js';
+import { bundleRouter } from './bundleRouter.js';
 import { memoryRouter } from './memoryRouter.js';
 import { settingsRouter } from './settingsRouter.js';
 import { procedure, router, toTrpcError } from './trpc.js';
@@ -63,6 +64,7 @@ export const appRouter = router({
   }),
   memory: memoryRouter,
   settings: settingsRouter,
+  bundles: bundleRouter,
   emotion: router({
     current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),
     history: procedure.input(emotionContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(emotionContract).history(input)),

@@ -12,6 +12,7 @@ import type { Launcher } from '../runtime/common/launcher.js';
 import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher.js';
 import { Supervisor, type SupervisorPolicy } from '../runtime/node/supervisor.js';
 import { activeTwinId } from './activeTwin.js';
+import { sweepImportStaging } from './bundle/bundleImport.js';
 import { loadHostConfig } from './hostConfig.js';
 import { readHostFile, removeHostFile, writeHostFile } from './hostFile.js';
 import { createLogSink } from './logSink.js';
@@ -67,6 +68,7 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
     serviceConfig.inference = { ...(serviceConfig.inference as object | undefined), modelPath };
   }
   const twinId = activeTwinId(dataDir);
+  sweepImportStaging(dataDir); // what a killed import left: never a twin
   const logs = createLogSink(dataDir, { level: config.logLevel, stderrLevel: opts.logToStderr ? 'warn' : null });
   const out = outDir();
   const supervisor = new Supervisor({

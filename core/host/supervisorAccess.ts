@@ -1,6 +1,12 @@
+import { join } from 'node:path';
 import type { CoreAccess } from '../api/coreAccess.js';
 import type { Supervisor } from '../runtime/node/supervisor.js';
+import { appVersionOf, exportTwin } from './bundle/bundleExport.js';
+import { importTwin } from './bundle/bundleImport.js';
 import { loadHostConfig, saveServiceConfig } from './hostConfig.js';
+import { outDir } from './serviceCatalog.js';
+
+const appVersion = (): string => appVersionOf(join(outDir(), '..', 'package.json'));
 
 const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -23,5 +29,10 @@ export function supervisorAccess(supervisor: Supervisor, twinId: string, dataDir
       await supervisor.reconfigure(id, { ...running, ...patch, ...runtimeOnly });
       saveServiceConfig(dataDir, id, { ...saved, ...patch });
     },
+    async exportBundle(input, onProgress) {
+      const r = await exportTwin({ supervisor, dataDir, twinId, appVersion: appVersion(), ...input, onProgress });
+      return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name };
+    },
+    importBundle: (input, onProgress) => importTwin({ supervisor, dataDir, ...input, onProgress }),
   };
 }

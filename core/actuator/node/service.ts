@@ -18,7 +18,7 @@ export default defineService({
   contract: actuatorContract,
   configSchema,
   async start(ctx) {
-    const db = openServiceDatabase(ctx.paths.twinDir, 'audit.db', auditMigrations);
+    const db = openServiceDatabase(ctx, 'audit.db', auditMigrations);
     const tools = new Map<string, ToolDefinition>(BUILTIN_TOOLS.map((t) => [t.name, t]));
     const now = (): string => new Date().toISOString();
 

@@ -23,7 +23,7 @@ export default defineService({
   contract: emotionContract,
   configSchema,
   async start(ctx) {
-    const db = openServiceDatabase(ctx.paths.twinDir, 'emotion.db', emotionMigrations);
+    const db = openServiceDatabase(ctx, 'emotion.db', emotionMigrations);
     const identity = ctx.client(identityContract);
     const nowIso = (): string => new Date().toISOString();
 

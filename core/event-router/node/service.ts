@@ -24,7 +24,7 @@ export default defineService({
   contract: eventRouterContract,
   configSchema,
   async start(ctx) {
-    const db = openServiceDatabase(ctx.paths.twinDir, 'events.db', eventLogMigrations, { synchronous: 'FULL' });
+    const db = openServiceDatabase(ctx, 'events.db', eventLogMigrations, { synchronous: 'FULL', portable: { optional: 'events' } });
     const log = createEventLog(db);
 
     // Group commit: everything published or acked in one turn of the event loop shares one transaction.

@@ -32,7 +32,7 @@ export default defineService({
       .default({ consecutiveTimeouts: 2, halfOpenAfterMs: 15_000 }),
   }),
   async start(ctx) {
-    const db = openServiceDatabase(ctx.paths.twinDir, 'goals.db', goalsMigrations);
+    const db = openServiceDatabase(ctx, 'goals.db', goalsMigrations);
     // a turn still "running" in the file was cut off by a crash
     db.prepare("UPDATE turns SET status = 'failed', error = 'interrupted: the executive restarted during this turn', finished_at = ? WHERE status = 'running'").run(new Date().toISOString());
     const clients: TurnClients = {

@@ -35,7 +35,18 @@ export default defineService({
   contract: identityContract,
   configSchema,
   async start(ctx) {
-    const db = openServiceDatabase(ctx.paths.twinDir, 'identity.db', identityMigrations);
+    const db = openServiceDatabase(ctx, 'identity.db', identityMigrations, {
+      portable: {
+        // API keys are secrets and the hardware is this machine's: neither travels in a bundle
+        excludeTables: ['api_keys', 'hardware'],
+        onImport(copy, twin) {
+          const row = copy.prepare('SELECT generation FROM twin WHERE id = ?').get(twin.twinId) as { generation: number } | undefined;
+          if (!row) throw new PagiError('INVALID_INPUT', `identity.db in the bundle does not hold the twin the manifest names (${twin.sourceTwinId})`);
+          // a clone is a new twin descending from the source; a move is the same twin on another machine
+          if (twin.mode === 'clone') copy.prepare('UPDATE twin SET parent_id = ?, generation = ?, updated_at = ? WHERE id = ?').run(twin.sourceTwinId, row.generation + 1, new Date().toISOString(), twin.twinId);
+        },
+      },
+    });
     const inbox = createInbox(db);
 
     const now = (): string => new Date().toISOString();

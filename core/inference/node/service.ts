@@ -59,7 +59,8 @@ export default defineService({
   contract: inferenceContract,
   configSchema,
   async start(ctx) {
-    const db = openServiceDatabase(ctx.paths.twinDir, 'models.db', inferenceMigrations);
+    // the models installed on this machine and its downloads: never part of a twin bundle
+    const db = openServiceDatabase(ctx, 'models.db', inferenceMigrations, { portable: false });
     const library = createModelLibrary({ db, modelsDir: join(ctx.paths.dataDir, 'models'), bus: ctx.bus, log: ctx.log, signal: ctx.signal });
     library.kickHashing(); // checksums interrupted by a restart
     const downloads = createDownloadManager({ db, modelsDir: join(ctx.paths.dataDir, 'models'), library, bus: ctx.bus, log: ctx.log });

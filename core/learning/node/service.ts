@@ -22,7 +22,7 @@ export default defineService({
   contract: learningContract,
   configSchema,
   async start(ctx) {
-    const db = openServiceDatabase(ctx.paths.twinDir, 'learning.db', learningMigrations);
+    const db = openServiceDatabase(ctx, 'learning.db', learningMigrations);
     const inbox = createInbox(db);
     const episodic = ctx.client(episodicMemoryContract);
     const now = (): string => new Date().toISOString();

@@ -32,7 +32,7 @@ export default defineService({
   async start(ctx) {
     // progress and notification events: the state itself is stored; a lost event is logged, not fatal
     const notPublished = (err: unknown): void => ctx.log.warn('event not published', { error: PagiError.from(err).message });
-    const db = openServiceDatabase(ctx.paths.twinDir, 'episodic.db', episodicMigrations);
+    const db = openServiceDatabase(ctx, 'episodic.db', episodicMigrations);
     // a forgotten memory's pages are zeroed, not just unlinked
     db.pragma('secure_delete = ON');
     const store = createEpisodeStore(db);

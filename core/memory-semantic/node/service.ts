@@ -43,7 +43,7 @@ export default defineService({
   async start(ctx) {
     // progress and notification events: the state itself is stored; a lost event is logged, not fatal
     const notPublished = (err: unknown): void => ctx.log.warn('event not published', { error: PagiError.from(err).message });
-    const db = openServiceDatabase(ctx.paths.twinDir, 'semantic.db', semanticMigrations, { vec: true });
+    const db = openServiceDatabase(ctx, 'semantic.db', semanticMigrations, { vec: true });
     db.pragma('secure_delete = ON');
     const facts = createFactStore(db);
     const vectors = createVectorStore(db, 'fact_vectors', 'facts');

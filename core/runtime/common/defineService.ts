@@ -30,6 +30,8 @@ export interface ServiceContext<Cfg> {
   signal: AbortSignal;
   /** A typed client for another service's contract. */
   client<C extends Contract>(contract: C): ClientOf<C>;
+  /** The databases this service opened with `openServiceDatabase(ctx, …)`: what it puts in a twin bundle. */
+  databases: { add(entry: unknown): void };
 }
 
 export interface ServiceHealth {

@@ -13,6 +13,24 @@ export const wireMessageSchema = z.discriminatedUnion('k', [
 ]);
 export type WireMessage = z.infer<typeof wireMessageSchema>;
 
+/** What a bundle needs from a service's databases (see runtime/node/portableData.ts). */
+export const dataRequestSchema = z.discriminatedUnion('op', [
+  /** Consistent copies of the service's portable databases into `dir`; `include` adds optional ones (e.g. "events"). */
+  z.object({ op: z.literal('export'), dir: z.string(), include: z.array(z.string()) }),
+  /** Rebuilds `file` from an untrusted copy at `source` into `targetDir`, ids remapped when `remapSecret` is given. */
+  z.object({
+    op: z.literal('import'),
+    file: z.string(),
+    source: z.string(),
+    targetDir: z.string(),
+    remapSecret: z.string().nullable(),
+    twin: z.object({ mode: z.enum(['clone', 'move']), sourceTwinId: z.string(), twinId: z.string() }),
+  }),
+]);
+export type DataRequest = z.infer<typeof dataRequestSchema>;
+export const portableFileSchema = z.object({ file: z.string(), bytes: z.number().int(), schemaVersion: z.number().int(), optional: z.string().nullable() });
+export type PortableFile = z.infer<typeof portableFileSchema>;
+
 /** Control frames between the supervisor and a service host (channel `$ctl`). */
 export const controlMessageSchema = z.discriminatedUnion('k', [
   z.object({
@@ -38,6 +56,11 @@ export const controlMessageSchema = z.discriminatedUnion('k', [
   z.object({ k: z.literal('log'), level: z.string(), msg: z.string(), data: z.unknown().optional(), time: z.number() }),
   z.object({ k: z.literal('peerReset'), peer: z.string(), reason: z.string() }),
   z.object({ k: z.literal('shutdown') }),
+  z.object({ k: z.literal('data'), n: z.number().int(), req: dataRequestSchema }),
+  z.discriminatedUnion('ok', [
+    z.object({ k: z.literal('dataDone'), n: z.number().int(), ok: z.literal(true), files: z.array(portableFileSchema) }),
+    z.object({ k: z.literal('dataDone'), n: z.number().int(), ok: z.literal(false), e: wireErrorSchema }),
+  ]),
 ]);
 export type ControlMessage = z.infer<typeof controlMessageSchema>;
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
+import type { PortableDatabase, Portability } from './portableData.js';
 
 export interface Migration {
   version: number;
@@ -28,14 +29,25 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[], ow
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** A service's own database in the twin's folder, opened and migrated to the newest schema. */
-export function openServiceDatabase(twinDir: string, file: string, migrations: readonly Migration[], opts: OpenOptions = {}): SqliteDatabase {
+/** Where a service's database lives: its start context (which also records it for twin bundles), or a folder (tools, benchmarks). */
+export type DatabaseHome = string | { paths: { twinDir: string }; databases?: { add(entry: unknown): void } };
+
+/**
+ * A service's own database in the twin's folder, opened and migrated to the newest schema. Opened
+ * from a service's context it travels in twin bundles, unless `portable: false` (this machine's data).
+ */
+export function openServiceDatabase(home: DatabaseHome, file: string, migrations: readonly Migration[], opts: OpenOptions & { portable?: Portability | false } = {}): SqliteDatabase {
+  const twinDir = typeof home === 'string' ? home : home.paths.twinDir;
   const db = openDatabase(join(twinDir, file), opts);
   try {
     migrate(db, migrations, file);
   } catch (err) {
     db.close();
     throw err;
+  }
+  if (typeof home !== 'string' && opts.portable !== false) {
+    const entry: PortableDatabase = { file, db, migrations, ...(opts.portable ?? {}) };
+    home.databases?.add(entry);
   }
   return db;
 }

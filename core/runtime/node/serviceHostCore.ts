@@ -5,8 +5,9 @@ import { busContract } from '../common/busContract.js';
 import { createClient, createContractHandler } from '../common/contractServer.js';
 import type { LogLevel, Logger, ServiceDefinition, ServiceHealth, StartedService } from '../common/defineService.js';
 import { RpcPeer, type RequestHandler } from '../common/rpcPeer.js';
-import { CONTROL_CHANNEL, controlMessageSchema, isEnvelope, type ControlMessage, type Envelope } from '../common/wire.js';
+import { CONTROL_CHANNEL, controlMessageSchema, isEnvelope, type ControlMessage, type DataRequest, type Envelope, type PortableFile } from '../common/wire.js';
 import { ensureDir, twinDirOf } from './paths.js';
+import { createDatabaseRegistry, exportDatabases, importDatabase } from './portableData.js';
 
 export interface HostLink {
   send(env: Envelope): void;
@@ -38,6 +39,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
   let started: StartedService<Contract> | null = null;
   let serviceId = '?';
   const stop = new AbortController();
+  const databases = createDatabaseRegistry();
   let terminated = false;
 
   const send = (env: Envelope): void => {
@@ -100,6 +102,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
         paths: { dataDir: m.dataDir, twinDir },
         signal: stop.signal,
         client,
+        databases,
       });
     } catch (err) {
       const e = PagiError.from(err);
@@ -120,6 +123,15 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
     } catch (err) {
       return { ok: false, detail: PagiError.from(err).message };
     }
+  };
+
+  /** A twin bundle's requests: copies of this service's databases out, or a bundle's copy rebuilt in. */
+  const onData = async (req: DataRequest): Promise<PortableFile[]> => {
+    if (!started) throw new PagiError('UNAVAILABLE', `${serviceId} is still starting`);
+    if (req.op === 'export') return exportDatabases(databases, req.dir, req.include);
+    const entry = databases.list().find((d) => d.file === req.file);
+    if (!entry) throw new PagiError('NOT_FOUND', `${serviceId} keeps no database named ${req.file}`);
+    return [await importDatabase(entry, req.source, req.targetDir, req.remapSecret, req.twin)];
   };
 
   const shutdown = async (): Promise<void> => {
@@ -160,6 +172,12 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
         return;
       case 'shutdown':
         void shutdown();
+        return;
+      case 'data':
+        void onData(m.req).then(
+          (files) => control({ k: 'dataDone', n: m.n, ok: true, files }),
+          (err: unknown) => control({ k: 'dataDone', n: m.n, ok: false, e: PagiError.from(err).toWire() }),
+        );
         return;
       default:
         return;

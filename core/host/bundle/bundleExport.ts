@@ -1,0 +1,132 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
+import { PagiError } from '../../contracts/errors.js';
+import { SERVICE_IDS, type ServiceId } from '../../contracts/manifest.js';
+import { identityContract } from '../../identity/common/contract.js';
+import { inferenceContract } from '../../inference/common/contract.js';
+import { episodicMemoryContract } from '../../memory-episodic/common/contract.js';
+import type { Supervisor } from '../../runtime/node/supervisor.js';
+import { loadHostConfig } from '../hostConfig.js';
+import { createBundleKey, encryptStream, sealBuffer } from './bundleCrypto.js';
+import { BUNDLE_FORMAT_VERSION, ENCRYPTION_NAME, MANIFEST_NAME, type BundleEntry, type BundleManifest } from './bundleManifest.js';
+
+export interface ExportOptions {
+  supervisor: Supervisor;
+  dataDir: string;
+  twinId: string;
+  appVersion: string;
+  out: string;
+  passphrase?: string | undefined;
+  includeEvents?: boolean;
+  onProgress?: (p: { phase: 'snapshot' | 'write'; doneBytes: number; totalBytes: number }) => void;
+}
+
+export interface ExportResult { file: string; bytes: number; entries: number; encrypted: boolean; manifest: BundleManifest }
+
+/** Settings that belong to the twin and may travel; machine settings (threads, GPU, paths) and secrets never do. */
+const TWIN_SETTINGS: Partial<Record<ServiceId, readonly string[]>> = {
+  'memory.episodic': ['search'],
+  'memory.semantic': ['search', 'extraction'],
+  perception: ['pii'],
+  emotion: ['sensitivity'],
+};
+
+function twinSettings(dataDir: string): BundleManifest['settings'] {
+  const services = loadHostConfig(dataDir).services;
+  const out: BundleManifest['settings'] = {};
+  for (const [id, keys] of Object.entries(TWIN_SETTINGS)) {
+    const section = services[id as ServiceId];
+    if (!section) continue;
+    const picked = Object.fromEntries(keys.filter((k) => k in section).map((k) => [k, section[k]]));
+    if (Object.keys(picked).length) out[id] = picked;
+  }
+  return out;
+}
+
+const countBytes = (onBytes: (n: number) => void): Transform =>
+  new Transform({ transform(chunk: Buffer, _e, done) { onBytes(chunk.length); done(null, chunk); } });
+
+/**
+ * Writes a `.pagi` bundle: every running service copies its databases (a consistent snapshot each),
+ * the copies are streamed into one zip — deflated, or encrypted record by record — with their sizes
+ * and sha256 in `manifest.json`. The file appears under its name only once complete.
+ */
+export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
+  const out = resolve(opts.out);
+  if (!out.endsWith('.pagi')) throw new PagiError('INVALID_INPUT', `a twin bundle's name ends in .pagi (got ${out})`);
+  if (!existsSync(dirname(out))) throw new PagiError('INVALID_INPUT', `the folder ${dirname(out)} does not exist`);
+  const key = opts.passphrase !== undefined ? await createBundleKey(opts.passphrase) : null;
+  const work = join(opts.dataDir, 'tmp', `export-${randomBytes(6).toString('hex')}`);
+  const partial = `${out}.${process.pid}.partial`;
+  mkdirSync(work, { recursive: true });
+  try {
+    opts.onProgress?.({ phase: 'snapshot', doneBytes: 0, totalBytes: 0 });
+    const include = opts.includeEvents ? ['events'] : [];
+    const parts = await Promise.all(
+      SERVICE_IDS.map(async (service) => (await opts.supervisor.dataRequest(service, { op: 'export', dir: join(work, service), include })).map((f) => ({ service, ...f }))),
+    );
+    const files = parts.flat();
+    if (!files.some((f) => f.file === 'identity.db')) throw new PagiError('INTERNAL', 'the identity service exported no database');
+    const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
+
+    const twin = await opts.supervisor.client(identityContract).get({});
+    const embedding = await opts.supervisor.client(episodicMemoryContract).embeddingStatus({}).catch(() => null);
+    const models = await opts.supervisor.client(inferenceContract).listModels({}).catch(() => []);
+    const loaded = models.find((m) => m.loaded) ?? null;
+
+    const zip = new yazl.ZipFile();
+    const written = pipeline(zip.outputStream, createWriteStream(partial, { mode: 0o600 }));
+    const entries: BundleEntry[] = [];
+    let doneBytes = 0;
+    if (key) zip.addBuffer(Buffer.from(JSON.stringify(key.header, null, 2)), ENCRYPTION_NAME, { compress: false });
+    for (const [i, f] of files.entries()) {
+      const path = `data/${f.file}`;
+      const source = join(work, f.service, f.file);
+      const hash = createHash('sha256');
+      const body = new PassThrough();
+      // yazl pulls the stream when it reaches this entry; the hash is ready once it has been read
+      zip.addReadStream(body, path, { compress: !key, mtime: new Date() });
+      const steps: NodeJS.ReadWriteStream[] = [
+        countBytes((n) => {
+          doneBytes += n;
+          opts.onProgress?.({ phase: 'write', doneBytes, totalBytes });
+        }),
+        new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); done(null, chunk); } }),
+        ...(key ? [encryptStream(key.key, i + 1, path, key.header.chunkBytes)] : []),
+      ];
+      await pipeline(createReadStream(source), ...(steps as [Transform]), body);
+      entries.push({ path, service: f.service, bytes: statSync(source).size, sha256: hash.digest('hex'), schemaVersion: f.schemaVersion, optional: f.optional });
+      rmSync(source); // the copy is in the archive: do not hold two of every database on disk
+    }
+    const manifest: BundleManifest = {
+      format: 'pagi-twin-bundle',
+      formatVersion: BUNDLE_FORMAT_VERSION,
+      appVersion: opts.appVersion,
+      createdAt: new Date().toISOString(),
+      twin: { id: twin.id, name: twin.name, parentId: twin.parentId, generation: twin.generation },
+      entries,
+      embedding: { model: embedding?.model ?? null, dims: embedding?.dims ?? null },
+      model: loaded ? { name: loaded.metadata.name ?? loaded.fileName, fileName: loaded.fileName, sha256: loaded.sha256, uri: null } : null,
+      settings: twinSettings(opts.dataDir),
+      includesEvents: opts.includeEvents ?? false,
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
+    zip.addBuffer(key ? await sealBuffer(key.key, 0, MANIFEST_NAME, key.header.chunkBytes, manifestBytes) : manifestBytes, MANIFEST_NAME, { compress: !key });
+    zip.end();
+    await written;
+    renameSync(partial, out);
+    return { file: out, bytes: statSync(out).size, entries: entries.length, encrypted: key !== null, manifest };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(partial, { force: true });
+  }
+}
+
+/** The app version recorded in bundles: the package's. */
+export function appVersionOf(packageJson: string): string {
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+}

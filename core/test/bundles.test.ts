@@ -1,0 +1,160 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emotionContract } from '../emotion/common/contract.js';
+import type { HeadlessHost } from '../host/headlessHost.js';
+import { startHeadlessHost } from '../host/headlessHost.js';
+import { identityContract } from '../identity/common/contract.js';
+import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
+import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
+import { access, dumpTwin, listTwinFolders, populateTwin, startOn, tempDir, type Rows } from './bundleFixture.js';
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const noop = (): void => undefined;
+
+/** Pairs every id of the source with the id at the same place in the copy (whole values and inside JSON). */
+function collectIds(a: unknown, b: unknown, map: Map<string, string>): void {
+  if (typeof a === 'string' && typeof b === 'string') {
+    if (UUID_V7.test(a)) {
+      const known = map.get(a);
+      if (known !== undefined && known !== b) throw new Error(`id ${a} maps to both ${known} and ${b}`);
+      map.set(a, b);
+    } else if ((a.startsWith('[') || a.startsWith('{')) && (b.startsWith('[') || b.startsWith('{'))) {
+      try {
+        collectIds(JSON.parse(a), JSON.parse(b), map);
+      } catch {
+        /* free text that happens to start with a bracket */
+      }
+    }
+  } else if (Array.isArray(a) && Array.isArray(b)) a.forEach((v, i) => collectIds(v, b[i], map));
+  else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of Object.keys(a)) collectIds((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], map);
+  }
+}
+
+const substitute = (v: unknown, map: Map<string, string>): unknown =>
+  typeof v === 'string' ? v.replace(/[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g, (id) => map.get(id) ?? id) : v;
+
+describe('twin bundles: export, then import as a clone or a move', () => {
+  let source: HeadlessHost;
+  let sourceDir: string;
+  let bundle: string;
+  let sourceRows: Record<string, Rows>;
+  let twinId: string;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    sourceDir = tempDir('bundle-src');
+    dirs.push(sourceDir);
+    source = await startHeadlessHost({ dataDir: sourceDir });
+    twinId = source.twinId;
+    await populateTwin(source);
+    bundle = join(sourceDir, 'ada.pagi');
+    await access(source, sourceDir).exportBundle({ out: bundle, includeEvents: false }, noop);
+    await source.stop();
+    sourceRows = dumpTwin(join(sourceDir, 'twins', twinId));
+  }, 120_000);
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a clone carries every row of every tier with new ids, consistently remapped, and records its lineage', { timeout: 120_000 }, async () => {
+    const dir = tempDir('bundle-clone');
+    dirs.push(dir);
+    const host = await startHeadlessHost({ dataDir: dir });
+    const result = await access(host, dir).importBundle({ file: bundle, mode: 'clone' }, noop);
+    await host.stop();
+    expect(result).toMatchObject({ mode: 'clone', sourceTwinId: twinId, parentId: twinId, generation: 1, name: 'Ada' });
+    expect(result.twinId).not.toBe(twinId);
+    expect(listTwinFolders(dir)).toContain(result.twinId);
+
+    const copy = dumpTwin(join(dir, 'twins', result.twinId));
+    expect(Object.keys(copy).sort()).toEqual(Object.keys(sourceRows).sort());
+    const map = new Map<string, string>();
+    for (const [file, tables] of Object.entries(sourceRows)) {
+      for (const [table, rows] of Object.entries(tables)) {
+        const excluded = file === 'identity.db' && (table === 'api_keys' || table === 'hardware');
+        expect(copy[file]?.[table]?.length, `${file} ${table}`).toBe(excluded ? 0 : rows.length);
+        if (!excluded) rows.forEach((row, i) => collectIds(row, copy[file]?.[table]?.[i], map));
+      }
+    }
+    expect(map.get(twinId)).toBe(result.twinId);
+    for (const [from, to] of map) {
+      expect(to).not.toBe(from);
+      expect(to.slice(0, 13), 'the time part of an id is kept').toBe(from.slice(0, 13));
+    }
+    expect(new Set(map.values()).size).toBe(map.size);
+    for (const [file, tables] of Object.entries(sourceRows)) {
+      for (const [table, rows] of Object.entries(tables)) {
+        if (file === 'identity.db' && table !== 'twin') continue;
+        rows.forEach((row, i) => {
+          const got = copy[file]?.[table]?.[i] as Record<string, unknown>;
+          for (const [col, value] of Object.entries(row)) {
+            if (file === 'identity.db' && ['parent_id', 'generation', 'updated_at'].includes(col)) continue;
+            expect(got[col], `${file} ${table} row ${i} ${col}`).toEqual(substitute(value, map));
+          }
+        });
+      }
+    }
+
+    // the clone runs: its memories are found, its mood history and persona are there
+    const cloned = await startOn(dir, result.twinId);
+    try {
+      const twin = await cloned.supervisor.client(identityContract).get({});
+      expect(twin).toMatchObject({ id: result.twinId, name: 'Ada', parentId: twinId, generation: 1 });
+      expect(twin.persona.traits).toEqual(['patient', 'funny']);
+      const hits = await cloned.supervisor.client(episodicMemoryContract).search({ query: 'keeper painted door green', limit: 3 });
+      expect(hits.hits[0]?.episode.text).toBe('turn 0: the keeper painted the door green');
+      expect(hits.hits[0]?.episode.id).toBe(map.get(sourceRows['episodic.db']?.episodes?.[0]?.id as string));
+      const facts = await cloned.supervisor.client(semanticMemoryContract).search({ query: 'harbour house', k: 3 });
+      expect(facts.hits[0]?.fact.text).toBe('Ada moved to a harbour house.');
+      const moods = await cloned.supervisor.client(emotionContract).history({ limit: 100 });
+      expect(moods.filter((m) => m.turnId !== null)).toHaveLength(5);
+    } finally {
+      await cloned.stop();
+    }
+  });
+
+  it('a move keeps every id; the same twin cannot be moved in twice; two clones never share ids', { timeout: 120_000 }, async () => {
+    const dir = tempDir('bundle-move');
+    dirs.push(dir);
+    const host = await startHeadlessHost({ dataDir: dir });
+    try {
+      const core = access(host, dir);
+      const moved = await core.importBundle({ file: bundle, mode: 'move' }, noop);
+      expect(moved).toMatchObject({ twinId, sourceTwinId: twinId, mode: 'move', parentId: null, generation: 0 });
+      expect(dumpTwin(join(dir, 'twins', twinId))['episodic.db']).toEqual(sourceRows['episodic.db']);
+      const before = listTwinFolders(dir);
+      await expect(core.importBundle({ file: bundle, mode: 'move' }, noop)).rejects.toThrow(/already on this machine: import the bundle as a clone/);
+      expect(listTwinFolders(dir)).toEqual(before);
+      const a = await core.importBundle({ file: bundle, mode: 'clone' }, noop);
+      const b = await core.importBundle({ file: bundle, mode: 'clone' }, noop);
+      expect(a.twinId).not.toBe(b.twinId);
+      const idsA = new Set((dumpTwin(join(dir, 'twins', a.twinId))['episodic.db']?.episodes ?? []).map((r) => r.id));
+      const idsB = (dumpTwin(join(dir, 'twins', b.twinId))['episodic.db']?.episodes ?? []).map((r) => r.id);
+      expect(idsB.filter((id) => idsA.has(id))).toEqual([]);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('an encrypted bundle needs its passphrase; a wrong one is refused before anything is read', { timeout: 120_000 }, async () => {
+    const dir = tempDir('bundle-enc');
+    dirs.push(dir);
+    const host = await startHeadlessHost({ dataDir: dir });
+    try {
+      const core = access(host, dir);
+      const sealed = join(dir, 'sealed.pagi');
+      await expect(core.exportBundle({ out: sealed, passphrase: 'short', includeEvents: false }, noop)).rejects.toThrow(/at least 8 characters/);
+      const out = await core.exportBundle({ out: sealed, passphrase: 'correct horse battery', includeEvents: true }, noop);
+      expect(out.encrypted).toBe(true);
+      await expect(core.importBundle({ file: sealed, mode: 'clone' }, noop)).rejects.toThrow(/encrypted: give its passphrase/);
+      await expect(core.importBundle({ file: sealed, mode: 'clone', passphrase: 'wrong horse battery' }, noop)).rejects.toThrow(/wrong passphrase/);
+      const before = listTwinFolders(dir);
+      const r = await core.importBundle({ file: sealed, mode: 'clone', passphrase: 'correct horse battery' }, noop);
+      expect(listTwinFolders(dir)).toEqual([...before, r.twinId].sort());
+    } finally {
+      await host.stop();
+    }
+  });
+});
