@@ -6,6 +6,7 @@ import { PagiError } from '../contracts/errors.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import type { TurnResult } from '../executive/common/contract.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
+import { exportCommand, importCommand } from './cliBundles.js';
 import { startHeadlessHost } from './headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
@@ -136,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost) };
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)) };
   if (args.help || !args.command || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;

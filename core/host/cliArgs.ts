@@ -18,10 +18,13 @@ Usage:
                | delete ID [--hard] | history ID | undo CHANGE-ID | add-fact "text"
                | ingest FILE.txt|.md|.pdf | extractions [--retry [JOB-ID]] | status
                                                                     [--json] [--data-dir DIR]
+  pagi export --out FILE.pagi [--encrypt] [--include-events]             [--json] [--data-dir DIR]
+  pagi import FILE.pagi --as clone|move [--activate]                     [--json] [--data-dir DIR]
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.
-pagi chat and pagi models use the host already running for the data folder, or start one for the command.`;
+pagi chat and pagi models use the host already running for the data folder, or start one for the command.
+Bundles: --encrypt and encrypted imports take the passphrase from PAGI_BUNDLE_PASSPHRASE, or ask for it.`;
 
 const OPTIONS = {
   'data-dir': { type: 'string' },
@@ -48,6 +51,11 @@ const OPTIONS = {
   offset: { type: 'string' },
   now: { type: 'string' },
   'as-of': { type: 'string' },
+  out: { type: 'string' },
+  encrypt: { type: 'boolean' },
+  'include-events': { type: 'boolean' },
+  as: { type: 'string' },
+  activate: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -84,6 +92,11 @@ const argsSchema = z.object({
   offset: intArg('offset', 0, 10_000_000).optional(),
   now: isoArg('now').optional(),
   'as-of': isoArg('as-of').optional(),
+  out: z.string().min(1, '--out needs a file name ending in .pagi').refine((p) => p.toLowerCase().endsWith('.pagi'), '--out must name a .pagi file').optional(),
+  encrypt: z.boolean().optional(),
+  'include-events': z.boolean().optional(),
+  as: z.enum(['clone', 'move'], { message: '--as must be clone (a new twin descending from the bundle\'s) or move (the same twin, on this machine)' }).optional(),
+  activate: z.boolean().optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });

@@ -19,12 +19,12 @@ const S_IFREG = 0o100000;
 
 const damaged = (why: string): PagiError => new PagiError('INVALID_INPUT', `the file is not a valid PAGI bundle: ${why}; nothing was imported`);
 
-function checkEntry(e: Entry, seen: Map<string, Entry>, lower: Set<string>): void {
+// names are lower-case by rule, so two names that differ only in case cannot both pass
+function checkEntry(e: Entry, seen: Map<string, Entry>): void {
   const name = e.fileName;
   if (name.endsWith('/')) throw damaged(`it holds a folder entry (${name})`);
   if (name !== MANIFEST_NAME && name !== ENCRYPTION_NAME && !DATA_ENTRY.test(name)) throw damaged(`it holds an entry PAGI does not write (${JSON.stringify(name).slice(0, 120)})`);
   if (seen.has(name)) throw damaged(`it holds ${name} twice`);
-  if (lower.has(name.toLowerCase())) throw damaged(`two entries differ only in case (${name})`);
   const mode = (e.externalFileAttributes >>> 16) & S_IFMT;
   // made on Unix: the mode says what the entry is; only plain files (no links, devices, folders)
   if (e.versionMadeBy >> 8 === 3 && mode !== 0 && mode !== S_IFREG) throw damaged(`${name} is not a plain file (a link or special file)`);
@@ -36,7 +36,6 @@ function checkEntry(e: Entry, seen: Map<string, Entry>, lower: Set<string>): voi
     throw damaged(`${name} inflates ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}× (a zip bomb?)`);
   }
   seen.set(name, e);
-  lower.add(name.toLowerCase());
 }
 
 export function openArchive(file: string): Promise<OpenedArchive> {
@@ -53,10 +52,9 @@ export function openArchive(file: string): Promise<OpenedArchive> {
         return reject(damaged(`it has ${zip.entryCount} entries, more than a bundle can (${BUNDLE_LIMITS.maxEntries})`));
       }
       const entries = new Map<string, Entry>();
-      const lower = new Set<string>();
       zip.on('entry', (e: Entry) => {
         try {
-          checkEntry(e, entries, lower);
+          checkEntry(e, entries);
           zip.readEntry();
         } catch (error) {
           close();

@@ -36,6 +36,9 @@ export function createDatabaseRegistry(): DatabaseRegistry {
   return { add: (e) => void entries.push(e), list: () => entries };
 }
 
+/** No value the services store is larger (the longest: a change record holding two 200,000-character texts). */
+const MAX_CELL = 1 << 20;
+
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
@@ -119,10 +122,20 @@ export async function importDatabase(entry: PortableDatabase, source: string, ta
     const ourKeys = new Set(ours.map(key));
     for (const o of theirs) if (!ourKeys.has(key(o)) && o.sql) db.exec(o.sql); // identical to our live database's own DDL
     db.prepare('ATTACH DATABASE ? AS src').run(source);
-    const check = db.prepare('PRAGMA src.integrity_check').pluck().all() as string[];
+    let check: string[];
+    try {
+      check = db.prepare('PRAGMA src.integrity_check').pluck().all() as string[];
+    } catch (err) {
+      check = [(err as Error).message];
+    }
     if (check.length !== 1 || check[0] !== 'ok') throw new PagiError('INVALID_INPUT', `${what} fails SQLite's integrity check (${check.slice(0, 3).join('; ')}): the bundle is damaged`);
     const remap = remapSecret ? createIdRemap(Buffer.from(remapSecret, 'hex')) : null;
-    db.function('pagi_remap', { deterministic: true }, (v: unknown) => (remap ? remapCell(v, remap) : v) as never);
+    db.function('pagi_remap', { deterministic: true }, (v: unknown) => {
+      if ((typeof v === 'string' || Buffer.isBuffer(v)) && v.length > MAX_CELL) {
+        throw new PagiError('INVALID_INPUT', `${what} holds a value of ${v.length} ${typeof v === 'string' ? 'characters' : 'bytes'}, more than PAGI Twin ever stores (${MAX_CELL}): it was crafted or damaged`);
+      }
+      return (remap ? remapCell(v, remap) : v) as never;
+    });
     await copyRows(db);
     db.exec('DETACH DATABASE src');
     migrate(db, entry.migrations, entry.file);

@@ -1,0 +1,97 @@
+import { existsSync, writeFileSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import type { BundleEvent } from '../api/bundleRouter.js';
+import type { BundleExportResult, BundleImportResult } from '../api/coreAccess.js';
+import { PagiError } from '../contracts/errors.js';
+import type { CliArgs } from './cliArgs.js';
+import { fromClientError, type HostClient } from './hostClient.js';
+import { readHostFile } from './hostFile.js';
+
+type WithHost = <T>(args: CliArgs, fn: (client: HostClient) => Promise<T>) => Promise<T>;
+
+/** The passphrase from PAGI_BUNDLE_PASSPHRASE, or typed at a terminal without echo. */
+async function passphrase(purpose: string): Promise<string> {
+  const fromEnv = process.env.PAGI_BUNDLE_PASSPHRASE;
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) throw new PagiError('INVALID_INPUT', `${purpose} needs a passphrase: set PAGI_BUNDLE_PASSPHRASE or run this in a terminal`);
+  let muted = false;
+  const silent = new Writable({ write: (chunk, _e, done) => { if (!muted) process.stderr.write(chunk as Buffer); done(); } });
+  const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+  try {
+    return await new Promise<string>((r) => {
+      rl.question(`Passphrase (${purpose}): `, (answer) => r(answer));
+      muted = true;
+    });
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}
+
+const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+
+function follow<R>(subscribe: (handlers: { onData: (e: BundleEvent<R>) => void; onError: (err: unknown) => void }) => { unsubscribe(): void }, json: boolean): Promise<R> {
+  return new Promise((resolveResult, reject) => {
+    const sub = subscribe({
+      onData: (e) => {
+        if (e.type === 'done') {
+          if (!json) process.stderr.write('\n');
+          sub.unsubscribe();
+          resolveResult(e.result);
+        } else if (!json) {
+          const p = e.progress;
+          process.stderr.write(`\r${p.phase}${p.totalBytes ? `: ${mb(p.doneBytes)} of ${mb(p.totalBytes)}` : '…'}      `);
+        }
+      },
+      onError: (err) => {
+        if (!json) process.stderr.write('\n');
+        reject(fromClientError(err));
+      },
+    });
+  });
+}
+
+export async function exportCommand(args: CliArgs, withHost: WithHost): Promise<number> {
+  if (!args.out) throw new PagiError('INVALID_INPUT', 'pagi export needs --out FILE.pagi');
+  const out = resolve(args.out);
+  if (existsSync(out)) throw new PagiError('CONFLICT', `${out} already exists: choose another name or delete it`);
+  const secret = args.encrypt ? await passphrase('to encrypt the bundle') : undefined;
+  const result = await withHost(args, (c) => follow<BundleExportResult>((h) => c.bundles.export.subscribe({ out, passphrase: secret, includeEvents: args['include-events'] ?? false }, h), args.json ?? false));
+  process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `exported ${result.name} (${result.twinId}) to ${result.file}: ${mb(result.bytes)}, ${result.entries} databases${result.encrypted ? ', encrypted' : ''}\n`);
+  return 0;
+}
+
+export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: string): Promise<number> {
+  const file = args.positionals[0];
+  if (!file) throw new PagiError('INVALID_INPUT', 'pagi import needs a bundle: pagi import FILE.pagi --as clone|move');
+  if (!args.as) throw new PagiError('INVALID_INPUT', 'pagi import needs --as clone (a new twin descending from this one) or --as move (the same twin, moved to this machine)');
+  const input = { file: resolve(file), mode: args.as };
+  const run = (secret?: string): Promise<BundleImportResult> =>
+    withHost(args, (c) => follow<BundleImportResult>((h) => c.bundles.import.subscribe({ ...input, ...(secret !== undefined ? { passphrase: secret } : {}) }, h), args.json ?? false));
+  let result: BundleImportResult;
+  try {
+    result = await run(process.env.PAGI_BUNDLE_PASSPHRASE);
+  } catch (err) {
+    const e = PagiError.from(err);
+    if (e.code !== 'PERMISSION_DENIED' || !/encrypted/.test(e.message) || !process.stdin.isTTY) throw e;
+    result = await run(await passphrase('to decrypt the bundle'));
+  }
+  let activated = false;
+  if (args.activate) {
+    if (readHostFile(dataDir)) process.stderr.write('note: a host is running for this data folder; stop it, then run `pagi import` with --activate again or edit active-twin.json\n');
+    else {
+      const file2 = join(dataDir, 'active-twin.json');
+      writeFileSync(`${file2}.tmp`, JSON.stringify({ twinId: result.twinId }, null, 2));
+      renameSync(`${file2}.tmp`, file2);
+      activated = true;
+    }
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...result, activated }, null, 2)}\n`);
+  else {
+    process.stdout.write(`imported ${result.name} as ${result.mode === 'clone' ? `a clone (${result.twinId}, generation ${result.generation}, parent ${result.parentId})` : `the same twin (${result.twinId})`}\n`);
+    process.stdout.write(activated ? 'it is now the active twin of this data folder\n' : `run it: pagi import … --activate, or set active-twin.json to ${result.twinId}\n`);
+  }
+  return 0;
+}
