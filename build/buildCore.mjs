@@ -33,6 +33,7 @@ await build({
     'core/bench/kernelBench.ts',
     'core/bench/inferenceBench.ts',
     'core/bench/memoryBench.ts',
+    'core/bench/bundleBench.ts',
     'core/runtime/node/testing/crashingService.ts',
     'core/runtime/node/testing/busCounterService.ts',
     'main/main.ts',
