@@ -15,14 +15,25 @@ import { createMainWindow } from './window.js';
 /** Desktop host: lifecycle, one instance, the supervisor with utility processes, the router over IPC. No business logic. */
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+const bundleIn = (argv: readonly string[]): string | null => argv.slice(1).find((a) => a.toLowerCase().endsWith('.pagi')) ?? null;
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let supervisor: Supervisor | null = null;
   let mainWindow: Electron.BrowserWindow | null = null;
+  // a .pagi file the OS asked us to open (double-click): the renderer takes it and shows the import dialog
+  let openedBundle: string | null = bundleIn(process.argv);
 
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv) => {
+    openedBundle = bundleIn(argv) ?? openedBundle;
     if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('open-file', (event, path) => {
+    if (!path.toLowerCase().endsWith('.pagi')) return;
+    event.preventDefault();
+    openedBundle = path;
     mainWindow?.focus();
   });
 
@@ -46,7 +57,12 @@ if (!app.requestSingleInstanceLock()) {
     });
     await supervisor.start();
     mainWindow = createMainWindow(outDir);
-    serveTrpcOverIpc(mainWindow, { core: supervisorAccess(supervisor, twinId, dataDir) });
+    const takeOpenedBundle = (): string | null => {
+      const path = openedBundle;
+      openedBundle = null;
+      return path;
+    };
+    serveTrpcOverIpc(mainWindow, { core: { ...supervisorAccess(supervisor, twinId, dataDir), takeOpenedBundle } });
   }).catch((err: unknown) => {
     dialog.showErrorBox('PAGI Twin could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);

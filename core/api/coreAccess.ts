@@ -20,6 +20,8 @@ export interface CoreAccess {
   /** Twin bundles (`.pagi`): the host writes and reads the files; the services copy and rebuild their databases. */
   exportBundle(input: BundleExportInput, onProgress: (p: BundleProgress) => void): Promise<BundleExportResult>;
   importBundle(input: BundleImportInput, onProgress: (p: BundleProgress) => void): Promise<BundleImportResult>;
+  /** The desktop host: a `.pagi` file the OS asked the app to open (double-click), handed over once. */
+  takeOpenedBundle?: () => string | null;
 }
 
 export interface BundleProgress { phase: string; doneBytes: number; totalBytes: number }

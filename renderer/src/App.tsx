@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { OnboardingPage } from './pages/OnboardingPage';
+import { OpenedBundleDialog } from './settings/BundlePanel';
 import { ChatPage } from './pages/ChatPage';
 import { EmotionPage } from './pages/EmotionPage';
 import { MemoryPage } from './pages/MemoryPage';
@@ -39,6 +40,7 @@ export function App() {
         {page === 'status' && <StatusPage />}
         {page === 'settings' && <SettingsPage />}
       </main>
+      <OpenedBundleDialog />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { BundlePanel } from '../settings/BundlePanel';
 import { InferenceSettingsForm, MemoryWeightsSettings, PrivacySettings } from '../settings/ServiceSettings';
 import { useThemeStore, type Theme } from '../themeStore';
 import { api } from '../trpcClient';
@@ -54,6 +55,7 @@ export function SettingsPage() {
       <InferenceSettingsForm />
       <MemoryWeightsSettings />
       <PrivacySettings />
+      <BundlePanel />
       <h3>Appearance</h3>
       <fieldset className="theme">
         <legend>Theme</legend>

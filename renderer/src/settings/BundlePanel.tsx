@@ -1,0 +1,139 @@
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ErrorNote } from '../components/ErrorNote';
+import { useNavStore } from '../navStore';
+import { api } from '../trpcClient';
+import type { BundleExportResult as ExportResult, BundleImportResult as ImportResult } from '../../../core/api/coreAccess';
+interface Progress { phase: string; doneBytes: number; totalBytes: number }
+
+const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+
+function ProgressLine({ progress, label }: { progress: Progress | null; label: string }) {
+  if (!progress) return null;
+  return (
+    <p role="status" className="muted">
+      {progress.phase}…{' '}
+      {progress.totalBytes > 0 && <><progress max={progress.totalBytes} value={progress.doneBytes} aria-label={label} /> {mb(progress.doneBytes)} of {mb(progress.totalBytes)}</>}
+    </p>
+  );
+}
+
+/** Runs a bundle subscription: progress while it runs, then its result or its error. */
+function useBundleRun<R>() {
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [result, setResult] = useState<R | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [running, setRunning] = useState(false);
+  const start = (subscribe: (h: { onData: (e: { type: 'progress'; progress: Progress } | { type: 'done'; result: R }) => void; onError: (err: unknown) => void }) => { unsubscribe(): void }): void => {
+    setRunning(true);
+    setError(null);
+    setResult(null);
+    setProgress({ phase: 'starting', doneBytes: 0, totalBytes: 0 });
+    const sub = subscribe({
+      onData: (e) => {
+        if (e.type === 'progress') setProgress(e.progress);
+        else {
+          setResult(e.result);
+          setProgress(null);
+          setRunning(false);
+          sub.unsubscribe();
+        }
+      },
+      onError: (err) => {
+        setError(err);
+        setProgress(null);
+        setRunning(false);
+      },
+    });
+  };
+  return { progress, result, error, running, start };
+}
+
+function ExportForm() {
+  const [out, setOut] = useState('');
+  const [encrypt, setEncrypt] = useState(false);
+  const [passphrase, setPassphrase] = useState('');
+  const [events, setEvents] = useState(false);
+  const run = useBundleRun<ExportResult>();
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    run.start((h) => api.bundles.export.subscribe({ out: out.trim(), includeEvents: events, ...(encrypt ? { passphrase } : {}) }, h));
+  };
+  return (
+    <form className="settings-form" aria-label="Export this twin" onSubmit={submit}>
+      <label>Save the bundle as (a path on this computer, ending in .pagi) <input value={out} onChange={(e) => setOut(e.target.value)} placeholder="/home/me/ada.pagi" required /></label>
+      <label className="inline"><input type="checkbox" checked={events} onChange={(e) => setEvents(e.target.checked)} /> Include the event log</label>
+      <label className="inline"><input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> Encrypt with a passphrase</label>
+      {encrypt && <label>Passphrase (at least 8 characters; without it the bundle cannot be opened) <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} minLength={8} required autoComplete="new-password" /></label>}
+      <div className="save-row"><button type="submit" disabled={run.running || !out.trim()}>Export</button></div>
+      <ProgressLine progress={run.progress} label="Export progress" />
+      {run.result && <p role="status">Exported {run.result.name} to {run.result.file} ({mb(run.result.bytes)}, {run.result.entries} databases{run.result.encrypted ? ', encrypted' : ''}).</p>}
+      {run.error ? <ErrorNote error={run.error} /> : null}
+    </form>
+  );
+}
+
+export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
+  const [file, setFile] = useState(initialFile);
+  const [mode, setMode] = useState<'clone' | 'move'>('clone');
+  const [passphrase, setPassphrase] = useState('');
+  const run = useBundleRun<ImportResult>();
+  useEffect(() => setFile(initialFile), [initialFile]);
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    run.start((h) => api.bundles.import.subscribe({ file: file.trim(), mode, ...(passphrase ? { passphrase } : {}) }, h));
+  };
+  return (
+    <form className="settings-form" aria-label="Import a twin" onSubmit={submit}>
+      <label>Bundle file (.pagi) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/ada.pagi" required /></label>
+      <fieldset>
+        <legend>Import as</legend>
+        <label><input type="radio" name="import-mode" checked={mode === 'clone'} onChange={() => setMode('clone')} /> a clone: a new twin that descends from this one (new ids)</label>
+        <label><input type="radio" name="import-mode" checked={mode === 'move'} onChange={() => setMode('move')} /> a move: the same twin, now on this machine (same ids)</label>
+      </fieldset>
+      <label>Passphrase (only for an encrypted bundle) <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" /></label>
+      <div className="save-row"><button type="submit" disabled={run.running || !file.trim()}>Import</button></div>
+      <ProgressLine progress={run.progress} label="Import progress" />
+      {run.result && (
+        <p role="status">
+          Imported {run.result.name} as {run.result.mode === 'clone' ? `a clone (generation ${run.result.generation})` : 'the same twin'}: {run.result.twinId}. To talk to it, run
+          {' '}<code>pagi import … --activate</code> or set it in <code>active-twin.json</code> and restart the app.
+        </p>
+      )}
+      {run.error ? <ErrorNote error={run.error} /> : null}
+    </form>
+  );
+}
+
+/** Export this twin to a `.pagi` file, or import one (also when the OS opens a `.pagi` file with the app). */
+export function BundlePanel() {
+  return (
+    <section aria-labelledby="bundles-h">
+      <h3 id="bundles-h">Twin bundles</h3>
+      <p className="muted">A bundle holds the whole twin: persona, every memory with its history, mood history, learning and its own settings. Never the model weights, API keys or this machine's settings.</p>
+      <ExportForm />
+      <ImportForm />
+    </section>
+  );
+}
+
+/** A `.pagi` file opened with the app (double-click): the import dialog, over any page. */
+export function OpenedBundleDialog() {
+  const opened = useQuery({ queryKey: ['bundles.opened'], queryFn: () => api.bundles.opened.query(), refetchInterval: 1_500 });
+  const [file, setFile] = useState<string | null>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const go = useNavStore((s) => s.go);
+  useEffect(() => {
+    if (opened.data?.file) setFile(opened.data.file);
+  }, [opened.data]);
+  useEffect(() => {
+    if (file && !dialog.current?.open) dialog.current?.showModal();
+  }, [file]);
+  return (
+    <dialog ref={dialog} aria-label="Import a twin bundle" onClose={() => setFile(null)}>
+      <h2>Import a twin bundle</h2>
+      {file && <ImportForm initialFile={file} />}
+      <button type="button" onClick={() => { dialog.current?.close(); go('settings'); }}>Close</button>
+    </dialog>
+  );
+}
