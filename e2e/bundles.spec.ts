@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { png, v2 } from '../core/test/cardFixtures';
 import { chromiumMissing, hostForSuite, screenshotDir, seriousAxeViolations } from './serveFixture';
 
 const noBrowser = chromiumMissing();
@@ -38,5 +39,36 @@ test.describe('twin bundles from the Settings page', () => {
     expect(readdirSync(join(dataDir, 'twins')).length).toBe(before.length + 1);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await importForm.screenshot({ path: join(screenshotDir, 'settings-bundles.png') });
+  });
+
+  test('a character card becomes a new twin and a ChatGPT export becomes memories; bad files are refused with the reason', async ({ page }) => {
+    const { url, dataDir } = served();
+    const card = join(dataDir, 'mira.png');
+    writeFileSync(card, png({ chara: Buffer.from(JSON.stringify(v2)).toString('base64') }));
+    writeFileSync(join(dataDir, 'broken.png'), png({ chara: 'not base64!!' }));
+    const conversations = join(dataDir, 'conversations.json');
+    writeFileSync(conversations, JSON.stringify([{ title: 'Tea', conversation_id: 'c9', current_node: 'a', mapping: {
+      u: { id: 'u', parent: null, children: ['a'], message: { id: 'u', author: { role: 'user' }, create_time: 1_700_000_000, content: { content_type: 'text', parts: ['What tea goes with honey?'] } } },
+      a: { id: 'a', parent: 'u', children: [], message: { id: 'a', author: { role: 'assistant' }, create_time: 1_700_000_005, content: { content_type: 'text', parts: ['Chamomile goes well with honey.'] } } },
+    } }]));
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const cardForm = page.getByRole('form', { name: 'New twin from a character card' });
+    await cardForm.getByLabel(/Character card/).fill(join(dataDir, 'broken.png'));
+    await cardForm.getByRole('button', { name: 'Create the twin' }).click();
+    await expect(cardForm.getByRole('alert')).toContainText('not valid base64');
+    await cardForm.getByLabel(/Character card/).fill(card);
+    await cardForm.getByRole('button', { name: 'Create the twin' }).click();
+    await expect(cardForm.getByText(/Created Captain Mira .* with 2 lorebook facts/)).toBeVisible({ timeout: 30_000 });
+
+    const chatgpt = page.getByRole('form', { name: 'Import ChatGPT conversations' });
+    await chatgpt.getByLabel(/ChatGPT export/).fill(conversations);
+    await chatgpt.getByRole('button', { name: "Import into this twin's memory" }).click();
+    await expect(chatgpt.getByText('Imported 2 messages from 1 conversations.')).toBeVisible({ timeout: 30_000 });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Memory', exact: true }).click();
+    await page.getByRole('searchbox', { name: 'Search memories' }).fill('chamomile honey');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByText('Chamomile goes well with honey.').first()).toBeVisible();
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BundleExportResult, BundleImportResult, BundleProgress } from './coreAccess.js';
+import type { BundleExportResult, BundleImportResult, BundleProgress, ChatGptImportResult } from './coreAccess.js';
 import { createAsyncQueue } from './asyncQueue.js';
 import { procedure, router, toTrpcError } from './trpc.js';
 
@@ -33,6 +33,22 @@ export const bundleRouter = router({
     .input(z.object({ out: filePath('.pagi'), passphrase, includeEvents: z.boolean().default(false) }).strict())
     .subscription(async function* ({ ctx, input }) {
       yield* streamed<BundleExportResult>((onProgress) => ctx.core.exportBundle(input, onProgress));
+    }),
+  /** A new twin from a SillyTavern character card (.png V2/V3, .json, .charx): persona, and lorebook entries as facts. */
+  fromCard: procedure
+    .input(z.object({ file: z.string().min(1, 'give a file path').max(4096).refine((p) => /\.(png|json|charx)$/i.test(p), { message: 'a character card is a .png, .json or .charx file' }) }).strict())
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await ctx.core.createTwinFromCard(input.file);
+      } catch (err) {
+        throw toTrpcError(err);
+      }
+    }),
+  /** A ChatGPT data export (conversations.json) into this twin's episodic memory. */
+  importChatGpt: procedure
+    .input(z.object({ file: filePath('.json') }).strict())
+    .subscription(async function* ({ ctx, input }) {
+      yield* streamed<ChatGptImportResult>((onProgress) => ctx.core.importChatGpt(input.file, onProgress));
     }),
   import: procedure
     .input(z.object({ file: filePath('.pagi'), mode: z.enum(['clone', 'move'], { message: 'mode is "clone" (a new twin descending from this one) or "move" (the same twin, on this machine)' }), passphrase: z.string().max(1_024).optional() }).strict())

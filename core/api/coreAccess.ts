@@ -20,6 +20,10 @@ export interface CoreAccess {
   /** Twin bundles (`.pagi`): the host writes and reads the files; the services copy and rebuild their databases. */
   exportBundle(input: BundleExportInput, onProgress: (p: BundleProgress) => void): Promise<BundleExportResult>;
   importBundle(input: BundleImportInput, onProgress: (p: BundleProgress) => void): Promise<BundleImportResult>;
+  /** A new twin (beside this one) from a SillyTavern character card: .png (V2/V3), .json or .charx. */
+  createTwinFromCard(file: string): Promise<CardImportResult>;
+  /** A ChatGPT data export (`conversations.json`) into this twin's episodic memory. */
+  importChatGpt(file: string, onProgress: (p: BundleProgress) => void): Promise<ChatGptImportResult>;
   /** The desktop host: a `.pagi` file the OS asked the app to open (double-click), handed over once. */
   takeOpenedBundle?: () => string | null;
 }
@@ -36,3 +40,6 @@ export interface BundleImportResult {
 export interface ApiContext {
   core: CoreAccess;
 }
+
+export interface CardImportResult { twinId: string; name: string; spec: string; facts: number; notes: string[] }
+export interface ChatGptImportResult { conversations: number; episodes: number; skipped: Array<{ conversation: number; title: string | null; error: string }> }

@@ -12,7 +12,7 @@ Usage:
   pagi doctor  [--json] [--probe] [--data-dir DIR]
   pagi models  list | import PATH [--copy] | remove ID | fit ID|PATH [--context N]
                | catalog | download CATALOG-ID|URL                       [--json] [--data-dir DIR]
-  pagi memory  import FILE.jsonl [--extract] | search "query" [--k N] [--tier episodic|semantic|all]
+  pagi memory  import FILE.jsonl [--extract] | import conversations.json (a ChatGPT export) | search "query" [--k N] [--tier episodic|semantic|all]
                [--now ISO] [--as-of ISO] | list [--tier T] [--limit N] [--offset N] [--all] | show ID
                | edit ID [--text T] [--importance X] [--confidence X] | pin ID | unpin ID
                | delete ID [--hard] | history ID | undo CHANGE-ID | add-fact "text"
@@ -20,6 +20,7 @@ Usage:
                                                                     [--json] [--data-dir DIR]
   pagi export --out FILE.pagi [--encrypt] [--include-events]             [--json] [--data-dir DIR]
   pagi import FILE.pagi --as clone|move [--activate]                     [--json] [--data-dir DIR]
+  pagi import CARD.png|.json|.charx [--activate]        a new twin from a SillyTavern character card
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { BundleEvent } from '../api/bundleRouter.js';
-import type { BundleExportResult, BundleImportResult } from '../api/coreAccess.js';
+import type { BundleExportResult, BundleImportResult, CardImportResult, ChatGptImportResult } from '../api/coreAccess.js';
 import { PagiError } from '../contracts/errors.js';
 import type { CliArgs } from './cliArgs.js';
 import { fromClientError, type HostClient } from './hostClient.js';
@@ -63,9 +63,45 @@ export async function exportCommand(args: CliArgs, withHost: WithHost): Promise<
   return 0;
 }
 
+function activate(dataDir: string, twinId: string): boolean {
+  if (readHostFile(dataDir)) {
+    process.stderr.write('note: a host is running for this data folder; stop it, then set active-twin.json, or import with --activate while none runs\n');
+    return false;
+  }
+  const file = join(dataDir, 'active-twin.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify({ twinId }, null, 2));
+  renameSync(`${file}.tmp`, file);
+  return true;
+}
+
+/** `pagi import CARD.png|.json|.charx`: a new twin from a SillyTavern character card. */
+async function importCard(args: CliArgs, withHost: WithHost, dataDir: string, file: string): Promise<number> {
+  const result: CardImportResult = await withHost(args, (c) => c.bundles.fromCard.mutate({ file }));
+  const activated = args.activate ? activate(dataDir, result.twinId) : false;
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...result, activated }, null, 2)}\n`);
+  else {
+    process.stdout.write(`created twin ${result.name} (${result.twinId}) from a ${result.spec.replace('chara_card_', '')} character card, with ${result.facts} lorebook facts\n`);
+    for (const n of result.notes) process.stdout.write(`note: ${n}\n`);
+    process.stdout.write(activated ? 'it is now the active twin of this data folder\n' : `run it: add --activate, or set active-twin.json to ${result.twinId}\n`);
+  }
+  return 0;
+}
+
+/** `pagi memory import conversations.json`: a ChatGPT data export into this twin's episodic memory. */
+export async function importChatGpt(args: CliArgs, file: string, withHost: WithHost): Promise<number> {
+  const result = await withHost(args, (c) => follow<ChatGptImportResult>((h) => c.bundles.importChatGpt.subscribe({ file }, h), args.json ?? false));
+  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    process.stdout.write(`imported ${result.episodes} messages from ${result.conversations} ChatGPT conversations\n`);
+    for (const s of result.skipped) process.stdout.write(`skipped conversation ${s.conversation}${s.title ? ` ("${s.title}")` : ''}: ${s.error}\n`);
+  }
+  return 0;
+}
+
 export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: string): Promise<number> {
   const file = args.positionals[0];
-  if (!file) throw new PagiError('INVALID_INPUT', 'pagi import needs a bundle: pagi import FILE.pagi --as clone|move');
+  if (!file) throw new PagiError('INVALID_INPUT', 'pagi import needs a bundle (pagi import FILE.pagi --as clone|move) or a character card (.png, .json, .charx)');
+  if (/\.(png|json|charx)$/i.test(file)) return importCard(args, withHost, dataDir, resolve(file));
   if (!args.as) throw new PagiError('INVALID_INPUT', 'pagi import needs --as clone (a new twin descending from this one) or --as move (the same twin, moved to this machine)');
   const input = { file: resolve(file), mode: args.as };
   const run = (secret?: string): Promise<BundleImportResult> =>
@@ -78,16 +114,7 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
     if (e.code !== 'PERMISSION_DENIED' || !/encrypted/.test(e.message) || !process.stdin.isTTY) throw e;
     result = await run(await passphrase('to decrypt the bundle'));
   }
-  let activated = false;
-  if (args.activate) {
-    if (readHostFile(dataDir)) process.stderr.write('note: a host is running for this data folder; stop it, then run `pagi import` with --activate again or edit active-twin.json\n');
-    else {
-      const file2 = join(dataDir, 'active-twin.json');
-      writeFileSync(`${file2}.tmp`, JSON.stringify({ twinId: result.twinId }, null, 2));
-      renameSync(`${file2}.tmp`, file2);
-      activated = true;
-    }
-  }
+  const activated = args.activate ? activate(dataDir, result.twinId) : false;
   if (args.json) process.stdout.write(`${JSON.stringify({ ...result, activated }, null, 2)}\n`);
   else {
     process.stdout.write(`imported ${result.name} as ${result.mode === 'clone' ? `a clone (${result.twinId}, generation ${result.generation}, parent ${result.parentId})` : `the same twin (${result.twinId})`}\n`);

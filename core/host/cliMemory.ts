@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { MemoryChange } from '../contracts/domain.js';
 import { PagiError } from '../contracts/errors.js';
 import type { CliArgs } from './cliArgs.js';
+import { importChatGpt } from './cliBundles.js';
 import { importFile } from './cliMemoryImport.js';
 import type { HostClient } from './hostClient.js';
 
@@ -28,6 +29,7 @@ export async function memoryCommand(args: CliArgs, withHost: WithHost): Promise<
     case 'import': {
       const file = need(target, 'import needs a JSON Lines file');
       if (!existsSync(file)) throw new PagiError('NOT_FOUND', `no file at ${file}`);
+      if (file.toLowerCase().endsWith('.json')) return importChatGpt(args, resolve(file), withHost);
       const result = await withHost(args, (c) => importFile(c, file, { json: args.json ?? false, extract: args.extract ?? false }));
       if (args.json) json(result);
       else {

@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import type { CoreAccess } from '../api/coreAccess.js';
+import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import type { Supervisor } from '../runtime/node/supervisor.js';
 import { appVersionOf, exportTwin } from './bundle/bundleExport.js';
 import { importTwin } from './bundle/bundleImport.js';
 import { loadHostConfig, saveServiceConfig } from './hostConfig.js';
+import { twinFromCard } from './personaImport/cardPersona.js';
+import { readCharacterCard } from './personaImport/characterCard.js';
+import { importChatGptExport } from './personaImport/chatgptImport.js';
+import { createTwin } from './personaImport/twinFactory.js';
 import { outDir } from './serviceCatalog.js';
 
 const appVersion = (): string => appVersionOf(join(outDir(), '..', 'package.json'));
@@ -34,5 +39,13 @@ export function supervisorAccess(supervisor: Supervisor, twinId: string, dataDir
       return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name };
     },
     importBundle: (input, onProgress) => importTwin({ supervisor, dataDir, ...input, onProgress }),
+    async createTwinFromCard(file) {
+      const card = await readCharacterCard(file);
+      const twin = twinFromCard(card);
+      const made = await createTwin(supervisor, dataDir, twin);
+      return { twinId: made.twinId, name: twin.name, spec: card.spec, facts: made.facts, notes: twin.notes };
+    },
+    importChatGpt: (file, onProgress) =>
+      importChatGptExport(file, async (episodes) => void (await supervisor.client(episodicMemoryContract).storeMany({ episodes, by: 'import' })), onProgress),
   };
 }

@@ -108,6 +108,11 @@ export class Supervisor extends EventEmitter {
     return this.opts.launcher.kind;
   }
 
+  /** Another supervisor like this one (same launcher, log sink and policy) for another twin or folder: e.g. to set up a new twin. */
+  sibling(over: { dataDir: string; twinId: string; specs: ServiceSpec[] }): Supervisor {
+    return new Supervisor({ ...this.opts, ...over });
+  }
+
   /** Starts every service, level by level; resolves when each is running or failed. */
   async start(): Promise<void> {
     for (const level of startOrder(this.opts.specs)) {

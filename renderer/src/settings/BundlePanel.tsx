@@ -1,9 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { useNavStore } from '../navStore';
 import { api } from '../trpcClient';
-import type { BundleExportResult as ExportResult, BundleImportResult as ImportResult } from '../../../core/api/coreAccess';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import type { BundleExportResult as ExportResult, BundleImportResult as ImportResult, ChatGptImportResult } from '../../../core/api/coreAccess';
 interface Progress { phase: string; doneBytes: number; totalBytes: number }
 
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
@@ -105,6 +105,45 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
   );
 }
 
+/** A SillyTavern character card (.png, .json, .charx) becomes a new twin beside this one. */
+function CardForm() {
+  const [file, setFile] = useState('');
+  const create = useMutation({ mutationFn: (path: string) => api.bundles.fromCard.mutate({ file: path }) });
+  return (
+    <form className="settings-form" aria-label="New twin from a character card" onSubmit={(e) => { e.preventDefault(); create.mutate(file.trim()); }}>
+      <label>Character card (SillyTavern .png, .json or .charx) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/mira.png" required /></label>
+      <div className="save-row"><button type="submit" disabled={create.isPending || !file.trim()}>Create the twin</button></div>
+      {create.data && (
+        <div role="status">
+          <p>Created {create.data.name} ({create.data.twinId}) with {create.data.facts} lorebook facts.</p>
+          {create.data.notes.map((n) => <p key={n} className="muted">{n}</p>)}
+        </div>
+      )}
+      {create.error ? <ErrorNote error={create.error} /> : null}
+    </form>
+  );
+}
+
+/** A ChatGPT data export (conversations.json) into this twin's episodic memory. */
+function ChatGptForm() {
+  const [file, setFile] = useState('');
+  const run = useBundleRun<ChatGptImportResult>();
+  return (
+    <form className="settings-form" aria-label="Import ChatGPT conversations" onSubmit={(e) => { e.preventDefault(); run.start((h) => api.bundles.importChatGpt.subscribe({ file: file.trim() }, h)); }}>
+      <label>ChatGPT export (conversations.json) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/chatgpt/conversations.json" required /></label>
+      <div className="save-row"><button type="submit" disabled={run.running || !file.trim()}>Import into this twin's memory</button></div>
+      <ProgressLine progress={run.progress} label="ChatGPT import progress" />
+      {run.result && (
+        <div role="status">
+          <p>Imported {run.result.episodes} messages from {run.result.conversations} conversations.</p>
+          {run.result.skipped.map((x) => <p key={x.conversation} className="muted">Skipped conversation {x.conversation}{x.title ? ` (${x.title})` : ''}: {x.error}</p>)}
+        </div>
+      )}
+      {run.error ? <ErrorNote error={run.error} /> : null}
+    </form>
+  );
+}
+
 /** Export this twin to a `.pagi` file, or import one (also when the OS opens a `.pagi` file with the app). */
 export function BundlePanel() {
   return (
@@ -113,6 +152,9 @@ export function BundlePanel() {
       <p className="muted">A bundle holds the whole twin: persona, every memory with its history, mood history, learning and its own settings. Never the model weights, API keys or this machine's settings.</p>
       <ExportForm />
       <ImportForm />
+      <h3>From other apps</h3>
+      <CardForm />
+      <ChatGptForm />
     </section>
   );
 }

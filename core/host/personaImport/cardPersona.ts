@@ -1,0 +1,56 @@
+import type { CharacterCard } from './characterCard.js';
+
+export interface TwinFromCard {
+  name: string;
+  persona: { description: string; traits: string[]; speakingStyle: string };
+  /** Lorebook entries, each a fact the twin knows. */
+  facts: string[];
+  /** What did not fit and how it was handled. */
+  notes: string[];
+}
+
+const LIMITS = { description: 8_000, speakingStyle: 2_000, trait: 60, traits: 20, fact: 20_000 };
+
+/** `{{char}}` and `{{user}}` (and the older `<BOT>` / `<USER>`) become the twin's name and "the user". */
+const fillMacros = (text: string, name: string): string =>
+  text.replace(/\{\{\s*char\s*\}\}|<BOT>/gi, name).replace(/\{\{\s*user\s*\}\}|<USER>/gi, 'the user').trim();
+
+function fit(text: string, max: number, what: string, notes: string[]): string {
+  if (text.length <= max) return text;
+  notes.push(`${what} shortened from ${text.length} to ${max} characters`);
+  return `${text.slice(0, max - 1)}…`;
+}
+
+/** A card's character as a twin: persona from its description, personality, scenario and example dialogue; lorebook entries as facts. */
+export function twinFromCard(card: CharacterCard): TwinFromCard {
+  const d = card.data;
+  const name = d.name.trim().slice(0, 120);
+  const notes: string[] = [];
+  const fill = (t: string): string => fillMacros(t, name);
+  const description = [
+    fill(d.description),
+    d.personality.trim() && `Personality: ${fill(d.personality)}`,
+    d.scenario.trim() && `Scenario: ${fill(d.scenario)}`,
+  ].filter(Boolean).join('\n\n');
+  const traits = [...new Set(d.tags.map((t) => t.trim()).filter((t) => t.length > 0 && t.length <= LIMITS.trait))].slice(0, LIMITS.traits);
+  if (d.tags.length > traits.length) notes.push(`${d.tags.length - traits.length} tags were not used as traits (at most ${LIMITS.traits}, each up to ${LIMITS.trait} characters)`);
+  const example = fill(d.mes_example || d.first_mes);
+  const facts: string[] = [];
+  for (const e of d.character_book?.entries ?? []) {
+    if (e.enabled === false) continue;
+    const content = fill(e.content);
+    if (!content) continue;
+    const keys = e.keys.map((k) => k.trim()).filter(Boolean);
+    facts.push(fit(keys.length ? `${content} (about: ${keys.join(', ')})` : content, LIMITS.fact, `lorebook entry "${e.name ?? keys[0] ?? facts.length + 1}"`, notes));
+  }
+  return {
+    name,
+    persona: {
+      description: fit(description || `${name}.`, LIMITS.description, 'the description', notes),
+      traits: traits.length ? traits : ['curious'],
+      speakingStyle: fit(example ? `Speaks like this:\n${example}` : '', LIMITS.speakingStyle, 'the example dialogue', notes),
+    },
+    facts,
+    notes,
+  };
+}
