@@ -53,6 +53,16 @@ test.describe('twin bundles from the Settings page', () => {
     } }]));
     await page.goto(url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const chatgpt = page.getByRole('form', { name: 'Import ChatGPT conversations' });
+    await chatgpt.getByLabel(/ChatGPT export/).fill(conversations);
+    await chatgpt.getByRole('button', { name: "Import into this twin's memory" }).click();
+    await expect(chatgpt.getByText('Imported 2 messages from 1 conversations.')).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Memory', exact: true }).click();
+    await page.getByRole('searchbox', { name: 'Search memories' }).fill('chamomile honey');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByText('Chamomile goes well with honey.').first()).toBeVisible();
+
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const cardForm = page.getByRole('form', { name: 'New twin from a character card' });
     await cardForm.getByLabel(/Character card/).fill(join(dataDir, 'broken.png'));
     await cardForm.getByRole('button', { name: 'Create the twin' }).click();
@@ -60,15 +70,13 @@ test.describe('twin bundles from the Settings page', () => {
     await cardForm.getByLabel(/Character card/).fill(card);
     await cardForm.getByRole('button', { name: 'Create the twin' }).click();
     await expect(cardForm.getByText(/Created Captain Mira .* with 2 lorebook facts/)).toBeVisible({ timeout: 30_000 });
-
-    const chatgpt = page.getByRole('form', { name: 'Import ChatGPT conversations' });
-    await chatgpt.getByLabel(/ChatGPT export/).fill(conversations);
-    await chatgpt.getByRole('button', { name: "Import into this twin's memory" }).click();
-    await expect(chatgpt.getByText('Imported 2 messages from 1 conversations.')).toBeVisible({ timeout: 30_000 });
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Memory', exact: true }).click();
-    await page.getByRole('searchbox', { name: 'Search memories' }).fill('chamomile honey');
-    await page.getByRole('button', { name: 'Search' }).click();
-    await expect(page.getByText('Chamomile goes well with honey.').first()).toBeVisible();
+    await page.locator('table.twins').screenshot({ path: join(screenshotDir, 'settings-twins.png') });
+
+    // switching: every service restarts for Captain Mira, and the window shows her
+    await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.getByRole('button', { name: 'Switch to Captain Mira' }).click()]);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click({ timeout: 30_000 });
+    await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Captain Mira', { timeout: 30_000 });
+    await expect(page.locator('table.twins')).toContainText('running');
   });
 });

@@ -62,7 +62,9 @@ if (!app.requestSingleInstanceLock()) {
       openedBundle = null;
       return path;
     };
-    serveTrpcOverIpc(mainWindow, { core: { ...supervisorAccess(supervisor, twinId, dataDir), takeOpenedBundle } });
+    const core = supervisorAccess(supervisor, dataDir);
+    core.takeOpenedBundle = takeOpenedBundle; // assigned, not spread: the twin id is a live getter
+    serveTrpcOverIpc(mainWindow, { core });
   }).catch((err: unknown) => {
     dialog.showErrorBox('PAGI Twin could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);

@@ -4,7 +4,8 @@ import type { ServiceStatus } from '../runtime/common/serviceStatus.js';
 
 /** What a host gives the router: typed clients to services and the supervisor's controls. */
 export interface CoreAccess {
-  twinId: string;
+  /** The twin the services run for (it changes when another twin is activated). */
+  readonly twinId: string;
   launcher: string;
   client<C extends Contract>(contract: C): ClientOf<C>;
   status(): Promise<ServiceStatus[]>;
@@ -24,6 +25,9 @@ export interface CoreAccess {
   createTwinFromCard(file: string): Promise<CardImportResult>;
   /** A ChatGPT data export (`conversations.json`) into this twin's episodic memory. */
   importChatGpt(file: string, onProgress: (p: BundleProgress) => void): Promise<ChatGptImportResult>;
+  /** The twins of this data folder, and running another one (every service restarts for it). */
+  listTwins(): Array<{ id: string; name: string | null; origin: 'clone' | 'move' | 'card' | null; parentId: string | null; addedAt: string | null }>;
+  activateTwin(id: string): Promise<void>;
   /** The desktop host: a `.pagi` file the OS asked the app to open (double-click), handed over once. */
   takeOpenedBundle?: () => string | null;
 }

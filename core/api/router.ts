@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idSchema } from '../contracts/ids.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { emotionContract } from '../emotion/common/contract.js';
 import { eventRouterContract } from '../event-router/common/contract.js';
@@ -36,6 +37,21 @@ export const appRouter = router({
     get: procedure.query(({ ctx }) => ctx.core.client(identityContract).get({})),
     hardware: procedure.query(({ ctx }) => ctx.core.client(identityContract).hardware({ refresh: false })),
     update: procedure.input(identityContract.procedures.update.input).mutation(({ ctx, input }) => ctx.core.client(identityContract).update(input)),
+    /** Every twin of this data folder; the running one's name is its current one. */
+    list: procedure.query(async ({ ctx }) => {
+      const active = ctx.core.twinId;
+      const current = await ctx.core.client(identityContract).get({}).catch(() => null);
+      return ctx.core.listTwins().map((t) => ({ ...t, active: t.id === active, name: t.id === active && current ? current.name : t.name }));
+    }),
+    /** Runs another twin of this data folder: every service restarts for it. */
+    activate: procedure.input(z.object({ id: idSchema }).strict()).mutation(async ({ ctx, input }) => {
+      try {
+        await ctx.core.activateTwin(input.id);
+      } catch (err) {
+        throw toTrpcError(err);
+      }
+      return { active: ctx.core.twinId };
+    }),
   }),
   chat: router({
     /** Streams one turn: `started`, `token`…, `tool`…, then `done` with the result. Unsubscribing cancels it. */

@@ -6,6 +6,13 @@ import { idSchema, newId } from '../contracts/ids.js';
 
 const activeSchema = z.object({ twinId: idSchema });
 
+/** Which twin the next start of this data folder runs. */
+export function setActiveTwin(dataDir: string, twinId: string): void {
+  const file = join(dataDir, 'active-twin.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify({ twinId }, null, 2));
+  renameSync(`${file}.tmp`, file);
+}
+
 /** The twin this data folder runs: `<data-dir>/active-twin.json`, created with a new UUIDv7 on first run. */
 export function activeTwinId(dataDir: string): string {
   const file = join(dataDir, 'active-twin.json');
@@ -22,7 +29,6 @@ export function activeTwinId(dataDir: string): string {
   }
   mkdirSync(dataDir, { recursive: true });
   const twinId = newId();
-  writeFileSync(`${file}.tmp`, JSON.stringify({ twinId }, null, 2));
-  renameSync(`${file}.tmp`, file);
+  setActiveTwin(dataDir, twinId);
   return twinId;
 }

@@ -1,10 +1,11 @@
-import { existsSync, writeFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { BundleEvent } from '../api/bundleRouter.js';
 import type { BundleExportResult, BundleImportResult, CardImportResult, ChatGptImportResult } from '../api/coreAccess.js';
 import { PagiError } from '../contracts/errors.js';
+import { setActiveTwin } from './activeTwin.js';
 import type { CliArgs } from './cliArgs.js';
 import { fromClientError, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
@@ -68,9 +69,7 @@ function activate(dataDir: string, twinId: string): boolean {
     process.stderr.write('note: a host is running for this data folder; stop it, then set active-twin.json, or import with --activate while none runs\n');
     return false;
   }
-  const file = join(dataDir, 'active-twin.json');
-  writeFileSync(`${file}.tmp`, JSON.stringify({ twinId }, null, 2));
-  renameSync(`${file}.tmp`, file);
+  setActiveTwin(dataDir, twinId);
   return true;
 }
 

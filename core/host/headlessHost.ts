@@ -83,7 +83,7 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
   await supervisor.start();
   const readyMs = performance.now() - t0;
 
-  const core = supervisorAccess(supervisor, twinId, dataDir);
+  const core = supervisorAccess(supervisor, dataDir);
   const token = randomBytes(32).toString('base64url');
   const expected = Buffer.from(token);
   const trpc = createHTTPHandler({

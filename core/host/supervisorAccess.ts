@@ -10,15 +10,20 @@ import { readCharacterCard } from './personaImport/characterCard.js';
 import { importChatGptExport } from './personaImport/chatgptImport.js';
 import { createTwin } from './personaImport/twinFactory.js';
 import { outDir } from './serviceCatalog.js';
+import { listTwins, recordTwin } from './twinRegistry.js';
+import { setActiveTwin } from './activeTwin.js';
+import { PagiError } from '../contracts/errors.js';
 
 const appVersion = (): string => appVersionOf(join(outDir(), '..', 'package.json'));
 
 const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** What both hosts hand the router: clients and controls of their supervisor, and the twin's config.json. */
-export function supervisorAccess(supervisor: Supervisor, twinId: string, dataDir: string): CoreAccess {
+export function supervisorAccess(supervisor: Supervisor, dataDir: string): CoreAccess {
   return {
-    twinId,
+    get twinId() {
+      return supervisor.twinId;
+    },
     launcher: supervisor.launcherKind,
     client: (contract) => supervisor.client(contract),
     status: () => supervisor.status({ refresh: true }),
@@ -35,15 +40,27 @@ export function supervisorAccess(supervisor: Supervisor, twinId: string, dataDir
       saveServiceConfig(dataDir, id, { ...saved, ...patch });
     },
     async exportBundle(input, onProgress) {
-      const r = await exportTwin({ supervisor, dataDir, twinId, appVersion: appVersion(), ...input, onProgress });
+      const r = await exportTwin({ supervisor, dataDir, twinId: supervisor.twinId, appVersion: appVersion(), ...input, onProgress });
       return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name };
     },
-    importBundle: (input, onProgress) => importTwin({ supervisor, dataDir, ...input, onProgress }),
+    async importBundle(input, onProgress) {
+      const r = await importTwin({ supervisor, dataDir, ...input, onProgress });
+      recordTwin(dataDir, { id: r.twinId, name: r.name, origin: r.mode, parentId: r.parentId });
+      return r;
+    },
     async createTwinFromCard(file) {
       const card = await readCharacterCard(file);
       const twin = twinFromCard(card);
       const made = await createTwin(supervisor, dataDir, twin);
+      recordTwin(dataDir, { id: made.twinId, name: twin.name, origin: 'card', parentId: null });
       return { twinId: made.twinId, name: twin.name, spec: card.spec, facts: made.facts, notes: twin.notes };
+    },
+    listTwins: () => listTwins(dataDir),
+    async activateTwin(id) {
+      if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} in ${dataDir}`);
+      if (id === supervisor.twinId) return;
+      setActiveTwin(dataDir, id);
+      await supervisor.switchTwin(id);
     },
     importChatGpt: (file, onProgress) =>
       importChatGptExport(file, async (episodes) => void (await supervisor.client(episodicMemoryContract).storeMany({ episodes, by: 'import' })), onProgress),

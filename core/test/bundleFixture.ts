@@ -30,7 +30,7 @@ export async function populateTwin(host: HeadlessHost, episodes = 40): Promise<v
 export const tempDir = (name: string): string => mkdtempSync(join(tmpdir(), `pagi-${name}-`));
 
 export function access(host: HeadlessHost, dataDir: string) {
-  return supervisorAccess(host.supervisor, host.twinId, dataDir);
+  return supervisorAccess(host.supervisor, dataDir);
 }
 
 /** Starts a host on a data folder with the given twin active. */

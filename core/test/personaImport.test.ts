@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
@@ -8,7 +8,7 @@ import { identityContract } from '../identity/common/contract.js';
 import { conversationUtterances } from '../memory-episodic/common/chatgptExport.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
-import { access, listTwinFolders, startOn, tempDir } from './bundleFixture.js';
+import { access, listTwinFolders, tempDir } from './bundleFixture.js';
 import { rawZip } from './rawZip.js';
 import { png, v2 } from './cardFixtures.js';
 
@@ -84,18 +84,21 @@ describe('a card becomes a twin; a ChatGPT export becomes memories', () => {
     const made = await core.createTwinFromCard(cardFile);
     expect(made).toMatchObject({ name: 'Captain Mira', spec: 'chara_card_v2', facts: 2 });
     expect(listTwinFolders(dir)).toEqual([...before, made.twinId].sort());
-    await host.stop();
-    const mira = await startOn(dir, made.twinId);
-    try {
-      const twin = await mira.supervisor.client(identityContract).get({});
-      expect(twin).toMatchObject({ id: made.twinId, name: 'Captain Mira' });
-      expect(twin.persona.traits).toEqual(['adventure', 'mentor']);
-      const facts = await mira.supervisor.client(semanticMemoryContract).search({ query: 'airship name', k: 3 });
-      expect(facts.hits[0]?.fact.text).toContain('Skylark');
-    } finally {
-      await mira.stop();
-    }
-    host = await startHeadlessHost({ dataDir: dir });
+    expect(core.listTwins().find((t) => t.id === made.twinId)).toMatchObject({ name: 'Captain Mira', origin: 'card', parentId: null });
+    // switching runs every service for the new twin, in this same host
+    const first = host.twinId;
+    await expect(core.activateTwin('01a20bed-0000-7000-8000-000000000000')).rejects.toThrow(/there is no twin/);
+    await core.activateTwin(made.twinId);
+    expect(core.twinId).toBe(made.twinId);
+    expect(JSON.parse(readFileSync(join(dir, 'active-twin.json'), 'utf8'))).toEqual({ twinId: made.twinId });
+    const twin = await host.supervisor.client(identityContract).get({});
+    expect(twin).toMatchObject({ id: made.twinId, name: 'Captain Mira' });
+    expect(twin.persona.traits).toEqual(['adventure', 'mentor']);
+    const facts = await host.supervisor.client(semanticMemoryContract).search({ query: 'airship name', k: 3 });
+    expect(facts.hits[0]?.fact.text).toContain('Skylark');
+    expect((await host.supervisor.status()).every((s) => s.state === 'running')).toBe(true);
+    await core.activateTwin(first);
+    expect((await host.supervisor.client(identityContract).get({})).id).toBe(first);
   });
 
   it('a ChatGPT export: the shown branch of each conversation becomes episodes; a broken conversation is skipped with its reason', { timeout: 60_000 }, async () => {

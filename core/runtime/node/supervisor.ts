@@ -84,7 +84,7 @@ export class Supervisor extends EventEmitter {
   private readonly dataWaiters = new Map<number, { id: string; done: (result: PortableFile[] | Error) => void }>();
   private stopping = false;
 
-  constructor(private readonly opts: SupervisorOptions) {
+  constructor(private opts: SupervisorOptions) {
     super();
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     for (const spec of opts.specs) {
@@ -106,6 +106,28 @@ export class Supervisor extends EventEmitter {
 
   get launcherKind(): string {
     return this.opts.launcher.kind;
+  }
+
+  get twinId(): string {
+    return this.opts.twinId;
+  }
+
+  /**
+   * Runs every service for another twin of the same data folder: all stop (in order), then all start
+   * for it. Crash histories belong to the old twin's run and are forgotten.
+   */
+  async switchTwin(twinId: string): Promise<void> {
+    await this.stop();
+    this.opts = { ...this.opts, twinId };
+    this.stopping = false;
+    for (const s of this.services.values()) {
+      s.crashes = [];
+      s.restarts = 0;
+      s.lastError = null;
+      s.permanentError = false;
+      s.effectiveConfig = null;
+    }
+    await this.start();
   }
 
   /** Another supervisor like this one (same launcher, log sink and policy) for another twin or folder: e.g. to set up a new twin. */

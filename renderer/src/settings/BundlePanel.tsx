@@ -2,7 +2,8 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { useNavStore } from '../navStore';
 import { api } from '../trpcClient';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { TWINS_KEY, TwinsList } from './TwinsList';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { BundleExportResult as ExportResult, BundleImportResult as ImportResult, ChatGptImportResult } from '../../../core/api/coreAccess';
 interface Progress { phase: string; doneBytes: number; totalBytes: number }
 
@@ -78,7 +79,11 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
   const [mode, setMode] = useState<'clone' | 'move'>('clone');
   const [passphrase, setPassphrase] = useState('');
   const run = useBundleRun<ImportResult>();
+  const qc = useQueryClient();
   useEffect(() => setFile(initialFile), [initialFile]);
+  useEffect(() => {
+    if (run.result) void qc.invalidateQueries({ queryKey: TWINS_KEY });
+  }, [run.result, qc]);
   const submit = (e: FormEvent): void => {
     e.preventDefault();
     run.start((h) => api.bundles.import.subscribe({ file: file.trim(), mode, ...(passphrase ? { passphrase } : {}) }, h));
@@ -96,8 +101,7 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
       <ProgressLine progress={run.progress} label="Import progress" />
       {run.result && (
         <p role="status">
-          Imported {run.result.name} as {run.result.mode === 'clone' ? `a clone (generation ${run.result.generation})` : 'the same twin'}: {run.result.twinId}. To talk to it, run
-          {' '}<code>pagi import … --activate</code> or set it in <code>active-twin.json</code> and restart the app.
+          Imported {run.result.name} as {run.result.mode === 'clone' ? `a clone (generation ${run.result.generation})` : 'the same twin'}: {run.result.twinId}. Switch to it in the list of twins above.
         </p>
       )}
       {run.error ? <ErrorNote error={run.error} /> : null}
@@ -108,14 +112,15 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
 /** A SillyTavern character card (.png, .json, .charx) becomes a new twin beside this one. */
 function CardForm() {
   const [file, setFile] = useState('');
-  const create = useMutation({ mutationFn: (path: string) => api.bundles.fromCard.mutate({ file: path }) });
+  const qc = useQueryClient();
+  const create = useMutation({ mutationFn: (path: string) => api.bundles.fromCard.mutate({ file: path }), onSuccess: () => void qc.invalidateQueries({ queryKey: TWINS_KEY }) });
   return (
     <form className="settings-form" aria-label="New twin from a character card" onSubmit={(e) => { e.preventDefault(); create.mutate(file.trim()); }}>
       <label>Character card (SillyTavern .png, .json or .charx) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/mira.png" required /></label>
       <div className="save-row"><button type="submit" disabled={create.isPending || !file.trim()}>Create the twin</button></div>
       {create.data && (
         <div role="status">
-          <p>Created {create.data.name} ({create.data.twinId}) with {create.data.facts} lorebook facts.</p>
+          <p>Created {create.data.name} ({create.data.twinId}) with {create.data.facts} lorebook facts. Switch to it in the list of twins above.</p>
           {create.data.notes.map((n) => <p key={n} className="muted">{n}</p>)}
         </div>
       )}
@@ -148,6 +153,7 @@ function ChatGptForm() {
 export function BundlePanel() {
   return (
     <section aria-labelledby="bundles-h">
+      <TwinsList />
       <h3 id="bundles-h">Twin bundles</h3>
       <p className="muted">A bundle holds the whole twin: persona, every memory with its history, mood history, learning and its own settings. Never the model weights, API keys or this machine's settings.</p>
       <ExportForm />
