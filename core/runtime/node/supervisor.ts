@@ -7,6 +7,7 @@ import { RpcPeer, type PeerCallOptions } from '../common/rpcPeer.js';
 import type { LogSink, ServiceState, ServiceStatus } from '../common/serviceStatus.js';
 import { Switchboard } from '../common/switchboard.js';
 import { CONTROL_CHANNEL, HOST_ENDPOINT, controlMessageSchema, isEnvelope, type ControlMessage, type DataRequest, type PortableFile } from '../common/wire.js';
+import { createPendingReplies } from './pendingReplies.js';
 import { startOrder } from './startOrder.js';
 
 export interface ServiceSpec {
@@ -80,8 +81,7 @@ export class Supervisor extends EventEmitter {
   private readonly hostPeers = new Map<string, RpcPeer>();
   private readonly pongWaiters = new Map<number, () => void>();
   private pingSeq = 1;
-  private dataSeq = 1;
-  private readonly dataWaiters = new Map<number, { id: string; done: (result: PortableFile[] | Error) => void }>();
+  private readonly dataReplies = createPendingReplies<PortableFile[]>();
   private stopping = false;
 
   constructor(private opts: SupervisorOptions) {
@@ -208,23 +208,7 @@ export class Supervisor extends EventEmitter {
     const s = this.managed(id);
     const proc = s.proc;
     if (!proc || s.state !== 'running') return Promise.reject(new PagiError('UNAVAILABLE', `${id} is ${s.state}: it must run to export or import a twin (see the System page)`));
-    const n = this.dataSeq++;
-    return new Promise<PortableFile[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.dataWaiters.delete(n);
-        reject(new PagiError('DEADLINE_EXCEEDED', `${id} did not finish its part of the bundle within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      this.dataWaiters.set(n, {
-        id,
-        done: (result) => {
-          clearTimeout(timer);
-          this.dataWaiters.delete(n);
-          if (result instanceof Error) reject(result);
-          else resolve(result);
-        },
-      });
-      proc.send({ c: CONTROL_CHANNEL, m: { k: 'data', n, req } });
-    });
+    return this.dataReplies.request(id, timeoutMs, (n) => proc.send({ c: CONTROL_CHANNEL, m: { k: 'data', n, req } }), () => `${id} did not finish its part of the bundle within ${Math.round(timeoutMs / 1000)} s`);
   }
 
   async stop(): Promise<void> {
@@ -319,8 +303,7 @@ export class Supervisor extends EventEmitter {
         this.opts.logSink({ service: s.spec.id, level: m.level, msg: m.msg, data: m.data, time: m.time });
         return;
       case 'dataDone': {
-        const waiter = this.dataWaiters.get(m.n);
-        if (waiter?.id === s.spec.id) waiter.done(m.ok ? m.files : PagiError.fromWire(m.e));
+        this.dataReplies.settle(s.spec.id, m.n, m.ok ? m.files : PagiError.fromWire(m.e));
         return;
       }
       default:
@@ -336,7 +319,7 @@ export class Supervisor extends EventEmitter {
     for (const t of s.timers) clearTimeout(t);
     s.timers.clear();
     const id = s.spec.id;
-    for (const w of [...this.dataWaiters.values()]) if (w.id === id) w.done(new PagiError('UNAVAILABLE', `${id} ${how} while working on a twin bundle`));
+    this.dataReplies.failAll(id, new PagiError('UNAVAILABLE', `${id} ${how} while working on a twin bundle`));
     if (this.stopping || s.state === 'stopping') {
       s.state = 'stopped';
       this.switchboard.down(id, `${id} is stopped`);
