@@ -10,7 +10,8 @@ import { createSyntheticText } from './syntheticText.js';
 
 /**
  * `npm run bench:bundles`: export and import speed (MB/s of database data) and the peak resident
- * memory of each process taking part, for a twin with 100k episodes (`--quick`: 10k). Export and
+ * memory of each process taking part, for a twin with 100k episodes (`--quick`: 10k;
+ * `--episodes=600000` makes a twin of about 1 GB). Export and
  * import run as `pagi export` / `pagi import` in their own processes; peaks are read from
  * /proc/<pid>/status (VmHWM) of the CLI and its service processes while they run (Linux).
  */
@@ -83,7 +84,9 @@ async function populate(dataDir: string, episodes: number): Promise<number> {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const episodes = quick ? 10_000 : 100_000;
+  const given = process.argv.find((a) => a.startsWith('--episodes='))?.slice('--episodes='.length);
+  const episodes = given ? Number(given) : quick ? 10_000 : 100_000;
+  if (!Number.isInteger(episodes) || episodes < 1_000) throw new Error('--episodes=N needs a whole number of at least 1000');
   const root = mkdtempSync(join(tmpdir(), 'pagi-bench-bundles-'));
   try {
     const source = join(root, 'source');
@@ -105,8 +108,9 @@ async function main(): Promise<void> {
     const result = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version }, at: new Date().toISOString(), episodes, dataBytes, rows };
     const dir = join(outDir(), 'bench');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'bundles.json'), `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`written to ${join(dir, 'bundles.json')}`);
+    const name = given ? `bundles-${episodes}.json` : 'bundles.json';
+    writeFileSync(join(dir, name), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`written to ${join(dir, name)}`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -1,4 +1,9 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../../native/sqlite.js';
+import { episodicMigrations } from '../memory-episodic/node/migrations.js';
+import { migrate } from '../runtime/node/migrations.js';
+import { pack, unpackBundle } from './hostileBundles.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emotionContract } from '../emotion/common/contract.js';
@@ -153,6 +158,39 @@ describe('twin bundles: export, then import as a clone or a move', () => {
       const before = listTwinFolders(dir);
       const r = await core.importBundle({ file: sealed, mode: 'clone', passphrase: 'correct horse battery' }, noop);
       expect(listTwinFolders(dir)).toEqual([...before, r.twinId].sort());
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('a bundle from an older app (episodic.db at schema version 2) imports into this one and is migrated', { timeout: 120_000 }, async () => {
+    const dir = tempDir('bundle-old');
+    dirs.push(dir);
+    const old = join(dir, 'old-episodic.db');
+    const db = openDatabase(old);
+    migrate(db, episodicMigrations.filter((m) => m.version <= 2), 'episodic.db');
+    const insert = db.prepare('INSERT INTO episodes (id, session_id, time, actor, kind, text, mood, importance, ref) VALUES (?, ?, ?, ?, ?, ?, NULL, 0.5, NULL)');
+    insert.run('01900000-0000-7000-8000-000000000001', 'old', '2024-06-01T10:00:00.000Z', 'user', 'message', 'an old memory about the greyhound races');
+    insert.run('01900000-0000-7000-8000-000000000002', 'old', '2024-06-01T10:01:00.000Z', 'Ada', 'message', 'they were loud and muddy');
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const base = await unpackBundle(bundle);
+    const files = new Map(base.files);
+    files.set('data/episodic.db', readFileSync(old));
+    const manifest = { ...base.manifest, entries: base.manifest.entries.map((e) => (e.path === 'data/episodic.db' ? { ...e, schemaVersion: 2 } : e)) };
+    const oldBundle = join(dir, 'old.pagi');
+    writeFileSync(oldBundle, pack(manifest, files));
+    const host = await startHeadlessHost({ dataDir: dir });
+    try {
+      const r = await access(host, dir).importBundle({ file: oldBundle, mode: 'move' }, noop);
+      const copy = new Database(join(dir, 'twins', r.twinId, 'episodic.db'), { readonly: true });
+      expect(copy.pragma('user_version', { simple: true })).toBe(3);
+      expect(copy.prepare('SELECT id, text, context, pinned FROM episodes ORDER BY rowid').all()).toMatchObject([
+        { id: '01900000-0000-7000-8000-000000000001', text: 'an old memory about the greyhound races', pinned: 0 },
+        { id: '01900000-0000-7000-8000-000000000002', text: 'they were loud and muddy', pinned: 0 },
+      ]);
+      expect(copy.prepare("SELECT count(*) FROM episodes_fts WHERE episodes_fts MATCH 'greyhound'").pluck().get()).toBe(1);
+      copy.close();
     } finally {
       await host.stop();
     }

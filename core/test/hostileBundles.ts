@@ -23,7 +23,7 @@ export async function unpackBundle(file: string): Promise<Unpacked> {
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** A bundle from parts, with the manifest's sizes and checksums made to match (unless told otherwise). */
-function pack(manifest: BundleManifest, files: Map<string, Buffer>, fix = true, extra: RawEntry[] = []): Buffer {
+export function pack(manifest: BundleManifest, files: Map<string, Buffer>, fix = true, extra: RawEntry[] = []): Buffer {
   const m = fix ? { ...manifest, entries: manifest.entries.map((e) => ({ ...e, bytes: files.get(e.path)?.length ?? e.bytes, sha256: files.has(e.path) ? sha(files.get(e.path) as Buffer) : e.sha256 })) } : manifest;
   return rawZip([...[...files].map(([name, data]) => ({ name, data })), { name: 'manifest.json', data: Buffer.from(JSON.stringify(m)) }, ...extra]);
 }
