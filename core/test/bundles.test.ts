@@ -1,15 +1,18 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../native/sqlite.js';
 import { episodicMigrations } from '../memory-episodic/node/migrations.js';
 import { migrate } from '../runtime/node/migrations.js';
 import { pack, unpackBundle } from './hostileBundles.js';
-import { join } from 'node:path';
+import { testModelPath } from './testModel.js';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emotionContract } from '../emotion/common/contract.js';
 import type { HeadlessHost } from '../host/headlessHost.js';
 import { startHeadlessHost } from '../host/headlessHost.js';
 import { identityContract } from '../identity/common/contract.js';
+import { inferenceContract } from '../inference/common/contract.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
 import { access, dumpTwin, listTwinFolders, populateTwin, startOn, tempDir, type Rows } from './bundleFixture.js';
@@ -191,6 +194,36 @@ describe('twin bundles: export, then import as a clone or a move', () => {
       ]);
       expect(copy.prepare("SELECT count(*) FROM episodes_fts WHERE episodes_fts MATCH 'greyhound'").pluck().get()).toBe(1);
       copy.close();
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('the manifest names the loaded model (file, checksum), never its weights, and the twin\'s own settings, never machine settings', { timeout: 120_000 }, async (ctx) => {
+    const model = testModelPath();
+    if (!model) {
+      console.log('skipped: no test model (set PAGI_TEST_MODEL or put the models in ../shared/models)');
+      ctx.skip();
+      return;
+    }
+    const dir = tempDir('bundle-model');
+    dirs.push(dir);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ services: { inference: { threads: 1, }, perception: { pii: { email: 'redact' } } } }));
+    const host = await startHeadlessHost({ dataDir: dir, modelPath: model });
+    try {
+      const inference = host.supervisor.client(inferenceContract);
+      const [record] = await inference.listModels({});
+      await inference.load({ id: record?.id as string });
+      for (let i = 0; i < 100 && !(await inference.listModels({}))[0]?.sha256; i++) await new Promise((r) => setTimeout(r, 100));
+      const file = join(dir, 'with-model.pagi');
+      await access(host, dir).exportBundle({ out: file, includeEvents: false }, noop);
+      const { manifest, files } = await unpackBundle(file);
+      expect(manifest.model).toMatchObject({ fileName: basename(model), sha256: createHash('sha256').update(readFileSync(model)).digest('hex') });
+      expect(manifest.settings).toEqual({ perception: { pii: { email: 'redact' } } });
+      const weights = readFileSync(model);
+      const probe = weights.subarray(Math.floor(weights.length / 2), Math.floor(weights.length / 2) + 64);
+      for (const [name, data] of files) expect(data.includes(probe), `${name} holds none of the model's weights`).toBe(false);
+      expect([...files.keys()].sort()).not.toContain('data/models.db');
     } finally {
       await host.stop();
     }

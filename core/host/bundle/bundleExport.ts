@@ -77,6 +77,8 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
     const embedding = await opts.supervisor.client(episodicMemoryContract).embeddingStatus({}).catch(() => null);
     const models = await opts.supervisor.client(inferenceContract).listModels({}).catch(() => []);
     const loaded = models.find((m) => m.loaded) ?? null;
+    // where it came from, when it was downloaded: the target can fetch the same file
+    const source = loaded?.source === 'download' ? ((await opts.supervisor.client(inferenceContract).downloads({}).catch(() => [])).find((d) => d.modelId === loaded.id)?.uri ?? null) : null;
 
     const zip = new yazl.ZipFile();
     const written = pipeline(zip.outputStream, createWriteStream(partial, { mode: 0o600 }));
@@ -110,7 +112,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
       twin: { id: twin.id, name: twin.name, parentId: twin.parentId, generation: twin.generation },
       entries,
       embedding: { model: embedding?.model ?? null, dims: embedding?.dims ?? null },
-      model: loaded ? { name: loaded.metadata.name ?? loaded.fileName, fileName: loaded.fileName, sha256: loaded.sha256, uri: null } : null,
+      model: loaded ? { name: loaded.metadata.name ?? loaded.fileName, fileName: loaded.fileName, sha256: loaded.sha256, uri: source } : null,
       settings: twinSettings(opts.dataDir),
       includesEvents: opts.includeEvents ?? false,
     };
