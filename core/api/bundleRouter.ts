@@ -30,7 +30,7 @@ export const bundleRouter = router({
   /** A bundle the user double-clicked (desktop app), once; null when there is none or in a browser. */
   opened: procedure.query(({ ctx }) => ({ file: ctx.core.takeOpenedBundle?.() ?? null })),
   export: procedure
-    .input(z.object({ out: filePath('.pagi'), passphrase, includeEvents: z.boolean().default(false) }).strict())
+    .input(z.object({ out: filePath('.pagi'), passphrase, includeEvents: z.boolean().default(false), includeModel: z.boolean().default(false) }).strict())
     .subscription(async function* ({ ctx, input }) {
       yield* streamed<BundleExportResult>((onProgress) => ctx.core.exportBundle(input, onProgress));
     }),

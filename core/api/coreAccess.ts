@@ -33,12 +33,13 @@ export interface CoreAccess {
 }
 
 export interface BundleProgress { phase: string; doneBytes: number; totalBytes: number }
-export interface BundleExportInput { out: string; passphrase?: string | undefined; includeEvents: boolean }
+export interface BundleExportInput { out: string; passphrase?: string | undefined; includeEvents: boolean; includeModel?: boolean }
 export interface BundleExportResult { file: string; bytes: number; entries: number; encrypted: boolean; twinId: string; name: string }
 export interface BundleImportInput { file: string; mode: 'clone' | 'move'; passphrase?: string | undefined }
 export interface BundleImportResult {
   twinId: string; sourceTwinId: string; name: string; mode: 'clone' | 'move'; parentId: string | null; generation: number;
   databases: number; embeddingModel: string | null; settings: Record<string, Record<string, unknown>>;
+  model: { fileName: string; installed: 'copied' | 'already-installed' } | null;
 }
 
 export interface ApiContext {

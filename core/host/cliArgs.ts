@@ -18,7 +18,7 @@ Usage:
                | delete ID [--hard] | history ID | undo CHANGE-ID | add-fact "text"
                | ingest FILE.txt|.md|.pdf | extractions [--retry [JOB-ID]] | status
                                                                     [--json] [--data-dir DIR]
-  pagi export --out FILE.pagi [--encrypt] [--include-events]             [--json] [--data-dir DIR]
+  pagi export --out FILE.pagi [--encrypt] [--include-events] [--include-model]  [--json] [--data-dir DIR]
   pagi import FILE.pagi --as clone|move [--activate]                     [--json] [--data-dir DIR]
   pagi import CARD.png|.json|.charx [--activate]        a new twin from a SillyTavern character card
   pagi help | --help | --version
@@ -55,6 +55,7 @@ const OPTIONS = {
   out: { type: 'string' },
   encrypt: { type: 'boolean' },
   'include-events': { type: 'boolean' },
+  'include-model': { type: 'boolean' },
   as: { type: 'string' },
   activate: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -96,6 +97,7 @@ const argsSchema = z.object({
   out: z.string().min(1, '--out needs a file name ending in .pagi').refine((p) => p.toLowerCase().endsWith('.pagi'), '--out must name a .pagi file').optional(),
   encrypt: z.boolean().optional(),
   'include-events': z.boolean().optional(),
+  'include-model': z.boolean().optional(),
   as: z.enum(['clone', 'move'], { message: '--as must be clone (a new twin descending from the bundle\'s) or move (the same twin, on this machine)' }).optional(),
   activate: z.boolean().optional(),
   help: z.boolean().optional(),

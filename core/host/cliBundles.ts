@@ -59,7 +59,7 @@ export async function exportCommand(args: CliArgs, withHost: WithHost): Promise<
   const out = resolve(args.out);
   if (existsSync(out)) throw new PagiError('CONFLICT', `${out} already exists: choose another name or delete it`);
   const secret = args.encrypt ? await passphrase('to encrypt the bundle') : undefined;
-  const result = await withHost(args, (c) => follow<BundleExportResult>((h) => c.bundles.export.subscribe({ out, passphrase: secret, includeEvents: args['include-events'] ?? false }, h), args.json ?? false));
+  const result = await withHost(args, (c) => follow<BundleExportResult>((h) => c.bundles.export.subscribe({ out, passphrase: secret, includeEvents: args['include-events'] ?? false, includeModel: args['include-model'] ?? false }, h), args.json ?? false));
   process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `exported ${result.name} (${result.twinId}) to ${result.file}: ${mb(result.bytes)}, ${result.entries} databases${result.encrypted ? ', encrypted' : ''}\n`);
   return 0;
 }
@@ -116,6 +116,7 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
   const activated = args.activate ? activate(dataDir, result.twinId) : false;
   if (args.json) process.stdout.write(`${JSON.stringify({ ...result, activated }, null, 2)}\n`);
   else {
+    if (result.model) process.stdout.write(`model ${result.model.fileName}: ${result.model.installed === 'copied' ? 'installed in the models folder' : 'already installed'}\n`);
     process.stdout.write(`imported ${result.name} as ${result.mode === 'clone' ? `a clone (${result.twinId}, generation ${result.generation}, parent ${result.parentId})` : `the same twin (${result.twinId})`}\n`);
     process.stdout.write(activated ? 'it is now the active twin of this data folder\n' : `run it: pagi import … --activate, or set active-twin.json to ${result.twinId}\n`);
   }

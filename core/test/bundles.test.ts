@@ -224,6 +224,27 @@ describe('twin bundles: export, then import as a clone or a move', () => {
       const probe = weights.subarray(Math.floor(weights.length / 2), Math.floor(weights.length / 2) + 64);
       for (const [name, data] of files) expect(data.includes(probe), `${name} holds none of the model's weights`).toBe(false);
       expect([...files.keys()].sort()).not.toContain('data/models.db');
+      expect(manifest.modelFile).toBeNull();
+
+      // unless the user asks: then the weights travel and are installed on the other side
+      const heavy = join(dir, 'with-weights.pagi');
+      await access(host, dir).exportBundle({ out: heavy, includeEvents: false, includeModel: true }, noop);
+      expect((await unpackBundle(heavy)).manifest.modelFile).toMatchObject({ path: `model/${basename(model)}`, bytes: weights.length });
+      const elsewhere = tempDir('bundle-model-target');
+      dirs.push(elsewhere);
+      const target = await startHeadlessHost({ dataDir: elsewhere });
+      try {
+        const r = await access(target, elsewhere).importBundle({ file: heavy, mode: 'move' }, noop);
+        expect(r.model).toEqual({ fileName: basename(model), installed: 'copied' });
+        const installed = (await target.supervisor.client(inferenceContract).listModels({})).find((m) => m.fileName === basename(model));
+        expect(installed?.path).toBe(join(elsewhere, 'models', basename(model)));
+        expect(createHash('sha256').update(readFileSync(installed?.path as string)).digest('hex')).toBe(createHash('sha256').update(weights).digest('hex'));
+        for (let i = 0; i < 100 && !(await target.supervisor.client(inferenceContract).listModels({})).every((m) => m.sha256); i++) await new Promise((res) => setTimeout(res, 100));
+        const again = await access(target, elsewhere).importBundle({ file: heavy, mode: 'clone' }, noop);
+        expect(again.model?.installed).toBe('already-installed');
+      } finally {
+        await target.stop();
+      }
     } finally {
       await host.stop();
     }

@@ -130,6 +130,7 @@ export function hostileCorpus(base: Unpacked, encrypted: Buffer): HostileCase[] 
     { name: 'a file that is not SQLite', bytes: pack(m, withFile('data/episodic.db', Buffer.alloc(8192, 7))), refusal: /episodic\.db in the bundle (is not a SQLite database|cannot be read)/ },
     { name: 'a database from a newer app', bytes: pack(m, withFile('data/episodic.db', alterDb(episodic, 'PRAGMA user_version = 99'))), refusal: /schema version 99, newer than this app knows/ },
     { name: 'a database with no schema version', bytes: pack(m, withFile('data/episodic.db', alterDb(episodic, 'PRAGMA user_version = 0'))), refusal: /has no schema version/ },
+    { name: 'model weights that are not a model', bytes: pack(manifestWith({ modelFile: { path: 'model/evil.gguf', bytes: 4096, sha256: sha(Buffer.alloc(4096, 1)) } }), files, true, [{ name: 'model/evil.gguf', data: Buffer.alloc(4096, 1), deflate: false }]), refusal: /GGUF/ },
     { name: 'an oversized text field', bytes: pack(m, withFile('data/episodic.db', alterDb(episodic, "UPDATE episodes SET text = printf('%.*c', 2000000, 'x') WHERE rowid = (SELECT min(rowid) FROM episodes)"))), refusal: /holds a value of 2000000 characters, more than PAGI Twin ever stores/ },
   ];
   return cases;

@@ -73,6 +73,19 @@ describe.skipIf(!model)('installed models', () => {
     expect(await client.models.list.query()).toEqual(before);
   });
 
+  it('a .gguf put in the models folder while this twin did not run (another twin, a bundle) is adopted at start; a broken one is left alone', async () => {
+    mkdirSync(join(dataDir, 'models'), { recursive: true });
+    const adopted = join(dataDir, 'models', 'from-another-twin.gguf');
+    copyFileSync(model as string, adopted);
+    writeFileSync(join(dataDir, 'models', 'broken.gguf'), 'GGUF but not really');
+    await host.supervisor.restart('inference');
+    const list = await client.models.list.query();
+    expect(list.find((m) => m.path === adopted)).toMatchObject({ source: 'copy', fileName: 'from-another-twin.gguf' });
+    expect(list.some((m) => m.fileName === 'broken.gguf')).toBe(false);
+    await client.models.remove.mutate({ id: (list.find((m) => m.path === adopted) as ModelRecord).id });
+    rmSync(join(dataDir, 'models', 'broken.gguf'));
+  });
+
   it('estimates the fit before loading: a tiny model fits on any machine', async () => {
     const fit = await client.models.fit.query({ path: original, contextSize: 1024 });
     expect(fit).toMatchObject({ verdict: 'fits', contextSize: 1024 });

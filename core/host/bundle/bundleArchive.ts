@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { PagiError } from '../../contracts/errors.js';
-import { BUNDLE_LIMITS, DATA_ENTRY, ENCRYPTION_NAME, MANIFEST_NAME } from './bundleManifest.js';
+import { BUNDLE_LIMITS, DATA_ENTRY, ENCRYPTION_NAME, MANIFEST_NAME, MODEL_ENTRY } from './bundleManifest.js';
 
 /**
  * Reading a `.pagi` archive that may have been crafted to hurt: the central directory is checked in
@@ -23,14 +23,14 @@ const damaged = (why: string): PagiError => new PagiError('INVALID_INPUT', `the 
 function checkEntry(e: Entry, seen: Map<string, Entry>): void {
   const name = e.fileName;
   if (name.endsWith('/')) throw damaged(`it holds a folder entry (${name})`);
-  if (name !== MANIFEST_NAME && name !== ENCRYPTION_NAME && !DATA_ENTRY.test(name)) throw damaged(`it holds an entry PAGI does not write (${JSON.stringify(name).slice(0, 120)})`);
+  if (name !== MANIFEST_NAME && name !== ENCRYPTION_NAME && !DATA_ENTRY.test(name) && !MODEL_ENTRY.test(name)) throw damaged(`it holds an entry PAGI does not write (${JSON.stringify(name).slice(0, 120)})`);
   if (seen.has(name)) throw damaged(`it holds ${name} twice`);
   const mode = (e.externalFileAttributes >>> 16) & S_IFMT;
   // made on Unix: the mode says what the entry is; only plain files (no links, devices, folders)
   if (e.versionMadeBy >> 8 === 3 && mode !== 0 && mode !== S_IFREG) throw damaged(`${name} is not a plain file (a link or special file)`);
   if (e.isEncrypted()) throw damaged(`${name} uses zip encryption, which PAGI does not write`);
   if (e.compressionMethod !== 0 && e.compressionMethod !== 8) throw damaged(`${name} uses compression method ${e.compressionMethod}`);
-  const limit = name === MANIFEST_NAME ? BUNDLE_LIMITS.manifestBytes + 4_096 : name === ENCRYPTION_NAME ? BUNDLE_LIMITS.encryptionHeaderBytes : BUNDLE_LIMITS.entryBytes * 1.01;
+  const limit = name === MANIFEST_NAME ? BUNDLE_LIMITS.manifestBytes + 4_096 : name === ENCRYPTION_NAME ? BUNDLE_LIMITS.encryptionHeaderBytes : MODEL_ENTRY.test(name) ? BUNDLE_LIMITS.modelBytes * 1.01 : BUNDLE_LIMITS.entryBytes * 1.01;
   if (e.uncompressedSize > limit) throw damaged(`${name} declares ${e.uncompressedSize} bytes, more than allowed (${Math.floor(limit)})`);
   if (e.uncompressedSize > BUNDLE_LIMITS.ratioExemptBytes && e.uncompressedSize > e.compressedSize * BUNDLE_LIMITS.maxRatio) {
     throw damaged(`${name} inflates ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}× (a zip bomb?)`);

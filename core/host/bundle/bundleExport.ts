@@ -22,6 +22,8 @@ export interface ExportOptions {
   out: string;
   passphrase?: string | undefined;
   includeEvents?: boolean;
+  /** The loaded model's weights too (large: only when the user asks). */
+  includeModel?: boolean;
   onProgress?: (p: { phase: 'snapshot' | 'write'; doneBytes: number; totalBytes: number }) => void;
 }
 
@@ -47,6 +49,12 @@ function twinSettings(dataDir: string): BundleManifest['settings'] {
   return out;
 }
 
+/** A model file's name as an archive entry may have it. */
+const safeModelName = (fileName: string): string => {
+  const base = fileName.replace(/\.gguf$/i, '').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'model';
+  return `${base.slice(0, 190)}.gguf`;
+};
+
 const countBytes = (onBytes: (n: number) => void): Transform =>
   new Transform({ transform(chunk: Buffer, _e, done) { onBytes(chunk.length); done(null, chunk); } });
 
@@ -71,7 +79,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
     );
     const files = parts.flat();
     if (!files.some((f) => f.file === 'identity.db')) throw new PagiError('INTERNAL', 'the identity service exported no database');
-    const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
+    const dbBytes = files.reduce((sum, f) => sum + f.bytes, 0);
 
     const twin = await opts.supervisor.client(identityContract).get({});
     const embedding = await opts.supervisor.client(episodicMemoryContract).embeddingStatus({}).catch(() => null);
@@ -80,30 +88,40 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
     // where it came from, when it was downloaded: the target can fetch the same file
     const source = loaded?.source === 'download' ? ((await opts.supervisor.client(inferenceContract).downloads({}).catch(() => [])).find((d) => d.modelId === loaded.id)?.uri ?? null) : null;
 
+    if (opts.includeModel && !loaded) throw new PagiError('FAILED_PRECONDITION', 'no model is loaded: load the model whose weights should go into the bundle, or export without them');
+    const weightsBytes = opts.includeModel && loaded ? statSync(loaded.path).size : 0;
+    const totalBytes = dbBytes + weightsBytes;
+
     const zip = new yazl.ZipFile();
     const written = pipeline(zip.outputStream, createWriteStream(partial, { mode: 0o600 }));
-    const entries: BundleEntry[] = [];
     let doneBytes = 0;
-    if (key) zip.addBuffer(Buffer.from(JSON.stringify(key.header, null, 2)), ENCRYPTION_NAME, { compress: false });
-    for (const [i, f] of files.entries()) {
-      const path = `data/${f.file}`;
-      const source = join(work, f.service, f.file);
+    /** Streams one file into the archive (deflated, or encrypted record by record); returns its size and sha256. */
+    const addEntry = async (source: string, path: string, index: number, compress: boolean): Promise<{ bytes: number; sha256: string }> => {
       const hash = createHash('sha256');
       const body = new PassThrough();
       // yazl pulls the stream when it reaches this entry; the hash is ready once it has been read
-      zip.addReadStream(body, path, { compress: !key, mtime: new Date() });
+      zip.addReadStream(body, path, { compress: compress && !key, mtime: new Date() });
       const steps: NodeJS.ReadWriteStream[] = [
         countBytes((n) => {
           doneBytes += n;
           opts.onProgress?.({ phase: 'write', doneBytes, totalBytes });
         }),
         new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); done(null, chunk); } }),
-        ...(key ? [encryptStream(key.key, i + 1, path, key.header.chunkBytes)] : []),
+        ...(key ? [encryptStream(key.key, index, path, key.header.chunkBytes)] : []),
       ];
       await pipeline(createReadStream(source), ...(steps as [Transform]), body);
-      entries.push({ path, service: f.service, bytes: statSync(source).size, sha256: hash.digest('hex'), schemaVersion: f.schemaVersion, optional: f.optional });
+      return { bytes: statSync(source).size, sha256: hash.digest('hex') };
+    };
+    if (key) zip.addBuffer(Buffer.from(JSON.stringify(key.header, null, 2)), ENCRYPTION_NAME, { compress: false });
+    const entries: BundleEntry[] = [];
+    for (const [i, f] of files.entries()) {
+      const source = join(work, f.service, f.file);
+      const path = `data/${f.file}`;
+      entries.push({ path, service: f.service, ...(await addEntry(source, path, i + 1, true)), schemaVersion: f.schemaVersion, optional: f.optional });
       rmSync(source); // the copy is in the archive: do not hold two of every database on disk
     }
+    // weights do not deflate: stored as they are
+    const modelFile = opts.includeModel && loaded ? { path: `model/${safeModelName(loaded.fileName)}`, ...(await addEntry(loaded.path, `model/${safeModelName(loaded.fileName)}`, entries.length + 1, false)) } : null;
     const manifest: BundleManifest = {
       format: 'pagi-twin-bundle',
       formatVersion: BUNDLE_FORMAT_VERSION,
@@ -112,7 +130,8 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
       twin: { id: twin.id, name: twin.name, parentId: twin.parentId, generation: twin.generation },
       entries,
       embedding: { model: embedding?.model ?? null, dims: embedding?.dims ?? null },
-      model: loaded ? { name: loaded.metadata.name ?? loaded.fileName, fileName: loaded.fileName, sha256: loaded.sha256, uri: source } : null,
+      model: loaded ? { name: loaded.metadata.name ?? loaded.fileName, fileName: loaded.fileName, sha256: loaded.sha256 ?? modelFile?.sha256 ?? null, uri: source } : null,
+      modelFile,
       settings: twinSettings(opts.dataDir),
       includesEvents: opts.includeEvents ?? false,
     };

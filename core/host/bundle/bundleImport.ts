@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PagiError } from '../../contracts/errors.js';
+import { inferenceContract } from '../../inference/common/contract.js';
 import { createIdRemap } from '../../runtime/node/idRemap.js';
 import { twinDirOf } from '../../runtime/node/paths.js';
 import type { Supervisor } from '../../runtime/node/supervisor.js';
@@ -31,6 +32,32 @@ export interface ImportResult {
   /** The bundle's vectors are in another model's space than this machine's: they are re-embedded in the background once the twin runs. */
   embeddingModel: string | null;
   settings: BundleManifest['settings'];
+  /** The weights the bundle carried: copied into the models folder, or already installed. */
+  model: { fileName: string; installed: 'copied' | 'already-installed' } | null;
+}
+
+const noop = (): void => undefined;
+
+/** The bundle's model weights into this machine's models folder (checked as any import), unless the same file is installed. */
+async function installWeights(supervisor: Supervisor, path: string, sha256: string, twinId: string): Promise<NonNullable<ImportResult['model']>> {
+  const inference = supervisor.client(inferenceContract);
+  const same = (await inference.listModels({})).find((m) => m.sha256 === sha256);
+  if (same) return { fileName: same.fileName, installed: 'already-installed' };
+  const install = async (file: string): Promise<NonNullable<ImportResult['model']>> => ({ fileName: (await inference.importModel({ path: file, mode: 'copy' })).fileName, installed: 'copied' });
+  try {
+    try {
+      return await install(path);
+    } catch (err) {
+      if (PagiError.from(err).code !== 'CONFLICT') throw err;
+      // another model has that name: this one is kept under a name of its own
+      const renamed = join(dirname(path), `${twinId.slice(0, 8)}-${basename(path)}`);
+      renameSync(path, renamed);
+      return await install(renamed);
+    }
+  } catch (err) {
+    const e = PagiError.from(err);
+    throw new PagiError(e.code === 'CONFLICT' ? 'CONFLICT' : 'INVALID_INPUT', `the model in the bundle (${basename(path)}) cannot be installed: ${e.message.replace(`${path} `, '').replace(`${dirname(path)}/`, '')}; nothing was imported`);
+  }
 }
 
 const STAGING_PREFIX = '.staging-';
@@ -59,11 +86,12 @@ async function readHeader(archive: OpenedArchive): Promise<EncryptionHeader | nu
 
 /** Checks that the archive holds exactly what the manifest lists, at the sizes it lists. */
 function checkEntries(archive: OpenedArchive, manifest: BundleManifest, header: EncryptionHeader | null): void {
-  const listed = new Set(manifest.entries.map((e) => e.path));
+  const files = [...manifest.entries, ...(manifest.modelFile ? [manifest.modelFile] : [])];
+  const listed = new Set(files.map((e) => e.path));
   for (const name of archive.entries.keys()) {
     if (name !== MANIFEST_NAME && name !== ENCRYPTION_NAME && !listed.has(name)) throw new PagiError('INVALID_INPUT', `the bundle holds ${name}, which its manifest does not list; nothing was imported`);
   }
-  for (const e of manifest.entries) {
+  for (const e of files) {
     const z = archive.entries.get(e.path);
     if (!z) throw new PagiError('INVALID_INPUT', `the manifest lists ${e.path}, which the bundle does not hold: the file is incomplete`);
     const expected = header ? e.bytes + Math.max(1, Math.ceil(e.bytes / header.chunkBytes)) * RECORD_OVERHEAD : e.bytes;
@@ -73,7 +101,7 @@ function checkEntries(archive: OpenedArchive, manifest: BundleManifest, header: 
 }
 
 /** Streams one entry out of the archive into the staging folder: inflated, decrypted, counted, hashed. */
-async function unpackEntry(archive: OpenedArchive, entry: BundleManifest['entries'][number], index: number, key: Buffer | null, header: EncryptionHeader | null, dest: string, onBytes: (n: number) => void): Promise<void> {
+async function unpackEntry(archive: OpenedArchive, entry: { path: string; bytes: number; sha256: string }, index: number, key: Buffer | null, header: EncryptionHeader | null, dest: string, onBytes: (n: number) => void): Promise<void> {
   const z = archive.entries.get(entry.path);
   if (!z) throw new PagiError('INVALID_INPUT', `the bundle has no ${entry.path}`);
   const hash = createHash('sha256');
@@ -141,6 +169,10 @@ export async function importTwin(opts: ImportOptions): Promise<ImportResult> {
         opts.onProgress?.({ phase: 'unpack', doneBytes, totalBytes });
       });
     }
+    const weights = manifest.modelFile ? join(incoming, manifest.modelFile.path.slice('model/'.length)) : null;
+    if (manifest.modelFile && weights) {
+      await unpackEntry(archive, manifest.modelFile, manifest.entries.length + 1, key, header, weights, noop);
+    }
     archive.close();
 
     let rebuilt = 0;
@@ -155,6 +187,7 @@ export async function importTwin(opts: ImportOptions): Promise<ImportResult> {
       opts.onProgress?.({ phase: 'rebuild', doneBytes: rebuilt, totalBytes });
     }
 
+    const model = manifest.modelFile && weights ? await installWeights(opts.supervisor, weights, manifest.modelFile.sha256, twinId) : null;
     opts.onProgress?.({ phase: 'swap', doneBytes: totalBytes, totalBytes });
     if (existsSync(target)) throw new PagiError('CONFLICT', `a twin folder ${target} appeared while importing`);
     mkdirSync(join(opts.dataDir, 'twins'), { recursive: true });
@@ -166,6 +199,7 @@ export async function importTwin(opts: ImportOptions): Promise<ImportResult> {
       databases: manifest.entries.length,
       embeddingModel: manifest.embedding.model,
       settings: manifest.settings,
+      model,
     };
   } finally {
     archive.close();

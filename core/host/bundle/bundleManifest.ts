@@ -17,12 +17,16 @@ export const BUNDLE_LIMITS = {
   maxRatio: 200,
   /** Entries smaller than this may have any ratio (a fresh database is mostly zero pages). */
   ratioExemptBytes: 1 << 20,
+  /** Model weights, when the user asks for them: 1 TiB. */
+  modelBytes: 2 ** 40,
 } as const;
 
 export const MANIFEST_NAME = 'manifest.json';
 export const ENCRYPTION_NAME = 'encryption.json';
 /** Data entries: `data/<file>.db`, lower-case, one level, nothing else. */
 export const DATA_ENTRY = /^data\/[a-z][a-z0-9-]{0,40}\.db$/;
+/** The model's weights, only when asked for: `model/<file>.gguf`. */
+export const MODEL_ENTRY = /^model\/[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.gguf$/;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lower-case hex digits');
 const isoTime = z.iso.datetime({ offset: true });
@@ -53,6 +57,8 @@ export const manifestSchema = z.object({
   embedding: z.object({ model: z.string().max(500).nullable(), dims: z.number().int().min(1).max(65_536).nullable() }).strict(),
   /** The model the twin ran with, to find or download it again: never the weights. */
   model: z.object({ name: z.string().max(500), fileName: z.string().max(500), sha256: sha256Hex.nullable(), uri: z.string().max(2_000).nullable() }).strict().nullable(),
+  /** The weights themselves, when the user asked for them. */
+  modelFile: z.object({ path: z.string().regex(MODEL_ENTRY, 'the model entry is model/<file>.gguf'), bytes: z.number().int().min(1).max(BUNDLE_LIMITS.modelBytes), sha256: sha256Hex }).strict().nullable().default(null),
   /** The twin's own settings (memory weights, privacy); never secrets and never this machine's (threads, GPU, paths). */
   settings: z.record(z.string().max(64), z.record(z.string().max(64), z.unknown())).default({}),
   includesEvents: z.boolean(),

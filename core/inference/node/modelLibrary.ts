@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { SqliteDatabase } from '../../../native/sqlite.js';
@@ -50,6 +50,27 @@ export function createModelLibrary(opts: { db: SqliteDatabase; modelsDir: string
     registry,
     register,
     kickHashing,
+    /**
+     * The models folder belongs to the app, and so to every twin of the data folder: a .gguf in it
+     * that this twin has not registered (put there while another twin ran, or by a twin bundle) is
+     * registered at start. A file that fails the pre-check is left alone and logged.
+     */
+    adoptModelsFolder(): number {
+      if (!existsSync(opts.modelsDir)) return 0;
+      const known = new Set(registry.list(null).map((m) => m.path));
+      let adopted = 0;
+      for (const name of readdirSync(opts.modelsDir)) {
+        const path = join(opts.modelsDir, name);
+        if (!name.toLowerCase().endsWith('.gguf') || known.has(path) || !statSync(path).isFile()) continue;
+        try {
+          register(path, 'copy');
+          adopted++;
+        } catch (err) {
+          opts.log.warn(`${path} is in the models folder but is not a usable model: ${PagiError.from(err).message}`);
+        }
+      }
+      return adopted;
+    },
     async import(pathIn: string, mode: 'reference' | 'copy', loadedPath: string | null): Promise<ModelRecord> {
       const path = resolve(pathIn);
       if (!existsSync(path)) throw new PagiError('NOT_FOUND', `no file at ${path}`);

@@ -62,7 +62,8 @@ export default defineService({
     // the models installed on this machine and its downloads: never part of a twin bundle
     const db = openServiceDatabase(ctx, 'models.db', inferenceMigrations, { portable: false });
     const library = createModelLibrary({ db, modelsDir: join(ctx.paths.dataDir, 'models'), bus: ctx.bus, log: ctx.log, signal: ctx.signal });
-    library.kickHashing(); // checksums interrupted by a restart
+    library.adoptModelsFolder();
+    library.kickHashing(); // checksums interrupted by a restart, and those of adopted files
     const downloads = createDownloadManager({ db, modelsDir: join(ctx.paths.dataDir, 'models'), library, bus: ctx.bus, log: ctx.log });
     const engine = createLlamaEngine({
       gpu: ctx.config.gpu, exclude: ctx.config.excludeBackends, threads: ctx.config.threads, contextSize: ctx.config.contextSize,

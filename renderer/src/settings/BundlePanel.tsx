@@ -55,15 +55,17 @@ function ExportForm() {
   const [encrypt, setEncrypt] = useState(false);
   const [passphrase, setPassphrase] = useState('');
   const [events, setEvents] = useState(false);
+  const [weights, setWeights] = useState(false);
   const run = useBundleRun<ExportResult>();
   const submit = (e: FormEvent): void => {
     e.preventDefault();
-    run.start((h) => api.bundles.export.subscribe({ out: out.trim(), includeEvents: events, ...(encrypt ? { passphrase } : {}) }, h));
+    run.start((h) => api.bundles.export.subscribe({ out: out.trim(), includeEvents: events, includeModel: weights, ...(encrypt ? { passphrase } : {}) }, h));
   };
   return (
     <form className="settings-form" aria-label="Export this twin" onSubmit={submit}>
       <label>Save the bundle as (a path on this computer, ending in .pagi) <input value={out} onChange={(e) => setOut(e.target.value)} placeholder="/home/me/ada.pagi" required /></label>
       <label className="inline"><input type="checkbox" checked={events} onChange={(e) => setEvents(e.target.checked)} /> Include the event log</label>
+      <label className="inline"><input type="checkbox" checked={weights} onChange={(e) => setWeights(e.target.checked)} /> Include the loaded model's weights (large; otherwise the bundle names the model and the other machine uses its own copy)</label>
       <label className="inline"><input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> Encrypt with a passphrase</label>
       {encrypt && <label>Passphrase (at least 8 characters; without it the bundle cannot be opened) <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} minLength={8} required autoComplete="new-password" /></label>}
       <div className="save-row"><button type="submit" disabled={run.running || !out.trim()}>Export</button></div>
@@ -101,7 +103,8 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
       <ProgressLine progress={run.progress} label="Import progress" />
       {run.result && (
         <p role="status">
-          Imported {run.result.name} as {run.result.mode === 'clone' ? `a clone (generation ${run.result.generation})` : 'the same twin'}: {run.result.twinId}. Switch to it in the list of twins above.
+          Imported {run.result.name} as {run.result.mode === 'clone' ? `a clone (generation ${run.result.generation})` : 'the same twin'}: {run.result.twinId}.
+          {run.result.model ? ` Its model ${run.result.model.fileName} is ${run.result.model.installed === 'copied' ? 'now installed' : 'already installed'}.` : ''} Switch to it in the list of twins above.
         </p>
       )}
       {run.error ? <ErrorNote error={run.error} /> : null}
