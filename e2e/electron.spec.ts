@@ -1,4 +1,5 @@
 import { _electron as electron, expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -24,10 +25,10 @@ test.describe('the desktop app (Electron)', () => {
   test.skip(!binary, SKIP_NO_ELECTRON);
   test.skip(!model, 'no model: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
 
-  const launch = async () => {
+  const launch = async (extraArgs: string[] = []) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-electron-'));
     writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ services: { inference: { modelPath: model, threads: 1 } } }));
-    const app = await electron.launch({ executablePath: binary as string, args: [join(repoRoot, 'out', 'main', 'main.js')], env: { ...process.env, PAGI_DATA_DIR: dataDir } });
+    const app = await electron.launch({ executablePath: binary as string, args: [join(repoRoot, 'out', 'main', 'main.js'), ...extraArgs], env: { ...process.env, PAGI_DATA_DIR: dataDir } });
     return { app, dataDir };
   };
 
@@ -61,6 +62,27 @@ test.describe('the desktop app (Electron)', () => {
     } finally {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a .pagi file opened with the app (double-click) shows the import dialog, and imports it', async () => {
+    // a bundle made by the CLI from another data folder
+    const source = mkdtempSync(join(tmpdir(), 'pagi-electron-src-'));
+    const bundle = join(source, 'friend.pagi');
+    execFileSync(process.execPath, [join(repoRoot, 'bin', 'pagi.js'), 'export', '--out', bundle, '--data-dir', source]);
+    const { app, dataDir } = await launch([bundle]);
+    try {
+      const page = await app.firstWindow();
+      const dialog = page.getByRole('dialog', { name: 'Import a twin bundle' });
+      await expect(dialog).toBeVisible({ timeout: 30_000 });
+      await expect(dialog.getByLabel('Bundle file (.pagi)')).toHaveValue(bundle);
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await expect(dialog.getByText(/Imported .* as a clone/)).toBeVisible({ timeout: 60_000 });
+      await page.screenshot({ path: join(screenshotDir, 'electron-open-bundle.png') });
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(source, { recursive: true, force: true });
     }
   });
 });
