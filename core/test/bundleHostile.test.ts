@@ -63,6 +63,7 @@ describe('hostile bundles are refused with a clear error, and change nothing', (
         (r) => `imported as ${r.twinId}`,
         (err: unknown) => (err as Error).message,
       );
+      if (process.env.PAGI_PRINT_REFUSALS) console.log(`${c.name} → ${outcome}`);
       if (!c.refusal.test(outcome)) failures.push(`${c.name}: ${outcome}`);
       const now = listTwinFolders(dir);
       if (JSON.stringify(now) !== JSON.stringify(twins)) failures.push(`${c.name}: twin folders changed to ${now.join(', ')}`);

@@ -17,7 +17,7 @@ export interface OpenedArchive {
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 
-const damaged = (why: string): PagiError => new PagiError('INVALID_INPUT', `the file is not a valid PAGI bundle: ${why}; nothing was imported`);
+const damaged = (why: string): PagiError => new PagiError('INVALID_INPUT', `the file is not a valid PAGI bundle: ${why}; nothing was imported (export the twin again to get a sound bundle)`);
 
 // names are lower-case by rule, so two names that differ only in case cannot both pass
 function checkEntry(e: Entry, seen: Map<string, Entry>): void {

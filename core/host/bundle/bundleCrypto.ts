@@ -47,7 +47,7 @@ function open(key: Buffer, entry: number, name: string, record: number, last: bo
   try {
     return Buffer.concat([d.update(body), d.final()]);
   } catch {
-    throw new PagiError('INVALID_INPUT', `${name} in the bundle was altered or damaged (record ${record} fails its authentication): nothing from it was used`);
+    throw new PagiError('INVALID_INPUT', `${name} in the bundle was altered or damaged (record ${record} fails its authentication): nothing from it was used; export the twin again`);
   }
 }
 

@@ -93,9 +93,9 @@ function checkEntries(archive: OpenedArchive, manifest: BundleManifest, header: 
   }
   for (const e of files) {
     const z = archive.entries.get(e.path);
-    if (!z) throw new PagiError('INVALID_INPUT', `the manifest lists ${e.path}, which the bundle does not hold: the file is incomplete`);
+    if (!z) throw new PagiError('INVALID_INPUT', `the manifest lists ${e.path}, which the bundle does not hold: the file is incomplete (was the copy cut short?); nothing was imported`);
     const expected = header ? e.bytes + Math.max(1, Math.ceil(e.bytes / header.chunkBytes)) * RECORD_OVERHEAD : e.bytes;
-    if (z.uncompressedSize !== expected) throw new PagiError('INVALID_INPUT', `${e.path} is ${z.uncompressedSize} bytes in the archive, but the manifest says ${expected}: the bundle was altered`);
+    if (z.uncompressedSize !== expected) throw new PagiError('INVALID_INPUT', `${e.path} is ${z.uncompressedSize} bytes in the archive, but the manifest says ${expected}: the bundle was altered; nothing was imported (export the twin again)`);
   }
   if (!manifest.entries.some((e) => e.path === 'data/identity.db')) throw new PagiError('INVALID_INPUT', 'the bundle has no identity.db: there is no twin in it');
 }
@@ -122,9 +122,9 @@ async function unpackEntry(archive: OpenedArchive, entry: { path: string; bytes:
   } catch (err) {
     throw err instanceof PagiError ? err : new PagiError('INVALID_INPUT', `${entry.path} cannot be read from the bundle (${(err as Error).message}): the file is damaged`);
   }
-  if (size !== entry.bytes) throw new PagiError('INVALID_INPUT', `${entry.path} is ${size} bytes, but the manifest says ${entry.bytes}: the bundle was altered`);
+  if (size !== entry.bytes) throw new PagiError('INVALID_INPUT', `${entry.path} is ${size} bytes, but the manifest says ${entry.bytes}: the bundle was altered; nothing was imported (export the twin again)`);
   const sha = hash.digest('hex');
-  if (sha !== entry.sha256) throw new PagiError('INVALID_INPUT', `${entry.path} does not match its checksum in the manifest: the bundle was altered or damaged`);
+  if (sha !== entry.sha256) throw new PagiError('INVALID_INPUT', `${entry.path} does not match its checksum in the manifest: the bundle was altered or damaged; nothing was imported (export the twin again)`);
 }
 
 /**

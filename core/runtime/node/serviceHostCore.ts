@@ -130,7 +130,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
     if (!started) throw new PagiError('UNAVAILABLE', `${serviceId} is still starting`);
     if (req.op === 'export') return exportDatabases(databases, req.dir, req.include);
     const entry = databases.list().find((d) => d.file === req.file);
-    if (!entry) throw new PagiError('NOT_FOUND', `${serviceId} keeps no database named ${req.file}`);
+    if (!entry) throw new PagiError('INVALID_INPUT', `the bundle gives ${req.file} to ${serviceId}, which keeps no database of that name: it was not written by PAGI Twin; nothing was imported`);
     return [await importDatabase(entry, req.source, req.targetDir, req.remapSecret, req.twin)];
   };
 
