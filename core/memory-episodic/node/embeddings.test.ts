@@ -51,6 +51,20 @@ describe('background embedder', () => {
     expect(embedder.status()).toMatchObject({ model: 'model-b', dims: 24, embedded: 71, total: 71 });
     expect(vectors.countIn('model-a')).toBe(0);
     expect(progress.some((p) => p.state === 'embedding')).toBe(true);
+
+    // with nothing new to embed, a model load is enough to notice the new space (e.g. memories from a bundle)
+    model = { name: 'model-c', dims: 12 };
+    embedder.kick();
+    await embedder.idle();
+    expect(embedder.status().model, 'a plain kick does not probe').toBe('model-b');
+    embedder.kick({ modelLoaded: true });
+    await embedder.idle();
+    expect(embedder.status()).toMatchObject({ model: 'model-c', dims: 12, embedded: 71, total: 71, state: 'idle' });
+    // no model at the moment of the check: nothing changes, the next load asks again
+    model = null;
+    embedder.kick({ modelLoaded: true });
+    await embedder.idle();
+    expect(embedder.status()).toMatchObject({ model: 'model-c', embedded: 71, state: 'idle' });
     embedder.stop();
   });
 

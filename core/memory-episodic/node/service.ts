@@ -53,7 +53,7 @@ export default defineService({
     const sub = ctx.bus.subscribe({
       consumer: 'memory.episodic',
       topics: ['inference.model.loaded'],
-      handler: () => embedder.kick(),
+      handler: () => embedder.kick({ modelLoaded: true }),
     });
 
     const changed = async (change: MemoryChange): Promise<MemoryChange> => {

@@ -116,7 +116,7 @@ export default defineService({
       topics: ['turn.completed', 'inference.model.loaded'],
       async handler(event) {
         if (event.topic === 'inference.model.loaded') {
-          embedder.kick();
+          embedder.kick({ modelLoaded: true });
           // jobs that failed for want of a model get their chance now
           const requeued = db.prepare("UPDATE extraction_jobs SET status = 'pending', error = NULL, not_before = ? WHERE status = 'failed' AND error LIKE '%runs again when one is loaded%'").run(new Date().toISOString()).changes;
           if (requeued > 0) extraction.recover();

@@ -36,6 +36,9 @@ export function createBackgroundEmbedder(opts: BackgroundEmbedderOptions) {
   let stopped = false;
   let retry: ReturnType<typeof setTimeout> | null = null;
   let lastReport = 0;
+  // the loaded model may not be the one the stored vectors came from (it changed while this service
+  // was down, or the memories came in a twin bundle): asked once at start and after every model load
+  let checkModel = true;
 
   const status = (): EmbedStatus => {
     const space = opts.vectors.space();
@@ -51,6 +54,23 @@ export function createBackgroundEmbedder(opts: BackgroundEmbedderOptions) {
     for (;;) {
       if (stopped) return;
       const batch = opts.vectors.missing(batchSize);
+      const current = opts.vectors.space();
+      if (batch.length === 0 && checkModel && current) {
+        let probe: Awaited<ReturnType<typeof opts.embed>> | null = null;
+        try {
+          probe = await opts.embed(['which embedding space is this?']);
+        } catch {
+          // no model now: every memory has its vector; the next model load asks again
+        }
+        if (probe) {
+          checkModel = false;
+          if (probe.model !== current.model || probe.dims !== current.dims) {
+            opts.vectors.setSpace({ model: probe.model, dims: probe.dims });
+            note = `re-embedding with ${probe.model} (was ${current.model}, ${current.dims} dims)`;
+            continue;
+          }
+        }
+      }
       if (batch.length === 0) {
         const wasBusy = state !== 'idle';
         state = 'idle';
@@ -89,9 +109,10 @@ export function createBackgroundEmbedder(opts: BackgroundEmbedderOptions) {
     }
   };
 
-  /** Starts a pass, or asks the running one to look again when it ends. */
-  function kick(): void {
+  /** Starts a pass, or asks the running one to look again when it ends; `modelLoaded`: also check the embedding space. */
+  function kick(how: { modelLoaded?: boolean } = {}): void {
     if (stopped) return;
+    if (how.modelLoaded) checkModel = true;
     if (running) {
       again = true;
       return;

@@ -136,7 +136,12 @@ export async function importDatabase(entry: PortableDatabase, source: string, ta
       }
       return (remap ? remapCell(v, remap) : v) as never;
     });
+    // tables are copied one by one, in any order: references are checked once all rows are in
+    db.pragma('foreign_keys = OFF');
     await copyRows(db);
+    const dangling = db.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
+    if (dangling.length > 0) throw new PagiError('INVALID_INPUT', `${what} has ${dangling.length} rows of ${dangling[0]?.table} that point at missing rows of ${dangling[0]?.parent}: it was altered or damaged; nothing from it was used`);
+    db.pragma('foreign_keys = ON');
     db.exec('DETACH DATABASE src');
     migrate(db, entry.migrations, entry.file);
     entry.onImport?.(db, twin);
