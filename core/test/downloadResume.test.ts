@@ -22,28 +22,41 @@ function syntheticGguf(bytes: number): Buffer {
   return Buffer.concat([header, pad, data]);
 }
 
+/**
+ * A loopback file server for a download that is cut off: the downloader keeps progress in parts of
+ * 5 MiB; the first part arrives quickly and the rest slowly (so the cut lands with one part
+ * complete), until `cut()`, after which every range asked for is recorded and served quickly.
+ */
+async function serveInParts(data: Buffer, name: string): Promise<{ url: string; cut(): void; rangesAfterCut: string[]; close(): void }> {
+  let cut = false;
+  const rangesAfterCut: string[] = [];
+  const server = createServer((req, res) => {
+    if (cut) rangesAfterCut.push(req.headers.range ?? '-');
+    const firstPart = req.headers.range === undefined || /^bytes=0-/.test(req.headers.range);
+    sendWithRanges(req, res, data, { chunkBytes: () => (cut || firstPart ? 1 << 20 : 32 * 1024), intervalMs: 20 });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${name}`, cut: () => void (cut = true), rangesAfterCut, close: () => server.close() };
+}
+
+/** Bytes asked for by the ranges (the downloader's first request only learns the size). */
+const bytesAsked = (ranges: string[]): number =>
+  ranges.map((r) => /bytes=(\d+)-(\d+)/.exec(r)).filter((m): m is RegExpExecArray => m !== null).reduce((sum, m) => sum + Number(m[2]) - Number(m[1]) + 1, 0);
+
 describe('a download interrupted by a crash of the inference service', () => {
   it('resumes after the restart, fetching only what was missing, and ends with the right file', async () => {
     const data = syntheticGguf(12 * 1024 * 1024);
     const sha = createHash('sha256').update(data).digest('hex');
-    let killed = false;
-    const rangesAfterKill: string[] = [];
-    const server = createServer((req, res) => {
-      if (killed) rangesAfterKill.push(req.headers.range ?? '-');
-      // the first part arrives quickly and the rest slowly, so the crash lands with one part complete
-      const firstPart = req.headers.range === undefined || /^bytes=0-/.test(req.headers.range);
-      sendWithRanges(req, res, data, { chunkBytes: () => (killed || firstPart ? 1 << 20 : 32 * 1024), intervalMs: 20 });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const server = await serveInParts(data, 'big.gguf');
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-dl-resume-'));
     const host = await startHeadlessHost({ dataDir });
     try {
       const inference = host.supervisor.client(inferenceContract);
-      const started = await inference.download({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/big.gguf`, sha256: sha });
+      const started = await inference.download({ url: server.url, sha256: sha });
       // wait until a first part is complete on disk, then crash the service
       await waitFor('a first part', async () => (await inference.getDownload({ id: started.id })).downloadedBytes > 5.5 * 1024 * 1024, 30_000, 50);
       const pid = (await statusOf(host.supervisor, 'inference')).pid as number;
-      killed = true;
+      server.cut();
       process.kill(pid, 'SIGKILL');
       await waitFor('inference to restart', async () => (await statusOf(host.supervisor, 'inference')).pid !== pid && (await statusOf(host.supervisor, 'inference')).state === 'running', 5_000);
       const done = await waitFor('the resumed download', async () => {
@@ -52,9 +65,9 @@ describe('a download interrupted by a crash of the inference service', () => {
       }, 30_000, 100);
       expect(done).toMatchObject({ status: 'done', error: null });
       // only the missing parts were asked for again (the downloader's first request only learns the size)
-      const asked = rangesAfterKill.map((r) => /bytes=(\d+)-(\d+)/.exec(r)).filter((m): m is RegExpExecArray => m !== null).reduce((sum, m) => sum + Number(m[2]) - Number(m[1]) + 1, 0);
-      expect(asked, JSON.stringify(rangesAfterKill)).toBeGreaterThan(0);
-      expect(asked, JSON.stringify(rangesAfterKill)).toBeLessThan(data.length);
+      const asked = bytesAsked(server.rangesAfterCut);
+      expect(asked, JSON.stringify(server.rangesAfterCut)).toBeGreaterThan(0);
+      expect(asked, JSON.stringify(server.rangesAfterCut)).toBeLessThan(data.length);
       const model = (await inference.listModels({})).find((m) => m.id === done.modelId);
       expect(createHash('sha256').update(readFileSync(model?.path as string)).digest('hex')).toBe(sha);
     } finally {
@@ -69,16 +82,9 @@ describe('pausing and resuming a download', () => {
   it('keeps what arrived while paused, fetches only the rest on resume, and refuses what makes no sense', { timeout: 90_000 }, async () => {
     const data = syntheticGguf(12 * 1024 * 1024);
     const sha = createHash('sha256').update(data).digest('hex');
-    let paused = false;
-    const rangesAfterPause: string[] = [];
-    const server = createServer((req, res) => {
-      if (paused) rangesAfterPause.push(req.headers.range ?? '-');
-      // the downloader keeps progress in parts of 5 MiB: the first arrives quickly, the rest slowly, so the pause lands with one part complete
-      const firstPart = req.headers.range === undefined || /^bytes=0-/.test(req.headers.range);
-      sendWithRanges(req, res, data, { chunkBytes: () => (paused || firstPart ? 1 << 20 : 32 * 1024), intervalMs: 20 });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/paused.gguf`;
+    const server = await serveInParts(data, 'paused.gguf');
+    const url = server.url;
+    const servers = [server];
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-dl-pause-'));
     const host = await startHeadlessHost({ dataDir });
     try {
@@ -86,7 +92,7 @@ describe('pausing and resuming a download', () => {
       const started = await inference.download({ url, sha256: sha });
       await waitFor('a first part', async () => (await inference.getDownload({ id: started.id })).downloadedBytes > 5.5 * 1024 * 1024, 30_000, 50);
       const p = await inference.pauseDownload({ id: started.id });
-      paused = true;
+      server.cut();
       expect(p).toMatchObject({ status: 'paused', finishedAt: null, bytesPerSecond: null });
       expect(p.downloadedBytes).toBeGreaterThan(0);
       expect(existsSync(join(dataDir, 'models', '.downloads', started.id))).toBe(true);
@@ -100,23 +106,23 @@ describe('pausing and resuming a download', () => {
         return d.status === 'downloading' || d.status === 'verifying' ? null : d;
       }, 30_000, 100);
       expect(done).toMatchObject({ status: 'done', error: null });
-      const asked = rangesAfterPause.map((r) => /bytes=(\d+)-(\d+)/.exec(r)).filter((m): m is RegExpExecArray => m !== null).reduce((sum, m) => sum + Number(m[2]) - Number(m[1]) + 1, 0);
-      expect(asked, JSON.stringify(rangesAfterPause)).toBeLessThan(data.length);
+      expect(bytesAsked(server.rangesAfterCut), JSON.stringify(server.rangesAfterCut)).toBeLessThan(data.length);
       const model = (await inference.listModels({})).find((m) => m.id === done.modelId);
       expect(createHash('sha256').update(readFileSync(model?.path as string)).digest('hex')).toBe(sha);
       await expect(inference.resumeDownload({ id: started.id })).rejects.toThrow(/is done: only a paused download can be resumed/);
       await expect(inference.pauseDownload({ id: 'no-such-download' })).rejects.toThrow(/no download/);
 
       // a paused download that is cancelled leaves nothing behind
-      paused = false;
-      const second = await inference.download({ url, sha256: sha });
+      const slow = await serveInParts(data, 'second.gguf');
+      servers.push(slow);
+      const second = await inference.download({ url: slow.url, sha256: sha });
       await waitFor('some bytes', async () => (await inference.getDownload({ id: second.id })).downloadedBytes > 0, 30_000, 50);
       await inference.pauseDownload({ id: second.id });
       expect((await inference.cancelDownload({ id: second.id })).status).toBe('cancelled');
       expect(existsSync(join(dataDir, 'models', '.downloads', second.id))).toBe(false);
     } finally {
       await host.stop();
-      server.close();
+      for (const x of servers) x.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
