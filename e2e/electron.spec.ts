@@ -37,7 +37,7 @@ test.describe('the desktop app (Electron)', () => {
     try {
       const page = await app.firstWindow();
       const setup = page.getByRole('region', { name: 'Set up your twin' });
-      await setup.getByLabel('Name').fill('Robin');
+      await setup.getByLabel('Name', { exact: true }).fill('Robin');
       await setup.getByRole('button', { name: 'Start' }).click();
       await expect(page.getByLabel('Message')).toBeVisible({ timeout: 30_000 });
       await page.screenshot({ path: join(screenshotDir, 'electron-onboarding.png') });

@@ -16,7 +16,7 @@ test.describe('first run', () => {
     await expect(setup).toBeVisible();
     await expect(setup).toContainText(/runs models on \w+/);
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await setup.getByLabel('Name').fill('Robin');
+    await setup.getByLabel('Name', { exact: true }).fill('Robin');
     await setup.getByLabel('Describe its persona').fill('A patient gardener who loves old stories.');
     await setup.getByLabel('Temperament (its baseline mood)').selectOption('calm');
     await setup.getByLabel('Path of a .gguf file').fill('/nowhere/x.gguf');
@@ -31,6 +31,6 @@ test.describe('first run', () => {
     await page.getByRole('button', { name: 'Models', exact: true }).click();
     await expect(page.locator('.model-status')).toContainText('Loaded');
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await expect(page.getByLabel('Name')).toHaveValue('Robin');
+    await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Robin');
   });
 });

@@ -11,13 +11,13 @@ test.describe('settings', () => {
   test('the persona is edited and kept; the theme switches, in both themes without accessibility faults', async ({ page }) => {
     await page.goto(served().url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page.getByLabel('Name').fill('Ada');
+    await page.getByLabel('Name', { exact: true }).fill('Ada');
     await page.getByLabel('Traits (comma-separated)').fill('patient, funny');
     await page.getByRole('button', { name: 'Save persona' }).click();
     await expect(page.getByText('Saved.', { exact: true })).toBeVisible();
     await page.reload();
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await expect(page.getByLabel('Name')).toHaveValue('Ada');
+    await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Ada');
     await expect(page.getByLabel('Traits (comma-separated)')).toHaveValue('patient, funny');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByLabel('dark').check();

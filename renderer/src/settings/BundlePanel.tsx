@@ -65,7 +65,7 @@ function ExportForm() {
     <form className="settings-form" aria-label="Export this twin" onSubmit={submit}>
       <label>Save the bundle as (a path on this computer, ending in .pagi) <input value={out} onChange={(e) => setOut(e.target.value)} placeholder="/home/me/ada.pagi" required /></label>
       <label className="inline"><input type="checkbox" checked={events} onChange={(e) => setEvents(e.target.checked)} /> Include the event log</label>
-      <label className="inline"><input type="checkbox" checked={weights} onChange={(e) => setWeights(e.target.checked)} /> Include the loaded model's weights (large; otherwise the bundle names the model and the other machine uses its own copy)</label>
+      <label className="inline"><input type="checkbox" checked={weights} onChange={(e) => setWeights(e.target.checked)} /> Include the loaded model's weights (large; without them the bundle only identifies the model, and the other computer uses its own copy)</label>
       <label className="inline"><input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> Encrypt with a passphrase</label>
       {encrypt && <label>Passphrase (at least 8 characters; without it the bundle cannot be opened) <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} minLength={8} required autoComplete="new-password" /></label>}
       <div className="save-row"><button type="submit" disabled={run.running || !out.trim()}>Export</button></div>
