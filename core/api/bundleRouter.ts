@@ -28,7 +28,7 @@ function streamed<R>(run: (onProgress: (p: BundleProgress) => void) => Promise<R
 /** Twin bundles: export this twin to a `.pagi` file; import one as a clone (new ids, lineage) or a move (same ids). */
 export const bundleRouter = router({
   /** A bundle the user double-clicked (desktop app), once; null when there is none or in a browser. */
-  opened: procedure.query(({ ctx }) => ({ file: ctx.core.takeOpenedBundle?.() ?? null })),
+  opened: procedure.query(({ ctx }) => ({ file: ctx.core.takeOpenedBundle?.() ?? null, supported: ctx.core.takeOpenedBundle !== undefined })),
   export: procedure
     .input(z.object({ out: filePath('.pagi'), passphrase, includeEvents: z.boolean().default(false), includeModel: z.boolean().default(false) }).strict())
     .subscription(async function* ({ ctx, input }) {

@@ -82,11 +82,11 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
     const dbBytes = files.reduce((sum, f) => sum + f.bytes, 0);
 
     const twin = await opts.supervisor.client(identityContract).get({});
-    const embedding = await opts.supervisor.client(episodicMemoryContract).embeddingStatus({}).catch(() => null);
-    const models = await opts.supervisor.client(inferenceContract).listModels({}).catch(() => []);
+    const embedding = await opts.supervisor.client(episodicMemoryContract).embeddingStatus({});
+    const models = await opts.supervisor.client(inferenceContract).listModels({});
     const loaded = models.find((m) => m.loaded) ?? null;
     // where it came from, when it was downloaded: the target can fetch the same file
-    const source = loaded?.source === 'download' ? ((await opts.supervisor.client(inferenceContract).downloads({}).catch(() => [])).find((d) => d.modelId === loaded.id)?.uri ?? null) : null;
+    const source = loaded?.source === 'download' ? ((await opts.supervisor.client(inferenceContract).downloads({})).find((d) => d.modelId === loaded.id)?.uri ?? null) : null;
 
     if (opts.includeModel && !loaded) throw new PagiError('FAILED_PRECONDITION', 'no model is loaded: load the model whose weights should go into the bundle, or export without them');
     const weightsBytes = opts.includeModel && loaded ? statSync(loaded.path).size : 0;
@@ -129,7 +129,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
       createdAt: new Date().toISOString(),
       twin: { id: twin.id, name: twin.name, parentId: twin.parentId, generation: twin.generation },
       entries,
-      embedding: { model: embedding?.model ?? null, dims: embedding?.dims ?? null },
+      embedding: { model: embedding.model, dims: embedding.dims },
       model: loaded ? { name: loaded.metadata.name ?? loaded.fileName, fileName: loaded.fileName, sha256: loaded.sha256 ?? modelFile?.sha256 ?? null, uri: source } : null,
       modelFile,
       settings: twinSettings(opts.dataDir),

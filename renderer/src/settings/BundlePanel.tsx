@@ -170,7 +170,8 @@ export function BundlePanel() {
 
 /** A `.pagi` file opened with the app (double-click): the import dialog, over any page. */
 export function OpenedBundleDialog() {
-  const opened = useQuery({ queryKey: ['bundles.opened'], queryFn: () => api.bundles.opened.query(), refetchInterval: 1_500 });
+  // only a host the OS can hand files to (the desktop app) is asked again
+  const opened = useQuery({ queryKey: ['bundles.opened'], queryFn: () => api.bundles.opened.query(), refetchInterval: (q) => (q.state.data?.supported === false ? false : 1_500) });
   const [file, setFile] = useState<string | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
   const go = useNavStore((s) => s.go);
