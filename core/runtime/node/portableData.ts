@@ -157,6 +157,9 @@ export async function importDatabase(entry: PortableDatabase, source: string, ta
 interface TableInfo { name: string; type: string; wr: number }
 interface ColumnInfo { name: string; type: string; pk: number; hidden: number }
 
+const insertTriggerFills = (db: SqliteDatabase, table: string, index: string): boolean =>
+  (db.prepare("SELECT count(*) FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql LIKE '%AFTER INSERT%' AND instr(sql, ?) > 0").pluck().get(table, `INSERT INTO ${index}(`) as number) > 0;
+
 const BATCH_ROWS = 2_000;
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -169,8 +172,11 @@ async function copyRows(db: SqliteDatabase): Promise<void> {
     const sql = (db.prepare('SELECT sql FROM main.sqlite_master WHERE name = ?').pluck().get(t.name) as string | undefined) ?? '';
     if (t.type === 'virtual') {
       if (/USING\s+fts5vocab/i.test(sql)) continue; // a view over another FTS table
-      if (/USING\s+fts5/i.test(sql) && /content\s*=\s*'[^']+'/i.test(sql)) {
-        rebuild.push(t.name); // an index over a copied table: rebuilt from it below
+      const content = /USING\s+fts5/i.test(sql) ? /content\s*=\s*'([^']+)'/i.exec(sql)?.[1] : undefined;
+      if (content !== undefined) {
+        // an index over a copied table: our own insert trigger keeps it in step while rows come in;
+        // without one, it is rebuilt from the table once all rows are in
+        if (!insertTriggerFills(db, content, t.name)) rebuild.push(t.name);
         continue;
       }
     }
