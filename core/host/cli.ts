@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { defaultDataDir } from '../../native/appPaths.js';
 import type { ChatEvent } from '../api/router.js';
 import { PagiError } from '../contracts/errors.js';
@@ -12,10 +11,9 @@ import { createHostClient, fromClientError, type HostClient } from './hostClient
 import { readHostFile } from './hostFile.js';
 import { memoryCommand } from './cliMemory.js';
 import { doctorCommand, modelsCommand } from './cliModels.js';
-import { outDir } from './serviceCatalog.js';
+import { appVersion } from './serviceCatalog.js';
 import { formatStatusTable } from './statusTable.js';
 
-const version = (): string => (JSON.parse(readFileSync(join(outDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 const EXIT = { ok: 0, failure: 1, usage: 2, noHost: 3 } as const;
 
@@ -134,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   if (args.version) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${appVersion()}\n`);
     return EXIT.ok;
   }
   const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)) };

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_MANIFEST, SERVICE_IDS, serviceFolder, type ServiceId } from '../contracts/manifest.js';
@@ -14,6 +14,11 @@ export function outDir(): string {
     if (existsSync(join(dir, 'package.json'))) return join(dir, 'out');
   }
   throw new Error(`cannot find the built output folder from ${here}`);
+}
+
+/** This build's version (package.json beside `out/`): printed by `pagi --version`, recorded in bundles. */
+export function appVersion(): string {
+  return (JSON.parse(readFileSync(join(outDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export function serviceHostEntry(out = outDir()): string {

@@ -1,20 +1,17 @@
-import { join } from 'node:path';
 import type { CoreAccess } from '../api/coreAccess.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import type { Supervisor } from '../runtime/node/supervisor.js';
-import { appVersionOf, exportTwin } from './bundle/bundleExport.js';
+import { exportTwin } from './bundle/bundleExport.js';
 import { importTwin } from './bundle/bundleImport.js';
 import { loadHostConfig, saveServiceConfig } from './hostConfig.js';
 import { twinFromCard } from './personaImport/cardPersona.js';
 import { readCharacterCard } from './personaImport/characterCard.js';
 import { importChatGptExport } from './personaImport/chatgptImport.js';
 import { createTwin } from './personaImport/twinFactory.js';
-import { outDir } from './serviceCatalog.js';
+import { appVersion } from './serviceCatalog.js';
 import { listTwins, recordTwin } from './twinRegistry.js';
 import { setActiveTwin } from './activeTwin.js';
 import { PagiError } from '../contracts/errors.js';
-
-const appVersion = (): string => appVersionOf(join(outDir(), '..', 'package.json'));
 
 const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -40,7 +37,7 @@ export function supervisorAccess(supervisor: Supervisor, dataDir: string): CoreA
       saveServiceConfig(dataDir, id, { ...saved, ...patch });
     },
     async exportBundle(input, onProgress) {
-      const r = await exportTwin({ supervisor, dataDir, twinId: supervisor.twinId, appVersion: appVersion(), ...input, onProgress });
+      const r = await exportTwin({ supervisor, dataDir, appVersion: appVersion(), ...input, onProgress });
       return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name };
     },
     async importBundle(input, onProgress) {
@@ -58,9 +55,16 @@ export function supervisorAccess(supervisor: Supervisor, dataDir: string): CoreA
     listTwins: () => listTwins(dataDir),
     async activateTwin(id) {
       if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} in ${dataDir}`);
-      if (id === supervisor.twinId) return;
-      setActiveTwin(dataDir, id);
+      const previous = supervisor.twinId;
+      if (id === previous) return;
       await supervisor.switchTwin(id);
+      // a twin whose services cannot run is not left running (nor made the one to start next time)
+      const failed = (await supervisor.status()).filter((s) => s.state === 'failed');
+      if (failed.length > 0) {
+        await supervisor.switchTwin(previous);
+        throw new PagiError('FAILED_PRECONDITION', `twin ${id} cannot run here (${failed.map((s) => `${s.id}: ${s.lastError ?? 'failed'}`).join('; ')}); ${previous} runs again`);
+      }
+      setActiveTwin(dataDir, id);
     },
     importChatGpt: (file, onProgress) =>
       importChatGptExport(file, async (episodes) => void (await supervisor.client(episodicMemoryContract).storeMany({ episodes, by: 'import' })), onProgress),

@@ -99,6 +99,15 @@ describe('a card becomes a twin; a ChatGPT export becomes memories', () => {
     expect((await host.supervisor.status()).every((s) => s.state === 'running')).toBe(true);
     await core.activateTwin(first);
     expect((await host.supervisor.client(identityContract).get({})).id).toBe(first);
+
+    // a twin folder whose identity cannot be opened: switching to it is undone, and it is not made active
+    const broken = '01a20bed-1111-7000-8000-000000000001';
+    mkdirSync(join(dir, 'twins', broken));
+    writeFileSync(join(dir, 'twins', broken, 'identity.db'), 'this is not a database');
+    await expect(core.activateTwin(broken)).rejects.toThrow(new RegExp(`twin ${broken} cannot run here \\(identity: .*\\); ${first} runs again`));
+    expect(core.twinId).toBe(first);
+    expect(JSON.parse(readFileSync(join(dir, 'active-twin.json'), 'utf8'))).toEqual({ twinId: first });
+    expect((await host.supervisor.status()).every((s) => s.state === 'running')).toBe(true);
   });
 
   it('a ChatGPT export: the shown branch of each conversation becomes episodes; a broken conversation is skipped with its reason', { timeout: 60_000 }, async () => {

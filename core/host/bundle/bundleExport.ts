@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +17,6 @@ import { BUNDLE_FORMAT_VERSION, ENCRYPTION_NAME, MANIFEST_NAME, type BundleEntry
 export interface ExportOptions {
   supervisor: Supervisor;
   dataDir: string;
-  twinId: string;
   appVersion: string;
   out: string;
   passphrase?: string | undefined;
@@ -145,9 +144,4 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
     rmSync(work, { recursive: true, force: true });
     rmSync(partial, { force: true });
   }
-}
-
-/** The app version recorded in bundles: the package's. */
-export function appVersionOf(packageJson: string): string {
-  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
