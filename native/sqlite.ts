@@ -56,3 +56,14 @@ export function openDatabase(file: string, opts: OpenOptions = {}): SqliteDataba
   if (opts.vec) db.loadExtension(sqliteVecPath());
   return db;
 }
+
+/**
+ * A database file opened as it is, for copies and files from elsewhere (twin bundles): no switch to
+ * WAL, no extension; its schema may not call functions with side effects.
+ */
+export function openPlainDatabase(file: string, opts: { readonly?: boolean } = {}): SqliteDatabase {
+  const nativeBinding = sqliteBindingPath();
+  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
+  db.pragma('trusted_schema = OFF');
+  return db;
+}

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { openDatabase, sqliteBindingPath, type SqliteDatabase } from '../../../native/sqlite.js';
+import { openDatabase, openPlainDatabase, type SqliteDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 import type { PortableFile } from '../common/wire.js';
 import { createIdRemap, remapCell } from './idRemap.js';
@@ -53,9 +52,8 @@ export async function exportDatabases(registry: DatabaseRegistry, dir: string, i
     if (d.optional && !include.includes(d.optional)) continue;
     const path = join(dir, d.file);
     await d.db.backup(path);
-    const copy = new Database(path, sqliteBindingPath() ? { nativeBinding: sqliteBindingPath() as string } : {});
+    const copy = openPlainDatabase(path);
     try {
-      copy.pragma('trusted_schema = OFF');
       copy.pragma('journal_mode = DELETE');
       if (d.excludeTables?.length) {
         for (const t of d.excludeTables) copy.exec(`DELETE FROM ${quote(t)}`);
@@ -85,14 +83,13 @@ export async function importDatabase(entry: PortableDatabase, source: string, ta
   const known = Math.max(0, ...entry.migrations.map((m) => m.version));
   let src: SqliteDatabase;
   try {
-    src = new Database(source, { readonly: true, fileMustExist: true, ...(sqliteBindingPath() ? { nativeBinding: sqliteBindingPath() as string } : {}) });
+    src = openPlainDatabase(source, { readonly: true });
   } catch (err) {
     throw new PagiError('INVALID_INPUT', `${what} is not a SQLite database (${(err as Error).message})`);
   }
   let version: number;
   let theirs: SchemaObject[];
   try {
-    src.pragma('trusted_schema = OFF');
     src.pragma('query_only = ON');
     version = src.pragma('user_version', { simple: true }) as number;
     theirs = schemaOf(src);
@@ -120,7 +117,9 @@ export async function importDatabase(entry: PortableDatabase, source: string, ta
     const missing = ours.find((o) => !theirKeys.has(key(o)));
     if (missing) throw new PagiError('INVALID_INPUT', `${what} lacks ${missing.type} "${missing.name}" of its schema version ${version}: the file is damaged`);
     const ourKeys = new Set(ours.map(key));
-    for (const o of theirs) if (!ourKeys.has(key(o)) && o.sql) db.exec(o.sql); // identical to our live database's own DDL
+    // identical to our live database's own DDL; tables before what is made on them (indexes, triggers)
+    const extras = theirs.filter((o) => !ourKeys.has(key(o)) && o.sql).sort((a, b) => Number(b.type === 'table') - Number(a.type === 'table'));
+    for (const o of extras) db.exec(o.sql as string);
     db.prepare('ATTACH DATABASE ? AS src').run(source);
     let check: string[];
     try {
