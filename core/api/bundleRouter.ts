@@ -37,13 +37,7 @@ export const bundleRouter = router({
   /** A new twin from a SillyTavern character card (.png V2/V3, .json, .charx): persona, and lorebook entries as facts. */
   fromCard: procedure
     .input(z.object({ file: z.string().min(1, 'give a file path').max(4096).refine((p) => /\.(png|json|charx)$/i.test(p), { message: 'a character card is a .png, .json or .charx file' }) }).strict())
-    .mutation(async ({ ctx, input }) => {
-      try {
-        return await ctx.core.createTwinFromCard(input.file);
-      } catch (err) {
-        throw toTrpcError(err);
-      }
-    }),
+    .mutation(({ ctx, input }) => ctx.core.createTwinFromCard(input.file)),
   /** A ChatGPT data export (conversations.json) into this twin's episodic memory. */
   importChatGpt: procedure
     .input(z.object({ file: filePath('.json') }).strict())

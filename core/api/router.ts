@@ -45,11 +45,7 @@ export const appRouter = router({
     }),
     /** Runs another twin of this data folder: every service restarts for it. */
     activate: procedure.input(z.object({ id: idSchema }).strict()).mutation(async ({ ctx, input }) => {
-      try {
-        await ctx.core.activateTwin(input.id);
-      } catch (err) {
-        throw toTrpcError(err);
-      }
+      await ctx.core.activateTwin(input.id);
       return { active: ctx.core.twinId };
     }),
   }),

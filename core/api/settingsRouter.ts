@@ -5,7 +5,7 @@ import { inferenceSettingsSchema, type InferenceSettings } from '../inference/co
 import { weightsSchema } from '../memory-episodic/common/contract.js';
 import { piiPolicyChangeSchema, type PiiPolicy } from '../perception/common/contract.js';
 import type { ApiContext } from './coreAccess.js';
-import { procedure, router, toTrpcError } from './trpc.js';
+import { procedure, router } from './trpc.js';
 
 type Weights = z.infer<typeof weightsSchema>;
 const INFERENCE_KEYS = Object.keys(inferenceSettingsSchema.shape) as Array<keyof InferenceSettings>;
@@ -25,14 +25,6 @@ function section<T>(ctx: ApiContext, id: Parameters<ApiContext['core']['serviceC
 
 const searchOf = (config: Record<string, unknown>): Record<string, unknown> => asRecord(config.search);
 const weightsOf = (config: Record<string, unknown>): Weights => searchOf(config).weights as Weights;
-
-async function reconfigure(ctx: ApiContext, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (err) {
-    throw toTrpcError(err);
-  }
-}
 
 /**
  * Settings that live in services' config (inference, memory weights, privacy): each change restarts
@@ -55,10 +47,10 @@ export const settingsRouter = router({
       const saved = ctx.core.serviceConfig('inference').saved;
       const patch: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(input)) if (v !== undefined) patch[k] = v === null ? undefined : v;
-      if (Object.keys(patch).length === 0) throw toTrpcError(new PagiError('INVALID_INPUT', `nothing to change: give one or more of ${INFERENCE_KEYS.join(', ')}`));
+      if (Object.keys(patch).length === 0) throw new PagiError('INVALID_INPUT', `nothing to change: give one or more of ${INFERENCE_KEYS.join(', ')}`);
       const status = await ctx.core.client(inferenceContract).status({}).catch(() => null);
       const loaded = status?.state === 'ready' && status.model && typeof saved.modelPath !== 'string' ? { modelPath: status.model.path } : {};
-      await reconfigure(ctx, () => ctx.core.reconfigure('inference', patch, loaded));
+      await ctx.core.reconfigure('inference', patch, loaded);
       return { changed: Object.keys(patch), reloaded: 'modelPath' in loaded };
     }),
 
@@ -68,16 +60,16 @@ export const settingsRouter = router({
       const id = input.tier === 'episodic' ? 'memory.episodic' : 'memory.semantic';
       const { weights } = input;
       if (weights && Object.values(weights).every((w) => w === 0)) {
-        throw toTrpcError(new PagiError('INVALID_INPUT', 'at least one weight must be above 0, or every memory would score 0'));
+        throw new PagiError('INVALID_INPUT', 'at least one weight must be above 0, or every memory would score 0');
       }
       const search = { ...searchOf(ctx.core.serviceConfig(id).saved), weights: weights ?? undefined };
-      await reconfigure(ctx, () => ctx.core.reconfigure(id, { search }));
+      await ctx.core.reconfigure(id, { search });
       return { tier: input.tier };
     }),
 
   setPrivacy: procedure.input(z.object({ pii: piiPolicyChangeSchema }).strict()).mutation(async ({ ctx, input }) => {
     const saved = asRecord(ctx.core.serviceConfig('perception').saved.pii);
-    await reconfigure(ctx, () => ctx.core.reconfigure('perception', { pii: { ...saved, ...input.pii } }));
+    await ctx.core.reconfigure('perception', { pii: { ...saved, ...input.pii } });
     return { pii: input.pii };
   }),
 });
