@@ -8,7 +8,7 @@ export const EVENT_TOPICS = {
   'inference.model.loaded': z.object({ path: z.string(), backend: z.string(), contextSize: z.number().int(), purpose: z.enum(['chat', 'embedding']) }),
   'inference.model.imported': z.object({ id: z.string(), path: z.string(), source: z.enum(['reference', 'copy', 'download']) }),
   'inference.download.progressed': z.object({ id: z.string(), downloadedBytes: z.number(), totalBytes: z.number(), bytesPerSecond: z.number().nullable(), etaSeconds: z.number().nullable() }),
-  'inference.download.finished': z.object({ id: z.string(), status: z.enum(['downloading', 'paused', 'verifying', 'done', 'failed', 'cancelled']), error: z.string().optional() }),
+  'inference.download.finished': z.object({ id: z.string(), status: z.enum(['downloading', 'verifying', 'done', 'failed', 'cancelled']), error: z.string().optional() }),
   'inference.model.unloaded': z.object({ path: z.string(), reason: z.string() }),
   'inference.backend.selected': z.object({ backend: z.string(), gpu: z.string().nullable(), reason: z.string() }),
   'emotion.changed': z.object({ before: padSchema, after: padSchema, label: z.string(), cause: z.string(), turnId: z.string().nullable() }),

@@ -34,6 +34,8 @@ export interface DownloadRequest {
  * nothing behind, and one paused or interrupted by a restart resumes from what the folder holds.
  */
 export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: string; library: ReturnType<typeof createModelLibrary>; bus: BusClient; log: Logger }) {
+  // the record is the truth; a lost event is logged, not fatal
+  const notPublished = (err: unknown): void => opts.log.warn('download event not published', { error: PagiError.from(err).message });
   const running = new Map<string, AbortController>();
   const stopped = new Map<string, Array<() => void>>();
   const waitUntilStopped = (id: string): Promise<void> =>
@@ -49,9 +51,10 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
     return toRecord(r);
   };
   const finish = (id: string, status: DownloadRecord['status'], fields: { error?: string; modelId?: string } = {}): void => {
-    const finishedAt = status === 'paused' ? null : new Date().toISOString();
-    opts.db.prepare('UPDATE downloads SET status = ?, error = ?, model_id = ?, bytes_per_second = NULL, finished_at = ? WHERE id = ?').run(status, fields.error ?? null, fields.modelId ?? null, finishedAt, id);
-    void opts.bus.publish('inference.download.finished', { id, status, ...(fields.error ? { error: fields.error } : {}) }).catch(() => undefined);
+    const paused = status === 'paused';
+    opts.db.prepare('UPDATE downloads SET status = ?, error = ?, model_id = ?, bytes_per_second = NULL, finished_at = ? WHERE id = ?').run(status, fields.error ?? null, fields.modelId ?? null, paused ? null : new Date().toISOString(), id);
+    if (paused) return; // a paused download is not over: it finishes when resumed or cancelled
+    void opts.bus.publish('inference.download.finished', { id, status, ...(fields.error ? { error: fields.error } : {}) }).catch(notPublished);
   };
 
 
@@ -75,7 +78,7 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
           opts.db.prepare('UPDATE downloads SET total_bytes = ?, downloaded_bytes = ?, bytes_per_second = ? WHERE id = ?').run(totalSize, downloadedSize, averageSpeed || null, id);
           const speed = averageSpeed > 0 ? averageSpeed : null;
           const eta = speed ? Math.round((totalSize - downloadedSize) / speed) : null;
-          void opts.bus.publish('inference.download.progressed', { id, downloadedBytes: downloadedSize, totalBytes: totalSize, bytesPerSecond: speed, etaSeconds: eta }).catch(() => undefined);
+          void opts.bus.publish('inference.download.progressed', { id, downloadedBytes: downloadedSize, totalBytes: totalSize, bytesPerSecond: speed, etaSeconds: eta }).catch(notPublished);
         },
       });
       const file = await downloader.download({ signal });
