@@ -198,19 +198,28 @@ describe.skipIf(!crashModel)('a native crash inside inference', () => {
       const executive = host.supervisor.client(executiveContract);
       await waitFor('the model', async () => (await inference.status({})).state === 'ready');
       const before = await pids(host.supervisor);
-      // a native abort mid-generation (what llama.cpp does on an internal error), delivered as the real signal
-      let killed = false;
-      const err = (await executive.turn({ text: 'Once upon a time there was a fox', maxTokens: 4_000, temperature: 1 }, {
-        onChunk: (c) => {
-          if (c.type === 'token' && !killed) {
-            killed = true;
-            process.kill(before.inference as number, 'SIGABRT');
-          }
-        },
-      }).catch((e: unknown) => e)) as PagiError;
+      // a native abort mid-generation (what llama.cpp does on an internal error), delivered as the real
+      // signal at the first token. This tiny model's stories are short (tens of tokens): now and then the
+      // whole reply is out before the signal lands, and the turn completes; then the abort is tried again.
+      let err: unknown = null;
+      for (let attempt = 0; attempt < 5 && !(err instanceof PagiError); attempt++) {
+        const target = (await statusOf(host.supervisor, 'inference')).pid as number;
+        let killed = false;
+        err = await executive.turn({ text: 'Once upon a time there was a fox', maxTokens: 4_000, temperature: 1, seed: 11 }, {
+          onChunk: (c) => {
+            if (c.type === 'token' && !killed) {
+              killed = true;
+              process.kill(target, 'SIGABRT');
+            }
+          },
+        }).catch((e: unknown) => e);
+        if (!(err instanceof PagiError)) {
+          await waitFor('inference to come back after a late abort', async () => (await statusOf(host.supervisor, 'inference')).pid !== target && (await inference.status({}).catch(() => null))?.state === 'ready', 10_000);
+        }
+      }
       expect(err).toBeInstanceOf(PagiError);
-      expect(err.code).toBe('UNAVAILABLE');
-      expect(err.message).toMatch(/^the model crashed on this input \(its process exited with (signal SIGABRT|code \d+)\)/);
+      expect((err as PagiError).code).toBe('UNAVAILABLE');
+      expect((err as PagiError).message).toMatch(/^the model crashed on this input \(its process exited with (signal SIGABRT|code \d+)\)/);
       await waitFor('inference to come back with its model', async () => (await statusOf(host.supervisor, 'inference')).state === 'running' && (await inference.status({})).state === 'ready', 10_000);
       const after = await pids(host.supervisor);
       expect(after.inference).not.toBe(before.inference);
