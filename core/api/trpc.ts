@@ -25,16 +25,21 @@ export function toTrpcError(err: unknown): TRPCError {
   return new TRPCError({ code: TRPC_CODE[e.code], message: e.message, cause: e });
 }
 
-/** Every error leaves the API as `{message, data: {pagiCode, issues?}}`: the message names the bad fields. */
+/**
+ * Every error leaves the API as `{message, data: {pagiCode, issues?}}`: the message names the bad fields.
+ * Never a stack, whatever NODE_ENV says: it names this machine's folders to whoever reads the body.
+ */
 const t = initTRPC.context<ApiContext>().create({
+  isDev: false,
   errorFormatter({ shape, error }) {
+    const { stack: _stack, ...data } = shape.data;
     const cause = error.cause;
     if (cause instanceof z.ZodError) {
       const pe = PagiError.invalidInput(cause);
-      return { ...shape, message: pe.message, data: { ...shape.data, pagiCode: 'INVALID_INPUT', issues: (pe.data as { issues: unknown }).issues } };
+      return { ...shape, message: pe.message, data: { ...data, pagiCode: 'INVALID_INPUT', issues: (pe.data as { issues: unknown }).issues } };
     }
     const pagiCode = cause instanceof PagiError ? cause.code : null;
-    return { ...shape, data: { ...shape.data, pagiCode } };
+    return { ...shape, data: { ...data, pagiCode } };
   },
 });
 
@@ -43,6 +48,11 @@ export const router = t.router;
 /** Procedures whose service errors become typed tRPC errors. */
 export const procedure = t.procedure.use(async ({ next }) => {
   const result = await next();
-  if (!result.ok) throw toTrpcError(result.error.cause ?? result.error);
+  if (!result.ok) {
+    const { error } = result;
+    // tRPC's own refusals (input it could not parse, …) keep their code; what a service threw is mapped
+    const fromService = error.code === 'INTERNAL_SERVER_ERROR' || error.cause instanceof PagiError || error.cause instanceof z.ZodError;
+    throw fromService ? toTrpcError(error.cause ?? error) : error;
+  }
   return result;
 });

@@ -1,21 +1,25 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import { TRPCError } from '@trpc/server';
+import { dirname, join, resolve } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { appRouter } from '../api/router.js';
 import type { ApiContext } from '../api/coreAccess.js';
+import { toTrpcError } from '../api/trpc.js';
 import { PagiError } from '../contracts/errors.js';
 import type { Launcher } from '../runtime/common/launcher.js';
 import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher.js';
 import { Supervisor, type SupervisorPolicy } from '../runtime/node/supervisor.js';
 import { activeTwinId } from './activeTwin.js';
+import { answerRefusal, MAX_BODY_BYTES, NO_TOKEN, readJsonBody, refuseApiCall } from './apiRequestGuards.js';
+import { secureDataDir } from './dataDirPermissions.js';
+import { sweepExportWork } from './bundle/bundleExport.js';
 import { sweepImportStaging } from './bundle/bundleImport.js';
 import { loadHostConfig } from './hostConfig.js';
 import { readHostFile, removeHostFile, writeHostFile } from './hostFile.js';
 import { createLogSink } from './logSink.js';
+import { answerPlain, createGuardedServer, privateRoots, requestPath, scrubPaths } from './requestGuards.js';
 import { outDir, serviceHostEntry, serviceSpecs } from './serviceCatalog.js';
 import { securityHeaders, serveStatic } from './staticFiles.js';
 import { supervisorAccess } from './supervisorAccess.js';
@@ -52,11 +56,16 @@ function tokenMatches(expected: Buffer, given: string | undefined | null): boole
   return g.length === expected.length && timingSafeEqual(g, expected);
 }
 
+function bearerToken(req: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
 /** `pagi serve`: the supervisor with child processes, the built renderer and the tRPC router over HTTP, on loopback with a token. */
 export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<HeadlessHost> {
   const t0 = performance.now();
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  secureDataDir(dataDir); // folders 0700, files 0600: what an earlier version made with looser modes
   const running = readHostFile(dataDir);
   if (running) throw new PagiError('CONFLICT', `a PAGI host already runs for ${dataDir} at ${running.url.split('#')[0]} (pid ${running.pid}); stop it first or use it`);
   const config = loadHostConfig(dataDir);
@@ -69,6 +78,7 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
   }
   const twinId = activeTwinId(dataDir);
   sweepImportStaging(dataDir); // what a killed import left: never a twin
+  sweepExportWork(dataDir); // copies of databases a killed export left
   const logs = createLogSink(dataDir, { level: config.logLevel, stderrLevel: opts.logToStderr ? 'warn' : null });
   const out = outDir();
   const supervisor = new Supervisor({
@@ -86,31 +96,49 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
   const core = supervisorAccess(supervisor, dataDir);
   const token = randomBytes(32).toString('base64url');
   const expected = Buffer.from(token);
+  const logFault = (what: string, err: unknown): void =>
+    logs.sink({ service: 'host', level: 'error', msg: `${what}: ${err instanceof Error ? err.message : String(err)}`, data: err instanceof Error ? { stack: err.stack } : undefined, time: Date.now() });
+  const roots = privateRoots({ '<data-dir>': dataDir, '<app>': dirname(out) });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
+    // serveApi reads every POST body under this limit before tRPC sees it; this is the second line
+    maxBodySize: MAX_BODY_BYTES,
     createContext: ({ req, info }): ApiContext => {
-      const header = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (!tokenMatches(expected, header) && !tokenMatches(expected, info.connectionParams?.token)) {
-        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or wrong token: open the URL that `pagi serve` printed' });
-      }
+      // connection params travel in the URL (logs, history): only EventSource, which cannot set a header, may use them
+      const viaParams = info.type === 'subscription' && tokenMatches(expected, info.connectionParams?.token);
+      if (!tokenMatches(expected, bearerToken(req)) && !viaParams) throw toTrpcError(new PagiError('UNAUTHENTICATED', NO_TOKEN));
       return { core };
     },
+    // tRPC calls this before it shapes a call's error body (its last-resort handler, whose messages name no file, calls it after); the log keeps what the body leaves out
+    onError: ({ error }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') logFault('api', error);
+      error.message = scrubPaths(error.message, roots);
+    },
   });
+  /** What reaches tRPC is well-formed and, for a POST, from a caller with the token and at most MAX_BODY_BYTES. */
+  const serveApi = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    securityHeaders(res);
+    const refused = refuseApiCall(req, tokenMatches(expected, bearerToken(req)));
+    if (refused) return answerRefusal(res, refused);
+    if (req.method !== 'POST') return trpc(req, res);
+    const read = await readJsonBody(req);
+    if (read === null) return; // the client went away
+    if ('status' in read) return answerRefusal(res, read);
+    trpc(Object.assign(req, { body: read.body }), res);
+  };
   const rendererDir = join(out, 'renderer');
-  const server = createServer((req: IncomingMessage, res) => {
+  const server = createGuardedServer((req, res) => {
     // DNS-rebinding defence: only requests addressed to this loopback server
     if (!LOOPBACK.test(req.headers.host ?? '')) {
-      res.writeHead(421, { 'content-type': 'text/plain' }).end('misdirected request\n');
+      answerPlain(res, 421, 'misdirected request');
       return;
     }
-    if (req.url?.startsWith('/trpc/')) {
-      securityHeaders(res);
-      trpc(req, res);
-      return;
-    }
-    serveStatic(rendererDir, req, res);
-  });
+    const path = requestPath(req);
+    // routed on the raw target, as tRPC reads it: `/%74rpc/` is a file name, not the API
+    if (req.url?.startsWith('/trpc/')) return serveApi(req, res);
+    serveStatic(rendererDir, path, req, res);
+  }, logFault);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (err) => reject(new PagiError('UNAVAILABLE', `cannot listen on 127.0.0.1:${opts.port ?? 0}: ${err.message}`)));
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolveListen());

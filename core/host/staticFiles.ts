@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { answerPlain } from './requestGuards.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -19,28 +20,53 @@ export function securityHeaders(res: ServerResponse): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
-/** Serves the built renderer; unknown paths get index.html (client-side routes); nothing outside the folder. */
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Serves the built renderer; unknown paths get index.html (client-side routes); nothing outside the folder.
+ * `path` is the request's decoded path, already checked (`requestPath`): this never parses the URL itself.
+ */
+export function serveStatic(root: string, path: string, req: IncomingMessage, res: ServerResponse): void {
   securityHeaders(res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405).end();
+    answerPlain(res, 405, 'method not allowed');
     return;
   }
-  if (!existsSync(join(root, 'index.html'))) {
-    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('The UI is not built. Run `npm run build`, then start `pagi serve` again.\n');
+  const index = join(root, 'index.html');
+  if (!existsSync(index)) {
+    answerPlain(res, 503, 'The UI is not built. Run `npm run build`, then start `pagi serve` again.');
     return;
   }
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
   let file = normalize(join(root, path));
   if (!file.startsWith(root + sep) && file !== root) {
-    res.writeHead(404).end();
+    answerPlain(res, 404, 'not found');
     return;
   }
-  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
-  res.writeHead(200, {
+  if (!isFile(file)) file = index;
+  const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'cache-control': file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable',
+    'cache-control': file === index ? 'no-store' : 'public, max-age=31536000, immutable',
+  };
+  if (req.method === 'HEAD') {
+    res.writeHead(200, headers).end();
+    return;
+  }
+  const stream = createReadStream(file);
+  stream.on('open', () => {
+    res.writeHead(200, headers);
+    stream.pipe(res);
   });
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  // removed or unreadable between the check and the read: before the headers a 404, after them the reply is cut short
+  stream.on('error', () => {
+    if (res.headersSent) res.destroy();
+    else answerPlain(res, 404, 'not found');
+  });
+  res.on('close', () => stream.destroy());
+}
+
+/** Only a regular file is served: a folder, something missing or unreadable means the app's index. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
