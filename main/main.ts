@@ -2,6 +2,7 @@ import { app, dialog } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeTwinId } from '../core/host/activeTwin.js';
+import { sweepExportWork } from '../core/host/bundle/bundleExport.js';
 import { sweepImportStaging } from '../core/host/bundle/bundleImport.js';
 import { loadHostConfig } from '../core/host/hostConfig.js';
 import { createLogSink } from '../core/host/logSink.js';
@@ -14,6 +15,7 @@ import { createMainWindow } from './window.js';
 
 /** Desktop host: lifecycle, one instance, the supervisor with utility processes, the router over IPC. No business logic. */
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.umask(0o077); // the data folder (memories, config.json with API keys) is for this user only
 
 const bundleIn = (argv: readonly string[]): string | null => argv.slice(1).find((a) => a.toLowerCase().endsWith('.pagi')) ?? null;
 
@@ -46,6 +48,7 @@ if (!app.requestSingleInstanceLock()) {
     const config = loadHostConfig(dataDir);
     const twinId = activeTwinId(dataDir);
     sweepImportStaging(dataDir);
+    sweepExportWork(dataDir);
     const logs = createLogSink(dataDir, { level: config.logLevel });
     supervisor = new Supervisor({
       launcher: createUtilityProcessLauncher(serviceHostEntry(outDir)),

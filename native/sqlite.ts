@@ -47,14 +47,29 @@ export function sqliteVecPath(): string {
 export function openDatabase(file: string, opts: OpenOptions = {}): SqliteDatabase {
   const nativeBinding = sqliteBindingPath();
   const db = new Database(file, { readonly: opts.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  // A database file is data, never code: its schema may not call functions with side effects.
-  db.pragma('trusted_schema = OFF');
-  if (opts.vec) db.loadExtension(sqliteVecPath());
+  try {
+    // the first statement reads the file: a damaged or foreign file fails here
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // A database file is data, never code: its schema may not call functions with side effects.
+    db.pragma('trusted_schema = OFF');
+    if (opts.vec) db.loadExtension(sqliteVecPath());
+  } catch (err) {
+    db.close(); // a failed open leaves no handle on the file
+    throw err;
+  }
   return db;
+}
+
+/**
+ * SQLite's own word that a file's content is not a usable database ("database disk image is
+ * malformed", "file is not a database"): the file needs restoring, no retry will help.
+ */
+export function isDamagedDatabaseError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
 }
 
 /**

@@ -9,7 +9,7 @@ const activeSchema = z.object({ twinId: idSchema });
 /** Which twin the next start of this data folder runs. */
 export function setActiveTwin(dataDir: string, twinId: string): void {
   const file = join(dataDir, 'active-twin.json');
-  writeFileSync(`${file}.tmp`, JSON.stringify({ twinId }, null, 2));
+  writeFileSync(`${file}.tmp`, JSON.stringify({ twinId }, null, 2), { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 

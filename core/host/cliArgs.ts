@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { PagiError } from '../contracts/errors.js';
+import { DATABASE_FILE } from '../runtime/node/twinManifest.js';
 
 export const USAGE = `pagi — run and talk to your PAGI twin
 
@@ -21,11 +22,14 @@ Usage:
   pagi export --out FILE.pagi [--encrypt] [--include-events] [--include-model]  [--json] [--data-dir DIR]
   pagi import FILE.pagi --as clone|move [--activate]                     [--json] [--data-dir DIR]
   pagi import CARD.png|.json|.charx [--activate]        a new twin from a SillyTavern character card
+  pagi restore --list | --date YYYY-MM-DD [--file NAME.db] | --start-empty NAME.db  [--json] [--data-dir DIR]
   pagi help | --help | --version
 
 The data folder defaults to your platform's app-data folder; PAGI_DATA_DIR overrides it.
 pagi chat and pagi models use the host already running for the data folder, or start one for the command.
-Bundles: --encrypt and encrypted imports take the passphrase from PAGI_BUNDLE_PASSPHRASE, or ask for it.`;
+Bundles: --encrypt and encrypted imports take the passphrase from PAGI_BUNDLE_PASSPHRASE, or ask for it.
+Backups: every database of the twin is copied each day to <data-dir>/backups/ and kept 7 days;
+pagi restore (with PAGI Twin stopped) puts a day's copies back, keeping the replaced files aside.`;
 
 const OPTIONS = {
   'data-dir': { type: 'string' },
@@ -58,6 +62,10 @@ const OPTIONS = {
   'include-model': { type: 'boolean' },
   as: { type: 'string' },
   activate: { type: 'boolean' },
+  list: { type: 'boolean' },
+  date: { type: 'string' },
+  file: { type: 'string' },
+  'start-empty': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -68,6 +76,16 @@ const intArg = (name: string, min: number, max: number) =>
 const fractionArg = (name: string) =>
   z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, `--${name} must be a number from 0 to 1, e.g. 0.8`).transform(Number);
 const isoArg = (name: string) => z.iso.datetime({ offset: true, message: `--${name} must be an ISO 8601 date-time, e.g. 2024-06-01T00:00:00Z` });
+
+const isCalendarDay = (s: string): boolean => {
+  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+};
+const dayArg = (name: string) =>
+  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, `--${name} must be a day as YYYY-MM-DD, e.g. 2026-05-01`).refine(isCalendarDay, `--${name} is not a day of the calendar (YYYY-MM-DD: month 01–12, a day that month has)`);
+const databaseArg = (name: string) =>
+  z.string().regex(DATABASE_FILE, `--${name} must be the file name of one of the twin's databases, e.g. episodic.db (a name ending in .db, no folders)`);
 
 const argsSchema = z.object({
   'data-dir': z.string().min(1, '--data-dir needs a folder').optional(),
@@ -100,6 +118,10 @@ const argsSchema = z.object({
   'include-model': z.boolean().optional(),
   as: z.enum(['clone', 'move'], { message: '--as must be clone (a new twin descending from the bundle\'s) or move (the same twin, on this machine)' }).optional(),
   activate: z.boolean().optional(),
+  list: z.boolean().optional(),
+  date: dayArg('date').optional(),
+  file: databaseArg('file').optional(),
+  'start-empty': databaseArg('start-empty').optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });

@@ -41,6 +41,6 @@ export function saveServiceConfig(dataDir: string, serviceId: ServiceId, section
   const next = { ...raw, services: { ...current.services, [serviceId]: section } };
   hostConfigSchema.parse(next);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 }); // it can hold a remote API key
   renameSync(tmp, file);
 }

@@ -32,7 +32,7 @@ function read(dataDir: string): TwinOrigin[] {
 export function recordTwin(dataDir: string, entry: Omit<TwinOrigin, 'addedAt'>): void {
   const twins = [...read(dataDir).filter((t) => t.id !== entry.id), { ...entry, addedAt: new Date().toISOString() }];
   const file = fileOf(dataDir);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify({ twins }, null, 2)}\n`);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify({ twins }, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 

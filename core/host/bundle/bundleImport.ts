@@ -7,6 +7,7 @@ import { PagiError } from '../../contracts/errors.js';
 import { inferenceContract } from '../../inference/common/contract.js';
 import { createIdRemap } from '../../runtime/node/idRemap.js';
 import { twinDirOf } from '../../runtime/node/paths.js';
+import { manifestOf, writeTwinManifest } from '../../runtime/node/twinManifest.js';
 import type { Supervisor } from '../../runtime/node/supervisor.js';
 import { entryStream, openArchive, readSmallEntry, type OpenedArchive } from './bundleArchive.js';
 import { decryptStream, openBuffer, unlockBundle } from './bundleCrypto.js';
@@ -190,6 +191,8 @@ export async function importTwin(opts: ImportOptions): Promise<ImportResult> {
     const model = manifest.modelFile && weights ? await installWeights(opts.supervisor, weights, manifest.modelFile.sha256, twinId) : null;
     opts.onProgress?.({ phase: 'swap', doneBytes: totalBytes, totalBytes });
     if (existsSync(target)) throw new PagiError('CONFLICT', `a twin folder ${target} appeared while importing`);
+    // the twin has data from its first start: a rebuilt database that goes missing is a loss, not a new twin
+    writeTwinManifest(built, manifestOf(manifest.entries.map((e) => ({ file: e.path.slice('data/'.length), service: e.service }))));
     mkdirSync(join(opts.dataDir, 'twins'), { recursive: true });
     renameSync(built, target); // the twin appears whole, or not at all
     return {

@@ -6,6 +6,7 @@ import { newId } from '../../contracts/ids.js';
 import { identityContract } from '../../identity/common/contract.js';
 import { semanticMemoryContract } from '../../memory-semantic/common/contract.js';
 import { twinDirOf } from '../../runtime/node/paths.js';
+import { forgetDatabases } from '../../runtime/node/twinManifest.js';
 import type { Supervisor } from '../../runtime/node/supervisor.js';
 import { serviceSpecs } from '../serviceCatalog.js';
 
@@ -36,6 +37,7 @@ export async function createTwin(running: Supervisor, dataDir: string, twin: New
     const built = twinDirOf(staging, twinId);
     // the staging folder's model list, not this machine's
     for (const f of readdirSync(built)) if (f.startsWith('models.db')) rmSync(join(built, f), { force: true });
+    forgetDatabases(built, ['models.db']); // made afresh on this machine at the twin's first start
     const target = twinDirOf(dataDir, twinId);
     if (existsSync(target)) throw new PagiError('CONFLICT', `a twin folder ${target} already exists`);
     renameSync(built, target);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openDatabase, openPlainDatabase, type SqliteDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
 import type { PortableFile } from '../common/wire.js';
+import type { DatabaseGuard } from './databaseGuard.js';
 import { createIdRemap, remapCell } from './idRemap.js';
 import { migrate, type Migration } from './migrations.js';
 
@@ -24,15 +25,25 @@ export interface PortableDatabase extends Portability {
   migrations: readonly Migration[];
 }
 
-/** The portable databases one service host opened (each service host has its own). */
-export interface DatabaseRegistry {
-  add(entry: PortableDatabase): void;
-  list(): readonly PortableDatabase[];
+/** A database a service opened; `portable: false` ones (this machine's data) never travel in bundles. */
+export interface RegisteredDatabase extends PortableDatabase {
+  portable: boolean;
 }
 
-export function createDatabaseRegistry(): DatabaseRegistry {
-  const entries: PortableDatabase[] = [];
-  return { add: (e) => void entries.push(e), list: () => entries };
+/** The databases one service host opened (each service host has its own). */
+export interface DatabaseRegistry {
+  add(entry: RegisteredDatabase): void;
+  /** The portable ones: what a twin bundle carries. */
+  list(): readonly PortableDatabase[];
+  /** Every one, this machine's included: what is backed up and recorded in the twin's manifest. */
+  all(): readonly RegisteredDatabase[];
+  /** Checks files before they are opened and names damaged ones (absent outside a service host). */
+  readonly guard: DatabaseGuard | null;
+}
+
+export function createDatabaseRegistry(guard: DatabaseGuard | null = null): DatabaseRegistry {
+  const entries: RegisteredDatabase[] = [];
+  return { add: (e) => void entries.push(e), list: () => entries.filter((e) => e.portable), all: () => entries, guard };
 }
 
 /** No value the services store is larger (the longest: a change record holding two 200,000-character texts). */

@@ -33,6 +33,9 @@ function linkToParent(): HostLink {
   throw new Error('serviceHost must be started by a PAGI supervisor (no IPC channel found)');
 }
 
+// a twin's databases and backups are for this user's eyes only (folders 0700, files 0600)
+process.umask(0o077);
+
 const link = linkToParent();
 
 process.on('uncaughtException', (err) => {

@@ -6,8 +6,10 @@ import { createClient, createContractHandler } from '../common/contractServer.js
 import type { LogLevel, Logger, ServiceDefinition, ServiceHealth, StartedService } from '../common/defineService.js';
 import { RpcPeer, type RequestHandler } from '../common/rpcPeer.js';
 import { CONTROL_CHANNEL, controlMessageSchema, isEnvelope, type ControlMessage, type DataRequest, type Envelope, type PortableFile } from '../common/wire.js';
+import { startDailyBackups, type DailyBackupOptions, type DailyBackups } from './databaseBackups.js';
+import { createDatabaseGuard, nameDamagedDatabase } from './databaseGuard.js';
 import { ensureDir, twinDirOf } from './paths.js';
-import { createDatabaseRegistry, exportDatabases, importDatabase } from './portableData.js';
+import { createDatabaseRegistry, exportDatabases, importDatabase, type DatabaseRegistry } from './portableData.js';
 
 export interface HostLink {
   send(env: Envelope): void;
@@ -19,6 +21,8 @@ export interface ServiceHostOptions {
   loadDefinition(modulePath: string, serviceId: string): Promise<ServiceDefinition>;
   exit(code: number): void;
   pid: number;
+  /** Automatic backups of the service's databases: tests set the clock and the days kept, or turn them off. */
+  backups?: Pick<DailyBackupOptions, 'now' | 'keepDays' | 'checkEveryMs'> | false;
 }
 
 export interface ServiceHostHandle {
@@ -39,7 +43,8 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
   let started: StartedService<Contract> | null = null;
   let serviceId = '?';
   const stop = new AbortController();
-  const databases = createDatabaseRegistry();
+  let databases: DatabaseRegistry = createDatabaseRegistry();
+  let backups: DailyBackups | null = null;
   let terminated = false;
 
   const send = (env: Envelope): void => {
@@ -89,6 +94,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
     const config = def.configSchema.safeParse(m.config ?? {});
     if (!config.success) return fatal(PagiError.invalidInput(config.error, `config of ${m.serviceId}`), true);
     const twinDir = twinDirOf(m.dataDir, m.twinId);
+    databases = createDatabaseRegistry(createDatabaseGuard({ dataDir: m.dataDir, twinId: m.twinId, twinDir, serviceId: m.serviceId, guarded: m.guarded ?? [] }));
     try {
       ensureDir(twinDir);
       const client = <C extends Contract>(contract: C) =>
@@ -108,9 +114,23 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       const e = PagiError.from(err);
       return fatal(e, e.code === 'INVALID_INPUT' || e.code === 'FAILED_PRECONDITION');
     }
-    handler = createContractHandler(def.contract, started.api);
-    control({ k: 'ready', pid: opts.pid, config: config.data });
+    const serve = createContractHandler(def.contract, started.api);
+    // SQLite's "malformed"/"not a database" from a query names no file: the service's own files are named here
+    handler = async (method, input, ctx) => {
+      try {
+        return await serve(method, input, ctx);
+      } catch (err) {
+        throw nameDamagedDatabase(err, databases.guard, databases.all().map((d) => d.file));
+      }
+    };
+    control({ k: 'ready', pid: opts.pid, config: config.data, databases: databases.all().map((d) => d.file) });
     for (const env of heldRequests.splice(0)) peer(env.c).receive(env.m);
+    if (opts.backups !== false && databases.all().length > 0) {
+      backups = startDailyBackups({
+        dataDir: m.dataDir, twinId: m.twinId, databases: () => databases.all(),
+        onError: (msg, data) => log.warn(msg, data), ...opts.backups,
+      });
+    }
   };
 
   const health = async (): Promise<ServiceHealth> => {
@@ -137,6 +157,11 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
   const shutdown = async (): Promise<void> => {
     stop.abort();
     for (const p of peers.values()) p.reset('shutting down');
+    try {
+      await backups?.stop(); // before dispose closes the databases under a copy
+    } catch (err) {
+      log.warn('stopping the automatic backup failed', { error: PagiError.from(err).message });
+    }
     try {
       await Promise.race([Promise.resolve(started?.dispose?.()), new Promise((r) => setTimeout(r, DISPOSE_TIMEOUT_MS))]);
     } catch (err) {
@@ -189,6 +214,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       if (terminated) return;
       terminated = true;
       stop.abort();
+      void backups?.stop();
       for (const p of peers.values()) p.reset('terminated');
       void Promise.resolve(started?.dispose?.()).catch(() => undefined);
     },

@@ -7,8 +7,10 @@ import { RpcPeer, type PeerCallOptions } from '../common/rpcPeer.js';
 import type { LogSink, ServiceState, ServiceStatus } from '../common/serviceStatus.js';
 import { Switchboard } from '../common/switchboard.js';
 import { CONTROL_CHANNEL, HOST_ENDPOINT, controlMessageSchema, isEnvelope, type ControlMessage, type DataRequest, type PortableFile } from '../common/wire.js';
+import { twinDirOf } from './paths.js';
 import { createPendingReplies } from './pendingReplies.js';
 import { startOrder } from './startOrder.js';
+import { openTwinManifest } from './twinManifest.js';
 
 export interface ServiceSpec {
   id: string;
@@ -83,6 +85,8 @@ export class Supervisor extends EventEmitter {
   private pingSeq = 1;
   private readonly dataReplies = createPendingReplies<PortableFile[]>();
   private stopping = false;
+  /** The running twin's manifest (twinManifest.ts): this supervisor is its one writer while the twin runs. */
+  private manifest: ReturnType<typeof openTwinManifest> | null = null;
 
   constructor(private opts: SupervisorOptions) {
     super();
@@ -119,6 +123,7 @@ export class Supervisor extends EventEmitter {
   async switchTwin(twinId: string): Promise<void> {
     await this.stop();
     this.opts = { ...this.opts, twinId };
+    this.manifest = null;
     this.stopping = false;
     for (const s of this.services.values()) {
       s.crashes = [];
@@ -246,6 +251,8 @@ export class Supervisor extends EventEmitter {
     s.state = state;
     s.missedPings = 0;
     this.emitState(s);
+    // read once per run of the twin, before any of its services can touch a file
+    this.manifest ??= openTwinManifest(twinDirOf(this.opts.dataDir, this.opts.twinId), (msg) => this.opts.logSink({ service: 'supervisor', level: 'warn', msg, time: Date.now() }));
     const proc = this.opts.launcher.launch(id, {
       onMessage: (raw) => {
         if (!isEnvelope(raw)) return;
@@ -260,7 +267,10 @@ export class Supervisor extends EventEmitter {
     this.switchboard.attach(id, (env) => proc.send(env));
     proc.send({
       c: CONTROL_CHANNEL,
-      m: { k: 'init', serviceId: id, modulePath: s.spec.modulePath, config: s.spec.config ?? {}, dataDir: this.opts.dataDir, twinId: this.opts.twinId, logLevel: this.opts.logLevel ?? 'info' },
+      m: {
+        k: 'init', serviceId: id, modulePath: s.spec.modulePath, config: s.spec.config ?? {}, dataDir: this.opts.dataDir, twinId: this.opts.twinId,
+        logLevel: this.opts.logLevel ?? 'info', guarded: this.manifest.guarded(),
+      },
     });
     this.after(s, this.policy.startTimeoutMs, () => {
       if (s.proc === proc && s.state !== 'running') {
@@ -282,6 +292,7 @@ export class Supervisor extends EventEmitter {
         s.startedAt = Date.now();
         s.healthy = true;
         s.effectiveConfig = m.config ?? null;
+        this.manifest?.record(s.spec.id, m.databases ?? []);
         this.emitState(s);
         this.scheduleHealth(s, proc);
         for (const w of s.waiters.splice(0)) w();
