@@ -252,7 +252,7 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     // cancellation stops the generation early
     const ctl = new AbortController();
     let streamed = 0;
-    const long = inference.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 4_000, temperature: 0.8 }, { signal: ctl.signal, onChunk: () => { if (++streamed === 2) ctl.abort(); } });
+    const long = inference.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 4_000, temperature: 0.8 }, { signal: ctl.signal, onChunk: (c) => { if (c.type === 'text' && ++streamed === 2) ctl.abort(); } });
     expect((await failure(long)).code).toBe('CANCELLED');
     expect((await inference.status({})).state).toBe('ready');
     expect(history[0]).toMatchObject({ status: 'completed', reply: result.reply });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PagiError } from '../contracts/errors.js';
 import { serviceSpecs } from '../host/serviceCatalog.js';
-import { inferenceContract } from '../inference/common/contract.js';
+import { inferenceContract, type GenerateChunk } from '../inference/common/contract.js';
 import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { Supervisor } from '../runtime/node/supervisor.js';
 import { loadServiceFromSource, TEST_TWIN_ID } from './serviceModules.js';
@@ -82,10 +82,12 @@ describe('remote OpenAI-compatible inference', () => {
     const sup = await start({ baseUrl: fake.url, apiKey: KEY, model: 'qwen2.5-7b', embeddingModel: 'nomic-embed' });
     const inference = sup.client(inferenceContract);
     expect(await inference.status({})).toMatchObject({ state: 'ready', backend: { name: 'remote' }, model: { path: 'remote:qwen2.5-7b' } });
-    const chunks: string[] = [];
-    const out = await inference.generate({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 16, temperature: 0 }, { onChunk: (c) => chunks.push(c.text) });
+    const chunks: GenerateChunk[] = [];
+    const out = await inference.generate({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 16, temperature: 0 }, { onChunk: (c) => chunks.push(c) });
     expect(out).toMatchObject({ text: 'Hello from the GPU box.', stopReason: 'eos', usage: { promptTokens: 12, completionTokens: 5 }, model: 'remote:qwen2.5-7b' });
-    expect(chunks.join('')).toBe(out.text);
+    // the server queues out of sight: the stream says the reply starts, then the text
+    expect(chunks[0]).toEqual({ type: 'generating' });
+    expect(chunks.slice(1).map((c) => (c.type === 'text' ? c.text : `<${c.type}>`)).join('')).toBe(out.text);
     expect(fake.requests.at(-1)).toMatchObject({ model: 'qwen2.5-7b', stream: true, max_tokens: 16 });
 
     const tools = await inference.generate({ messages: [{ role: 'user', content: 'time?' }], tools: [{ name: 'time.now', description: 'time' }] }, { onChunk: () => undefined });

@@ -28,14 +28,14 @@ function stubs(opts: { toolCallsFirst?: boolean; contextFails?: boolean; policy?
       invoke: async ({ tool }: { tool: string }) => (calls.push(`invoke:${tool}`), { status: 'ok', auditId: 1, result: { iso: '2026-01-01T00:00:00Z' } }),
     },
     inference: {
-      generate: async (input: { messages: unknown[]; tools: unknown[] }, o: { onChunk(c: { text: string }): void }) => {
+      generate: async (input: { messages: unknown[]; tools: unknown[] }, o: { onChunk(c: { type: 'text'; text: string }): void }) => {
         calls.push(`generate:${input.tools.length}`);
         prompts.push(input.messages);
         round++;
         const usage = { promptTokens: 10, completionTokens: 3, promptEvalMs: 1, timeToFirstTokenMs: 1, totalMs: 2, tokensPerSecond: 100 };
         if (opts.toolCallsFirst && round === 1) return { text: '', stopReason: 'tool-calls', toolCalls: [{ tool: 'time.now', args: {} }], usage, model: 'm' };
-        o.onChunk({ text: 'It is ' });
-        o.onChunk({ text: 'noon. ' });
+        o.onChunk({ type: 'text', text: 'It is ' });
+        o.onChunk({ type: 'text', text: 'noon. ' });
         return { text: 'It is noon. ', stopReason: 'eos', toolCalls: [], usage, model: 'm' };
       },
     },

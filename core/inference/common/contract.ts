@@ -19,7 +19,10 @@ export const modelInfoSchema = z.object({
   architecture: z.string().nullable(),
   fileBytes: z.number(),
   trainedContextLength: z.number().nullable(),
+  /** Tokens of context each generation has (every parallel sequence has its own). */
   contextSize: z.number().int(),
+  /** Generations that run at once; more wait in line (0: the remote server decides). */
+  parallelSequences: z.number().int().min(0),
   embeddingLength: z.number().nullable(),
   chatTemplate: z.string(),
 });
@@ -43,6 +46,15 @@ export const generateInputSchema = z.object({
   seed: z.number().int().min(0).optional(),
   tools: z.array(toolSchemaSchema).max(64).default([]),
 });
+
+export const generateChunkSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  /** Queued behind `ahead` other generations; sent when queued and whenever the position changes. */
+  z.object({ type: z.literal('waiting'), ahead: z.number().int().min(0) }),
+  /** A sequence is free and generation starts (always sent once, before the first text). */
+  z.object({ type: z.literal('generating') }),
+]);
+export type GenerateChunk = z.infer<typeof generateChunkSchema>;
 
 export const inferenceContract = defineContract('inference', {
   status: call(z.object({}).default({}), inferenceStatusSchema),
@@ -86,9 +98,13 @@ export const inferenceContract = defineContract('inference', {
   ),
   removeModel: call(z.object({ id: z.string().min(1).max(100) }), z.object({ removed: z.boolean(), deletedFile: z.boolean() })),
   unload: call(z.object({}).default({}), inferenceStatusSchema),
+  /**
+   * Generations share the chat context's sequences and wait in line (first come, first served) when
+   * all are busy; more than 256 waiting fail at once with RESOURCE_EXHAUSTED.
+   */
   generate: stream(
     generateInputSchema,
-    z.object({ text: z.string() }),
+    generateChunkSchema,
     z.object({
       text: z.string(),
       stopReason: z.enum(['eos', 'max-tokens', 'stop-trigger', 'tool-calls', 'cancelled']),

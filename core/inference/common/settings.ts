@@ -15,6 +15,13 @@ export const gpuLayersSettingSchema = z.union([z.literal('auto'), z.number().int
   message: 'gpuLayers must be "auto" or a whole number of layers (0 = none on the GPU)',
 });
 export const flashAttentionSettingSchema = z.union([z.literal('auto'), z.boolean()]);
+/**
+ * Generations that run at once on the chat context; each has its own contextSize of KV cache, so
+ * memory grows with it. "auto": two, or one where memory holds only one.
+ */
+export const parallelSequencesSettingSchema = z.union([z.literal('auto'), z.number().int().min(1).max(8)], {
+  message: 'parallelSequences must be "auto" or a whole number from 1 to 8',
+});
 /** Quantized KV cache (less memory for long contexts, slightly lower quality) where the backend supports it. */
 export const kvCacheTypeSettingSchema = z.enum(['F16', 'Q8_0', 'Q4_0']);
 
@@ -26,6 +33,7 @@ export const inferenceSettingsSchema = z
     gpuLayers: gpuLayersSettingSchema,
     flashAttention: flashAttentionSettingSchema,
     kvCacheType: kvCacheTypeSettingSchema,
+    parallelSequences: parallelSequencesSettingSchema,
   })
   .strict();
 export type InferenceSettings = z.infer<typeof inferenceSettingsSchema>;

@@ -9,6 +9,7 @@ import {
   type ChatWrapper,
   type Llama,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaEmbeddingContext,
   type LlamaGrammar,
   type LlamaModel,
@@ -17,6 +18,7 @@ import type { ChatMessage, Usage } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import type { Logger } from '../../runtime/common/defineService.js';
 import { checkGguf, type GgufSummary } from './ggufCheck.js';
+import { cancelledWhileWaiting, createSequencePool, MAX_WAITING, type SequencePool } from './sequencePool.js';
 
 export interface EngineOptions {
   gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
@@ -26,6 +28,8 @@ export interface EngineOptions {
   kvCacheType: 'F16' | 'Q8_0' | 'Q4_0';
   threads: number;
   contextSize: number | 'auto';
+  /** Generations that run at once on the chat context (each has its own contextSize of KV cache); more wait in line. */
+  parallelSequences: number | 'auto';
   gpuLayers: 'auto' | number;
   log: Logger;
 }
@@ -38,6 +42,10 @@ export interface GenerateRequest {
   tools: Array<{ name: string; description: string; parameters?: Record<string, unknown> }>;
   signal: AbortSignal;
   onText(text: string): void;
+  /** Queued behind `ahead` other generations: called when queued and whenever that changes. */
+  onWaiting?(ahead: number): void;
+  /** A sequence is free and generation starts: called once, before any text. */
+  onGenerating?(): void;
   /** Constrains the output (JSON schema grammars); tools are not offered alongside a grammar. */
   grammar?: LlamaGrammar;
 }
@@ -55,6 +63,8 @@ export interface LoadedModel {
   model: LlamaModel;
   /** The chat context; null for a model loaded only for embeddings. */
   context: LlamaContext | null;
+  /** The context's sequences, lent to one generation at a time; null without a chat context. */
+  pool: SequencePool<LlamaContextSequence> | null;
   chatWrapper: ChatWrapper;
   /** Only a model's own chat template knows how it calls functions. */
   supportsTools: boolean;
@@ -88,6 +98,13 @@ function readableCharsOf(model: LlamaModel): Set<string> | null {
 
 /** With contextSize "auto": node-llama-cpp picks what fits in memory up to this (or the trained length). */
 export const AUTO_CONTEXT_MAX = 8_192;
+
+/**
+ * With parallelSequences "auto": a reply and one background job (a summary, a memory) side by side.
+ * More would multiply the KV cache (contextSize × sequences) — or, with contextSize "auto", shrink
+ * every conversation's context to fit — for concurrency one person rarely needs; the rest queue.
+ */
+export const AUTO_PARALLEL_SEQUENCES = 2;
 
 /** The only place that talks to node-llama-cpp. */
 export function createLlamaEngine(opts: EngineOptions) {
@@ -130,18 +147,34 @@ export function createLlamaEngine(opts: EngineOptions) {
     try {
       if (purpose === 'embedding') {
         const embedding = await model.createEmbeddingContext({ threads: opts.threads, contextSize: embeddingContextSize() });
-        return { path, summary, model, context: null, chatWrapper: plainChatWrapper(), supportsTools: false, readableChars: readableCharsOf(model), embedding };
+        return { path, summary, model, context: null, pool: null, chatWrapper: plainChatWrapper(), supportsTools: false, readableChars: readableCharsOf(model), embedding };
       }
       const trained = Math.max(summary.contextLength ?? AUTO_CONTEXT_MAX, 512);
-      const context = await model.createContext({
+      const createContext = (sequences: number) => model.createContext({
+        // with "auto", node-llama-cpp fits the size of each sequence's share for this many sequences
         contextSize: opts.contextSize === 'auto' ? { min: Math.min(512, trained), max: Math.min(trained, AUTO_CONTEXT_MAX) } : Math.min(opts.contextSize, trained),
         threads: opts.threads,
-        sequences: 2,
+        sequences,
         flashAttention: opts.flashAttention,
         ...(opts.kvCacheType !== 'F16' ? { experimentalKvCacheKeyType: opts.kvCacheType, experimentalKvCacheValueType: opts.kvCacheType } : {}),
       });
+      let context: LlamaContext;
+      if (opts.parallelSequences !== 'auto') {
+        context = await createContext(opts.parallelSequences).catch((err: unknown) => {
+          if (opts.parallelSequences === 1) throw err;
+          throw new PagiError('RESOURCE_EXHAUSTED', `${PagiError.from(err).message} (each of the ${opts.parallelSequences} parallel sequences needs its own context: lower parallelSequences or contextSize)`);
+        });
+      } else {
+        // memory that holds one context but not two still runs the model, one generation at a time
+        context = await createContext(AUTO_PARALLEL_SEQUENCES).catch(async (err: unknown) => {
+          opts.log.warn(`no room for ${AUTO_PARALLEL_SEQUENCES} parallel sequences (${PagiError.from(err).message}); generations run one at a time`);
+          return createContext(1);
+        });
+      }
+      // the pool is as large as the context that was actually made, whatever was asked for
+      const pool = createSequencePool(Array.from({ length: context.totalSequences }, () => context.getSequence()), { maxWaiting: MAX_WAITING });
       const own = summary.hasChatTemplate;
-      return { path, summary, model, context, chatWrapper: own ? resolveChatWrapper(model) : plainChatWrapper(), supportsTools: own, readableChars: readableCharsOf(model), embedding: null };
+      return { path, summary, model, context, pool, chatWrapper: own ? resolveChatWrapper(model) : plainChatWrapper(), supportsTools: own, readableChars: readableCharsOf(model), embedding: null };
     } catch (err) {
       await model.dispose();
       throw err;
@@ -152,9 +185,24 @@ export function createLlamaEngine(opts: EngineOptions) {
   const readable = (m: LoadedModel, text: string): string => (m.readableChars ? [...text].map((c) => (m.readableChars?.has(c) ? c : ' ')).join('') : text);
 
   const generate = async (m: LoadedModel, req: GenerateRequest): Promise<GenerateResult> => {
-    if (!m.context) throw new PagiError('FAILED_PRECONDITION', `${m.path} is loaded for embeddings only`);
-    const sequence = m.context.getSequence();
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: true });
+    if (!m.pool) throw new PagiError('FAILED_PRECONDITION', `${m.path} is loaded for embeddings only`);
+    const lease = await m.pool.acquire({ signal: req.signal, ...(req.onWaiting ? { onWaiting: req.onWaiting } : {}) });
+    try {
+      // cancelled in the moment between getting a sequence and starting: still a cancel while queued
+      if (req.signal.aborted) throw cancelledWhileWaiting();
+      req.onGenerating?.();
+      const result = await generateOn(m, lease.sequence, req, AbortSignal.any([req.signal, lease.closing]));
+      // an unload is not the caller's cancel: a reply cut short by it must not pass for one stopped on purpose
+      if (result.stopReason === 'cancelled' && lease.closing.aborted && !req.signal.aborted) throw PagiError.from(lease.closing.reason);
+      return result;
+    } finally {
+      lease.release();
+    }
+  };
+
+  const generateOn = async (m: LoadedModel, sequence: LlamaContextSequence, req: GenerateRequest, signal: AbortSignal): Promise<GenerateResult> => {
+    // the sequence stays in the pool: what it holds is the prefix the next generation may reuse
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: m.chatWrapper, autoDisposeSequence: false });
     // a character the vocabulary cannot read aborts llama.cpp: it would be in every later prompt once it is in a memory
     const history: ChatHistoryItem[] = req.messages.map((msg) => {
       const text = readable(m, msg.content);
@@ -166,6 +214,8 @@ export function createLlamaEngine(opts: EngineOptions) {
       : undefined;
     const started = performance.now();
     let firstTokenAt: number | null = null;
+    // the prompt's length, reused prefix included: the meter counts only the tokens evaluated anew
+    let promptTokens: number | null = null;
     const inputBefore = sequence.tokenMeter.usedInputTokens;
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
     try {
@@ -174,8 +224,11 @@ export function createLlamaEngine(opts: EngineOptions) {
         maxTokens: req.maxTokens,
         temperature: req.temperature,
         ...(req.seed !== undefined ? { seed: req.seed } : {}),
-        signal: req.signal,
+        signal,
         stopOnAbortSignal: true,
+        onToken: () => {
+          promptTokens ??= sequence.nextTokenIndex;
+        },
         onTextChunk: (text) => {
           firstTokenAt ??= performance.now();
           req.onText(text);
@@ -190,7 +243,7 @@ export function createLlamaEngine(opts: EngineOptions) {
         stopReason: reason === 'eogToken' ? 'eos' : reason === 'maxTokens' ? 'max-tokens' : reason === 'functionCalls' ? 'tool-calls' : reason === 'abort' ? 'cancelled' : 'stop-trigger',
         toolCalls: (res.functionCalls ?? []).map((c) => ({ tool: c.functionName, args: c.params })),
         usage: {
-          promptTokens: sequence.tokenMeter.usedInputTokens - inputBefore,
+          promptTokens: promptTokens ?? sequence.tokenMeter.usedInputTokens - inputBefore,
           completionTokens,
           promptEvalMs: firstTokenAt !== null ? firstTokenAt - started : totalMs,
           timeToFirstTokenMs: firstTokenAt !== null ? firstTokenAt - started : null,
@@ -235,7 +288,9 @@ export function createLlamaEngine(opts: EngineOptions) {
     embed,
     /** Counting is for budgets: characters the vocabulary cannot read count as a space instead of crashing the process. */
     countTokens: (m: LoadedModel, text: string) => m.model.tokenize(readable(m, text)).length,
-    async unload(m: LoadedModel) {
+    /** Generations still queued fail with `reason`; running ones stop, and the context goes only once they have. */
+    async unload(m: LoadedModel, reason: string) {
+      await m.pool?.close(reason);
       await m.embedding?.dispose();
       await m.context?.dispose();
       await m.model.dispose();

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { PagiError } from '../../contracts/errors.js';
 import type { Logger } from '../../runtime/common/defineService.js';
 import type { LlamaEngine, LoadedModel } from './llamaEngine.js';
@@ -31,6 +32,11 @@ export function createModelSlot(opts: ModelSlotOptions) {
     idleTimer = null;
     if (opts.idleUnloadMs <= 0 || !loaded) return;
     idleTimer = setTimeout(() => {
+      // a long queue can outlast the idle time: it is not idleness
+      if (loaded?.pool && loaded.pool.busy + loaded.pool.waiting > 0) {
+        armIdle();
+        return;
+      }
       const path = loaded?.path ?? null;
       void unload('idle').then(() => {
         idlePath = path;
@@ -50,7 +56,7 @@ export function createModelSlot(opts: ModelSlotOptions) {
         progress = fraction;
         opts.onProgress(path, fraction);
       });
-      if (previous) await opts.engine.unload(previous);
+      if (previous) await opts.engine.unload(previous, `replaced by ${basename(path)}`);
       loaded = next;
       lastError = null;
       armIdle();
@@ -77,7 +83,7 @@ export function createModelSlot(opts: ModelSlotOptions) {
     if (!loaded) return;
     const m = loaded;
     loaded = null;
-    await opts.engine.unload(m);
+    await opts.engine.unload(m, reason);
     opts.onUnloaded(m.path, reason);
   };
 

@@ -6,7 +6,8 @@ import { defineService } from '../../runtime/common/defineService.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { inferenceContract, type InferenceStatus } from '../common/contract.js';
 import {
-  contextSizeSettingSchema, flashAttentionSettingSchema, gpuLayersSettingSchema, gpuSettingSchema, kvCacheTypeSettingSchema, threadsSettingSchema,
+  contextSizeSettingSchema, flashAttentionSettingSchema, gpuLayersSettingSchema, gpuSettingSchema, kvCacheTypeSettingSchema, parallelSequencesSettingSchema,
+  threadsSettingSchema,
 } from '../common/settings.js';
 import { boundJsonSchema, unknownTypeIn } from '../common/jsonSchemaBounds.js';
 import { AUTO_CONTEXT_MAX, createLlamaEngine, type LoadedModel } from './llamaEngine.js';
@@ -41,6 +42,8 @@ const configSchema = z.object({
   threads: threadsSettingSchema.default(defaultThreads),
   /** "auto": as much of the model's trained context as fits in memory, capped at AUTO_CONTEXT_MAX. */
   contextSize: contextSizeSettingSchema.default('auto'),
+  /** Generations at once, each with its own contextSize of KV cache; more wait in line. "auto": see AUTO_PARALLEL_SEQUENCES. */
+  parallelSequences: parallelSequencesSettingSchema.default('auto'),
   /** With gpu "auto": backends never to use, e.g. ["vulkan"] on a machine whose Vulkan driver misbehaves. */
   excludeBackends: z.array(z.enum(['cuda', 'vulkan', 'metal'])).max(3).default([]),
   gpuLayers: gpuLayersSettingSchema.default('auto'),
@@ -67,19 +70,8 @@ export default defineService({
     const downloads = createDownloadManager({ db, modelsDir: join(ctx.paths.dataDir, 'models'), library, bus: ctx.bus, log: ctx.log });
     const engine = createLlamaEngine({
       gpu: ctx.config.gpu, exclude: ctx.config.excludeBackends, threads: ctx.config.threads, contextSize: ctx.config.contextSize,
-      gpuLayers: ctx.config.gpuLayers, flashAttention: ctx.config.flashAttention, kvCacheType: ctx.config.kvCacheType, log: ctx.log,
+      parallelSequences: ctx.config.parallelSequences, gpuLayers: ctx.config.gpuLayers, flashAttention: ctx.config.flashAttention, kvCacheType: ctx.config.kvCacheType, log: ctx.log,
     });
-
-    let busy = 0;
-    const slots: Array<() => void> = [];
-    const acquire = async (): Promise<() => void> => {
-      if (busy >= 2) await new Promise<void>((r) => slots.push(r));
-      busy++;
-      return () => {
-        busy--;
-        slots.shift()?.();
-      };
-    };
 
     const slotEvents = (purpose: 'chat' | 'embedding', lastStep = { value: -1 }) => ({
       onLoaded: (m: LoadedModel) => {
@@ -112,7 +104,7 @@ export default defineService({
         const r = ctx.config.remote;
         return {
           state: 'ready', loadProgress: null, error: null,
-          model: { path: `remote:${r.model}`, name: r.model, architecture: null, fileBytes: 0, trainedContextLength: null, contextSize: 0, embeddingLength: null, chatTemplate: 'applied by the server' },
+          model: { path: `remote:${r.model}`, name: r.model, architecture: null, fileBytes: 0, trainedContextLength: null, contextSize: 0, parallelSequences: 0, embeddingLength: null, chatTemplate: 'applied by the server' },
           embeddingModel: r.embeddingModel ? { path: `remote:${r.embeddingModel}`, state: 'ready', dims: null } : null,
           backend: { name: 'remote', gpu: null, reason: `inference runs on ${remote.describe()}`, threads: 0 },
         };
@@ -131,6 +123,7 @@ export default defineService({
               fileBytes: m.summary.fileBytes,
               trainedContextLength: m.summary.contextLength,
               contextSize: m.context?.contextSize ?? 0,
+              parallelSequences: m.pool?.size ?? 0,
               embeddingLength: m.summary.embeddingLength,
               chatTemplate: engine.chatTemplateName(m),
             }
@@ -208,7 +201,9 @@ export default defineService({
         },
         async generate(input, { emit, signal }) {
           if (remote) {
-            const out = createTextCoalescer(ctx.config.streamIntervalMs, (text) => emit({ text }));
+            // the server keeps its own queue, out of sight: from here the reply starts at once
+            emit({ type: 'generating' });
+            const out = createTextCoalescer(ctx.config.streamIntervalMs, (text) => emit({ type: 'text', text }));
             try {
               const result = await remote.generate({ ...input, signal, onText: out.push });
               out.flush();
@@ -218,16 +213,18 @@ export default defineService({
             }
           }
           const m = await current();
-          const release = await acquire();
-          const out = createTextCoalescer(ctx.config.streamIntervalMs, (text) => emit({ text }));
+          const out = createTextCoalescer(ctx.config.streamIntervalMs, (text) => emit({ type: 'text', text }));
           try {
-            const result = await engine.generate(m, { ...input, signal, onText: out.push });
+            const result = await engine.generate(m, {
+              ...input, signal, onText: out.push,
+              onWaiting: (ahead) => emit({ type: 'waiting', ahead }),
+              onGenerating: () => emit({ type: 'generating' }),
+            });
             out.flush();
             library.registry.touch(m.path);
             return { ...result, model: m.path };
           } finally {
             out.close();
-            release();
           }
         },
         async generateJson({ schema, ...input }, { signal }) {
@@ -243,20 +240,15 @@ export default defineService({
           }
           const m = await current();
           const grammar = await engine.jsonGrammar(boundJsonSchema(schema, { maxStringLength: 256, maxArrayItems: 32 }));
-          const release = await acquire();
+          const result = await engine.generate(m, { ...input, tools: [], signal, onText: () => undefined, grammar });
+          if (result.stopReason === 'cancelled') throw new PagiError('CANCELLED', 'structured generation was cancelled');
+          let value: unknown;
           try {
-            const result = await engine.generate(m, { ...input, tools: [], signal, onText: () => undefined, grammar });
-            if (result.stopReason === 'cancelled') throw new PagiError('CANCELLED', 'structured generation was cancelled');
-            let value: unknown;
-            try {
-              value = grammar.parse(result.text);
-            } catch {
-              throw new PagiError('RESOURCE_EXHAUSTED', `the JSON did not finish within ${input.maxTokens} tokens; raise maxTokens or bound the schema's strings and arrays more tightly`);
-            }
-            return { value, text: result.text, usage: result.usage, model: m.path };
-          } finally {
-            release();
+            value = grammar.parse(result.text);
+          } catch {
+            throw new PagiError('RESOURCE_EXHAUSTED', `the JSON did not finish within ${input.maxTokens} tokens; raise maxTokens or bound the schema's strings and arrays more tightly`);
           }
+          return { value, text: result.text, usage: result.usage, model: m.path };
         },
         async embed({ texts }, { signal }) {
           if (remote) {
@@ -283,8 +275,8 @@ export default defineService({
         downloads.dispose();
         chat.dispose();
         embedder?.dispose();
-        if (chat.loaded) await engine.unload(chat.loaded).catch(() => undefined);
-        if (embedder?.loaded) await engine.unload(embedder.loaded).catch(() => undefined);
+        if (chat.loaded) await engine.unload(chat.loaded, 'inference stopped').catch(() => undefined);
+        if (embedder?.loaded) await engine.unload(embedder.loaded, 'inference stopped').catch(() => undefined);
         await engine.dispose().catch(() => undefined);
         db.close();
       },

@@ -33,11 +33,11 @@ const numberOrAuto = (raw: string): number | 'auto' => (raw.trim() === '' || raw
 export function InferenceSettingsForm() {
   const qc = useQueryClient();
   const settings = useSettings();
-  const [form, setForm] = useState<{ gpu: string; threads: string; contextSize: string; gpuLayers: string; flashAttention: string; kvCacheType: InferenceValues['kvCacheType'] } | null>(null);
+  const [form, setForm] = useState<{ gpu: string; threads: string; contextSize: string; gpuLayers: string; flashAttention: string; kvCacheType: InferenceValues['kvCacheType']; parallelSequences: string } | null>(null);
   const values = settings.data?.inference.values;
   useEffect(() => {
     if (values && !form) {
-      setForm({ gpu: String(values.gpu), threads: String(values.threads), contextSize: String(values.contextSize), gpuLayers: String(values.gpuLayers), flashAttention: String(values.flashAttention), kvCacheType: values.kvCacheType });
+      setForm({ gpu: String(values.gpu), threads: String(values.threads), contextSize: String(values.contextSize), gpuLayers: String(values.gpuLayers), flashAttention: String(values.flashAttention), kvCacheType: values.kvCacheType, parallelSequences: String(values.parallelSequences) });
     }
   }, [values, form]);
   const save = useMutation({
@@ -55,6 +55,7 @@ export function InferenceSettingsForm() {
       gpuLayers: numberOrAuto(form.gpuLayers),
       flashAttention: form.flashAttention === 'auto' ? 'auto' : form.flashAttention === 'true',
       kvCacheType: form.kvCacheType,
+      parallelSequences: numberOrAuto(form.parallelSequences),
     });
   };
   const set = (k: keyof NonNullable<typeof form>) => (v: string): void => setForm((f) => (f ? { ...f, [k]: v } : f));
@@ -87,6 +88,9 @@ export function InferenceSettingsForm() {
               <select value={form.kvCacheType} onChange={(e) => set('kvCacheType')(e.target.value)}>
                 <option value="F16">F16 (best quality)</option><option value="Q8_0">Q8_0</option><option value="Q4_0">Q4_0 (least memory)</option>
               </select>
+            </label>
+            <label>Replies written at once ("auto" is 2; each needs its own context memory; more wait in line)
+              <input value={form.parallelSequences} onChange={(e) => set('parallelSequences')(e.target.value)} pattern="auto|[1-8]" />
             </label>
             <SaveRow pending={save.isPending} saved={save.isSuccess} error={save.error} label="Save inference settings" />
           </form>
