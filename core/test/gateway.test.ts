@@ -9,7 +9,7 @@ import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { Supervisor } from '../runtime/node/supervisor.js';
 import { loadServiceFromSource, TEST_TWIN_ID } from './serviceModules.js';
 import { gatewayContract } from '../gateway/common/contract.js';
-import { createRateLimiter } from '../gateway/node/requestGuard.js';
+import { createFailureThrottle, createRateLimiter } from '../gateway/node/requestGuard.js';
 
 function get(port: number, headers: Record<string, string>, path = '/health'): Promise<{ status: number; body: { status?: string; twinId?: string; error?: { code: string; message: string } } }> {
   return new Promise((resolve, reject) => {
@@ -30,7 +30,7 @@ describe('gateway, when enabled', () => {
   let key: string;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'pagi-gateway-'));
-    const specs = serviceSpecs({ gateway: { enabled: true, port: 0, requestsPerMinute: 5 } }).filter((s) => ['event-router', 'identity', 'gateway'].includes(s.id));
+    const specs = serviceSpecs({ gateway: { enabled: true, port: 0, requestsPerMinute: 5, failedKeysPerMinute: 1 } }).filter((s) => ['event-router', 'identity', 'gateway'].includes(s.id));
     sup = new Supervisor({ launcher: createInProcessLauncher(loadServiceFromSource), specs, dataDir, twinId: TEST_TWIN_ID, logSink: () => undefined });
     await sup.start();
     const status = await sup.client(gatewayContract).status({});
@@ -64,6 +64,32 @@ describe('gateway, when enabled', () => {
     const other = await sup.client(identityContract).createApiKey({ label: 'temp' });
     await sup.client(identityContract).revokeApiKey({ id: other.id });
     expect((await get(port, { authorization: `Bearer ${other.key}` })).status).toBe(401);
+  });
+
+  it('throttles a client that guesses keys: after a few wrong ones, it waits before any key is checked', async () => {
+    const answers: Awaited<ReturnType<typeof get>>[] = [];
+    // 300 guesses, ten at a time: a burst of mistakes is answered, the rest wait
+    for (let i = 0; i < 300; i += 10) answers.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => get(port, { authorization: `Bearer pagi_guess${i + j}` })))));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(280);
+    const refused = answers.find((a) => a.status === 429);
+    expect(refused?.body.error?.message).toMatch(/too many wrong API keys from this client; try again in \d+ s/);
+    // while the client waits, even a right key is not looked at
+    expect((await get(port, { authorization: `Bearer ${key}` })).status).toBe(429);
+  });
+});
+
+describe('wrong-key throttle', () => {
+  it('lets a burst of mistakes through, then says how long to wait, then refills', () => {
+    const t = 1_000_000;
+    const throttle = createFailureThrottle(6, 2);
+    expect(throttle.waitSeconds('a', t)).toBe(0);
+    throttle.failed('a', t);
+    throttle.failed('a', t);
+    expect(throttle.waitSeconds('a', t)).toBe(10);
+    expect(throttle.waitSeconds('b', t)).toBe(0);
+    expect(throttle.waitSeconds('a', t + 10_000)).toBe(0);
   });
 });
 

@@ -27,16 +27,51 @@ export function bearerToken(req: IncomingMessage): string | null {
   return m?.[1] ?? null;
 }
 
-/** A token bucket per key: `perMinute` requests a minute with bursts up to `burst`. */
-export function createRateLimiter(perMinute: number, burst: number) {
+/** Beyond this many keys, buckets that are full again are dropped (they hold nothing a new one would not). */
+const MAX_BUCKETS = 10_000;
+
+/** Token buckets per key: `perMinute` a minute with bursts up to `burst`. */
+function createBuckets(perMinute: number, burst: number) {
   const buckets = new Map<string, { tokens: number; at: number }>();
-  return (key: string, now = Date.now()): boolean => {
+  const level = (key: string, now: number): { tokens: number; at: number } => {
     const b = buckets.get(key) ?? { tokens: burst, at: now };
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 60_000) * perMinute);
     b.at = now;
+    if (!buckets.has(key) && buckets.size >= MAX_BUCKETS) for (const [k, v] of buckets) if (v.tokens + ((now - v.at) / 60_000) * perMinute >= burst) buckets.delete(k);
     buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return b;
+  };
+  return {
+    /** Takes one token; false when the bucket is empty. */
+    take(key: string, now = Date.now()): boolean {
+      const b = level(key, now);
+      if (b.tokens < 1) return false;
+      b.tokens -= 1;
+      return true;
+    },
+    /** Seconds until a token is there again (0 when one is). */
+    waitSeconds(key: string, now = Date.now()): number {
+      const b = level(key, now);
+      return b.tokens >= 1 ? 0 : Math.ceil(((1 - b.tokens) * 60) / perMinute);
+    },
+  };
+}
+
+/** A token bucket per key: `perMinute` requests a minute with bursts up to `burst`. */
+export function createRateLimiter(perMinute: number, burst: number) {
+  const buckets = createBuckets(perMinute, burst);
+  return (key: string, now = Date.now()): boolean => buckets.take(key, now);
+}
+
+/**
+ * Wrong API keys per client: a few mistakes pass, guessing does not. While a client's allowance is
+ * spent its requests are refused before any key is looked at, so a guess costs time, not a lookup.
+ */
+export function createFailureThrottle(perMinute: number, burst: number) {
+  const buckets = createBuckets(perMinute, burst);
+  return {
+    /** Seconds this client must wait before its next key is checked (0: go ahead). */
+    waitSeconds: (client: string, now = Date.now()): number => buckets.waitSeconds(client, now),
+    failed: (client: string, now = Date.now()): void => void buckets.take(client, now),
   };
 }
