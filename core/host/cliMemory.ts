@@ -6,12 +6,13 @@ import type { CliArgs } from './cliArgs.js';
 import { importChatGpt } from './cliBundles.js';
 import { importFile } from './cliMemoryImport.js';
 import type { HostClient } from './hostClient.js';
+import { printable, terminalJson } from './terminalText.js';
 
 type WithHost = <T>(args: CliArgs, fn: (client: HostClient) => Promise<T>) => Promise<T>;
 
 const SUBCOMMANDS = ['import', 'search', 'list', 'show', 'edit', 'pin', 'unpin', 'delete', 'history', 'undo', 'add-fact', 'ingest', 'extractions', 'status'] as const;
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
-const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
+const out = (text: string): void => void process.stdout.write(`${printable(text)}\n`);
+const json = (value: unknown): void => void process.stdout.write(`${terminalJson(value)}\n`);
 const short = (text: string, n = 100): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text).replace(/\s+/g, ' ');
 const describeChange = (c: MemoryChange): string => `${c.id}  ${c.at.slice(0, 19)}  ${c.op.padEnd(10)} by ${c.actor.padEnd(8)} ${c.undoneBy ? `(undone by ${c.undoneBy}) ` : ''}${c.after ? short(JSON.stringify(c.after), 80) : c.scrubbed ? '(forgotten)' : ''}`;
 
@@ -27,9 +28,9 @@ export async function memoryCommand(args: CliArgs, withHost: WithHost): Promise<
 
   switch (sub) {
     case 'import': {
-      const file = need(target, 'import needs a JSON Lines file');
+      const file = resolve(need(target, 'import needs a JSON Lines file'));
       if (!existsSync(file)) throw new PagiError('NOT_FOUND', `no file at ${file}`);
-      if (file.toLowerCase().endsWith('.json')) return importChatGpt(args, resolve(file), withHost);
+      if (file.toLowerCase().endsWith('.json')) return importChatGpt(args, file, withHost);
       const result = await withHost(args, (c) => importFile(c, file, { json: args.json ?? false, extract: args.extract ?? false }));
       if (args.json) json(result);
       else {
@@ -45,7 +46,7 @@ export async function memoryCommand(args: CliArgs, withHost: WithHost): Promise<
       const r = await withHost(args, (c) => c.memory.search.query({ query, k: args.k ?? 10, tier: args.tier ?? 'all', ...(args.session ? { sessionId: args.session } : {}), ...(args.now ? { now: args.now } : {}), ...(args['as-of'] ? { asOf: args['as-of'] } : {}) }));
       if (args.json) {
         json(r.hits.map((h) => ({ id: h.id, tier: h.tier, ref: h.ref, text: h.text, time: h.time, score: h.score, scores: h.scores })));
-        for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
+        for (const note of r.notes) process.stderr.write(`note: ${printable(note)}\n`);
         return 0;
       }
       for (const note of r.notes) out(`note: ${note}`);
@@ -123,7 +124,7 @@ export async function memoryCommand(args: CliArgs, withHost: WithHost): Promise<
       const doc = await withHost(args, async (c) => {
         let d = await c.memory.ingest.mutate({ path: file });
         while (d.status === 'ingesting') {
-          if (!args.json) process.stderr.write(`\ringesting ${d.name}: ${d.chunks}/${d.totalChunks} chunks`);
+          if (!args.json) process.stderr.write(`\ringesting ${printable(d.name)}: ${d.chunks}/${d.totalChunks} chunks`);
           await new Promise((r) => setTimeout(r, 200));
           d = await c.memory.document.query({ id: d.id });
         }

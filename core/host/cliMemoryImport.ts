@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseUtteranceLine } from '../memory-episodic/common/utteranceLine.js';
 import type { HostClient } from './hostClient.js';
+import { printable } from './terminalText.js';
 
 const BATCH = 500;
 /** Turns of one session per extraction job: enough context for the model, small enough for a tiny one. */
@@ -35,7 +36,7 @@ export async function importFile(client: HostClient, file: string, opts: { json:
     const parsed = parseUtteranceLine(line);
     if (!parsed.ok) {
       skipped.push({ line: n, error: parsed.error });
-      say(`\nline ${n}: ${parsed.error} — skipped\n`);
+      say(`\nline ${n}: ${printable(parsed.error)} — skipped\n`);
       continue;
     }
     const u = parsed.value;

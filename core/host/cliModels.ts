@@ -2,7 +2,9 @@ import { PagiError } from '../contracts/errors.js';
 import type { Diagnosis } from '../inference/common/diagnosis.js';
 import type { ModelRecord } from '../inference/common/modelRecord.js';
 import type { CliArgs } from './cliArgs.js';
+import { resolve } from 'node:path';
 import type { HostClient } from './hostClient.js';
+import { printable, terminalJson } from './terminalText.js';
 
 type WithHost = <T>(args: CliArgs, fn: (client: HostClient) => Promise<T>) => Promise<T>;
 
@@ -25,7 +27,7 @@ export function formatModels(models: ModelRecord[]): string {
 export async function modelsCommand(args: CliArgs, withHost: WithHost): Promise<number> {
   const [sub, target] = args.positionals;
   const print = (value: unknown, text: string): void => {
-    process.stdout.write(`${args.json ? JSON.stringify(value, null, 2) : text}\n`);
+    process.stdout.write(`${args.json ? terminalJson(value) : printable(text)}\n`);
   };
   switch (sub) {
     case 'list': {
@@ -35,7 +37,7 @@ export async function modelsCommand(args: CliArgs, withHost: WithHost): Promise<
     }
     case 'import': {
       if (!target) throw new PagiError('INVALID_INPUT', 'pagi models import needs the path of a .gguf file');
-      const record = await withHost(args, (c) => c.models.import.mutate({ path: target, mode: args.copy ? 'copy' : 'reference' }));
+      const record = await withHost(args, (c) => c.models.import.mutate({ path: resolve(target), mode: args.copy ? 'copy' : 'reference' }));
       print(record, `imported ${record.metadata.name ?? record.fileName} as ${record.id} (${args.copy ? 'copied into the models folder' : 'used where it is'})`);
       return 0;
     }
@@ -48,7 +50,7 @@ export async function modelsCommand(args: CliArgs, withHost: WithHost): Promise<
     case 'fit': {
       if (!target) throw new PagiError('INVALID_INPUT', 'pagi models fit needs a model id or the path of a .gguf file');
       const byPath = /[\\/]|\.gguf$/i.test(target);
-      const fit = await withHost(args, (c) => c.models.fit.query({ ...(byPath ? { path: target } : { id: target }), ...(args.context ? { contextSize: args.context } : {}) }));
+      const fit = await withHost(args, (c) => c.models.fit.query({ ...(byPath ? { path: resolve(target) } : { id: target }), ...(args.context ? { contextSize: args.context } : {}) }));
       print(fit, `${fit.verdict}: ${fit.explanation} (${fit.backend}, context ${fit.contextSize})`);
       return 0;
     }
@@ -80,11 +82,11 @@ async function followDownload(c: HostClient, args: CliArgs, input: { url: string
         const pct = Math.floor((100 * d.downloadedBytes) / d.totalBytes);
         const speed = d.bytesPerSecond ? ` · ${size(d.bytesPerSecond)}/s` : '';
         const eta = d.etaSeconds !== null ? ` · ${d.etaSeconds} s left` : '';
-        process.stderr.write(`\r${d.fileName}: ${pct}% of ${size(d.totalBytes)}${speed}${eta}   `);
+        process.stderr.write(`\r${printable(d.fileName)}: ${pct}% of ${size(d.totalBytes)}${speed}${eta}   `);
       }
       if (d.status === 'done' || d.status === 'failed' || d.status === 'cancelled') {
         if (!args.json) process.stderr.write('\n');
-        process.stdout.write(`${args.json ? JSON.stringify(d, null, 2) : d.status === 'done' ? `downloaded ${d.fileName} as model ${d.modelId}` : `download ${d.status}${d.error ? `: ${d.error}` : ''}`}\n`);
+        process.stdout.write(`${args.json ? terminalJson(d) : printable(d.status === 'done' ? `downloaded ${d.fileName} as model ${d.modelId}` : `download ${d.status}${d.error ? `: ${d.error}` : ''}`)}\n`);
         return d.status === 'done' ? 0 : 1;
       }
       await new Promise((r) => setTimeout(r, 500));
@@ -109,6 +111,6 @@ export function formatDiagnosis(d: Diagnosis): string {
 /** `pagi doctor [--probe]`: the same diagnosis the Models & hardware page shows, in plain language. */
 export async function doctorCommand(args: CliArgs, withHost: WithHost): Promise<number> {
   const d = await withHost(args, (c) => c.system.doctor.query({ probe: args.probe ?? false }));
-  process.stdout.write(`${args.json ? JSON.stringify(d, null, 2) : formatDiagnosis(d)}\n`);
+  process.stdout.write(`${args.json ? terminalJson(d) : printable(formatDiagnosis(d))}\n`);
   return 0;
 }
