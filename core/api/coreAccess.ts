@@ -1,6 +1,8 @@
 import type { ClientOf, Contract } from '../contracts/contract.js';
+import type { TurnChunk, TurnResult } from '../executive/common/contract.js';
 import type { ServiceId } from '../contracts/manifest.js';
 import type { ServiceStatus } from '../runtime/common/serviceStatus.js';
+import type { OperationHub } from './operationHub.js';
 
 /** What a host gives the router: typed clients to services and the supervisor's controls. */
 export interface CoreAccess {
@@ -28,10 +30,18 @@ export interface CoreAccess {
   /** The twins of this data folder, and running another one (every service restarts for it). */
   listTwins(): Array<{ id: string; name: string | null; origin: 'clone' | 'move' | 'card' | null; parentId: string | null; addedAt: string | null }>;
   activateTwin(id: string): Promise<void>;
+  /** Long operations this host runs for its clients, started once per client-made id and followed as event streams. */
+  readonly operations: HostOperations;
   /** The desktop host: a `.pagi` file the OS asked the app to open (double-click), handed over once. */
   takeOpenedBundle?: () => string | null;
 }
 
+export interface HostOperations {
+  turns: OperationHub<TurnChunk, TurnResult>;
+  bundles: OperationHub<BundleProgressEvent, BundleExportResult | BundleImportResult | ChatGptImportResult>;
+}
+
+export interface BundleProgressEvent { type: 'progress'; progress: BundleProgress }
 export interface BundleProgress { phase: string; doneBytes: number; totalBytes: number }
 export interface BundleExportInput { out: string; passphrase?: string | undefined; includeEvents: boolean; includeModel?: boolean }
 export interface BundleExportResult { file: string; bytes: number; entries: number; encrypted: boolean; twinId: string; name: string }

@@ -1,4 +1,6 @@
+import { tracked, type TrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
+import { PagiError } from '../contracts/errors.js';
 import { idSchema } from '../contracts/ids.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { emotionContract } from '../emotion/common/contract.js';
@@ -7,15 +9,29 @@ import { executiveContract, type TurnChunk, type TurnResult } from '../executive
 import { identityContract } from '../identity/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { learningContract } from '../learning/common/contract.js';
-import { createAsyncQueue } from './asyncQueue.js';
+import type { CoreAccess } from './coreAccess.js';
+import { failedEvent, followInput, type FinalEvent, type OperationEvent } from './operationHub.js';
 import { bundleRouter } from './bundleRouter.js';
 import { memoryRouter } from './memoryRouter.js';
 import { settingsRouter } from './settingsRouter.js';
-import { procedure, router, toTrpcError } from './trpc.js';
+import { procedure, router } from './trpc.js';
 
-export type ChatEvent = TurnChunk | { type: 'done'; result: TurnResult };
+export type ChatEvent = OperationEvent<TurnChunk, TurnResult>;
 
-const chatInput = executiveContract.procedures.turn.input;
+const chatInput = executiveContract.procedures.turn.input.extend({ turnId: idSchema });
+
+/** A turn this host did not run: its outcome as the executive stored it, as the stream's final event. */
+async function storedOutcome(core: CoreAccess, turnId: string): Promise<FinalEvent<TurnResult>> {
+  try {
+    const outcome = await core.client(executiveContract).turnOutcome({ turnId });
+    if (!outcome) return failedEvent(new PagiError('NOT_FOUND', `no turn ${turnId}: send the message again`));
+    if (outcome.result) return { type: 'done', result: outcome.result };
+    if (outcome.error) return failedEvent(PagiError.fromWire(outcome.error));
+    return failedEvent(new PagiError('UNAVAILABLE', 'this reply was being written when the app restarted; it was not finished — send the message again'));
+  } catch (err) {
+    return failedEvent(err);
+  }
+}
 
 /** The one tRPC router: both hosts serve it, neither defines procedures. */
 export const appRouter = router({
@@ -50,23 +66,31 @@ export const appRouter = router({
     }),
   }),
   chat: router({
-    /** Streams one turn: `started`, `token`…, `tool`…, then `done` with the result. Unsubscribing cancels it. */
-    send: procedure.input(chatInput).subscription(async function* ({ ctx, input, signal }) {
-      const queue = createAsyncQueue<ChatEvent>();
-      const ctl = new AbortController();
-      signal?.addEventListener('abort', () => ctl.abort(), { once: true });
-      ctx.core
-        .client(executiveContract)
-        .turn(input, { signal: ctl.signal, onChunk: (chunk) => queue.push(chunk) })
-        .then((result) => queue.push({ type: 'done', result }))
-        .then(() => queue.end())
-        .catch((err: unknown) => queue.fail(toTrpcError(err)));
-      try {
-        yield* queue;
-      } finally {
-        ctl.abort();
-      }
+    /**
+     * Starts a turn under the id the client made and returns at once; `events` follows it. Sending
+     * the same id again (a retry after a lost connection) never runs the turn twice.
+     */
+    send: procedure.input(chatInput).mutation(({ ctx, input }) => {
+      const executive = ctx.core.client(executiveContract);
+      const { state } = ctx.core.operations.turns.start(input.turnId, 'turn', (emit, signal) => {
+        // a stop asks the executive to end the turn; the reply so far still comes back as its result
+        signal.addEventListener('abort', () => void executive.cancelTurn({ turnId: input.turnId }).catch(() => undefined), { once: true });
+        return executive.turn(input, { onChunk: emit });
+      });
+      return { turnId: input.turnId, state };
     }),
+    /**
+     * The turn's chunks (`started`, `waiting`, `token`, `tool`), then one final event: `done` with the
+     * result or `failed` with the error. Reconnecting resumes after the last event received.
+     */
+    events: procedure.input(followInput('turnId')).subscription(async function* ({ ctx, input, signal }): AsyncGenerator<TrackedEnvelope<ChatEvent>> {
+      const live = ctx.core.operations.turns.follow(input.turnId, 'turn', input.lastEventId, signal);
+      if (live) return yield* live;
+      // not run by this host (it restarted since, or the turn is older): what the executive kept of it
+      yield tracked('0', await storedOutcome(ctx.core, input.turnId));
+    }),
+    /** Stops a running turn: the reply so far is kept, marked cancelled. */
+    cancel: procedure.input(z.object({ turnId: idSchema }).strict()).mutation(({ ctx, input }) => ({ cancelled: ctx.core.operations.turns.cancel(input.turnId) })),
     history: procedure.input(executiveContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(executiveContract).history(input)),
     sessions: procedure.input(executiveContract.procedures.sessions.input).query(({ ctx, input }) => ctx.core.client(executiveContract).sessions(input)),
     locateTurn: procedure.input(executiveContract.procedures.locateTurn.input).query(({ ctx, input }) => ctx.core.client(executiveContract).locateTurn(input)),

@@ -4,10 +4,9 @@ import { join, resolve } from 'node:path';
 import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatHistoryItem } from 'node-llama-cpp';
 import { checkGguf } from '../inference/node/ggufCheck.js';
 import { plainChatWrapper } from '../inference/node/llamaEngine.js';
-import type { ChatEvent } from '../api/router.js';
 import type { TurnResult } from '../executive/common/contract.js';
 import { startHeadlessHost } from '../host/headlessHost.js';
-import { createHostClient, type HostClient } from '../host/hostClient.js';
+import { createHostClient, sendTurn, type HostClient } from '../host/hostClient.js';
 import { outDir } from '../host/serviceCatalog.js';
 import { emotionContract } from '../emotion/common/contract.js';
 import { identityContract } from '../identity/common/contract.js';
@@ -77,27 +76,20 @@ async function direct(systemPrompt: string): Promise<{ loadMs: number; runs: Run
   return { loadMs, runs: out, cancelMs };
 }
 
-function turn(client: HostClient, sessionId: string | undefined): Promise<{ figures: RunFigures; result: TurnResult }> {
-  return new Promise((resolveTurn, reject) => {
-    const start = performance.now();
-    let first: number | null = null;
-    let last = 0;
-    const sub = client.chat.send.subscribe({ text: PROMPT, temperature: 0, seed: 1, maxTokens, ...(sessionId ? { sessionId } : {}) }, {
-      onData: (e: ChatEvent) => {
-        if (e.type === 'token') {
-          last = performance.now();
-          first ??= last;
-        }
-        if (e.type === 'done') {
-          sub.unsubscribe();
-          const tokens = e.result.usage?.completionTokens ?? 0;
-          // tokens/s as the client sees the stream: from its first token to its last
-          resolveTurn({ figures: { ttftMs: (first ?? last) - start, tokensPerSecond: first !== null && tokens > 1 ? ((tokens - 1) * 1000) / (last - first) : 0, tokens }, result: e.result });
-        }
-      },
-      onError: reject,
-    });
+async function turn(client: HostClient, sessionId: string | undefined): Promise<{ figures: RunFigures; result: TurnResult }> {
+  const start = performance.now();
+  let first: number | null = null;
+  let last = 0;
+  const result = await sendTurn(client, { text: PROMPT, temperature: 0, seed: 1, maxTokens, ...(sessionId ? { sessionId } : {}) }, {
+    onEvent: (e) => {
+      if (e.type !== 'token') return;
+      last = performance.now();
+      first ??= last;
+    },
   });
+  const tokens = result.usage?.completionTokens ?? 0;
+  // tokens/s as the client sees the stream: from its first token to its last
+  return { figures: { ttftMs: (first ?? last) - start, tokensPerSecond: first !== null && tokens > 1 ? ((tokens - 1) * 1000) / (last - first) : 0, tokens }, result };
 }
 
 async function throughHost(): Promise<{ loadMs: number; runs: RunFigures[]; breakdown: Record<string, number>; systemPrompt: string }> {

@@ -36,7 +36,10 @@ export function defineContract<Id extends string, P extends Record<string, Proce
 export interface CallOptions {
   /** Milliseconds until the call fails with DEADLINE_EXCEEDED (and the callee's signal aborts). */
   timeoutMs?: number;
+  /** Cancels: the call fails with CANCELLED at once and the callee stops. */
   signal?: AbortSignal;
+  /** Asks the callee to finish early (its signal aborts); the call still resolves with what it returns. */
+  stop?: AbortSignal;
 }
 
 export interface StreamOptions<C> extends CallOptions {

@@ -3,16 +3,17 @@ import { defaultDataDir } from '../../native/appPaths.js';
 import type { ChatEvent } from '../api/router.js';
 import { PagiError } from '../contracts/errors.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
-import type { TurnResult } from '../executive/common/contract.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
 import { exportCommand, importCommand } from './cliBundles.js';
 import { startHeadlessHost } from './headlessHost.js';
-import { createHostClient, fromClientError, type HostClient } from './hostClient.js';
+import { createHostClient, fromClientError, sendTurn, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
 import { memoryCommand } from './cliMemory.js';
 import { doctorCommand, modelsCommand } from './cliModels.js';
+import { restoreCommand } from './cliRestore.js';
 import { appVersion } from './serviceCatalog.js';
 import { formatStatusTable } from './statusTable.js';
+import { printable, terminalJson } from './terminalText.js';
 
 
 const EXIT = { ok: 0, failure: 1, usage: 2, noHost: 3 } as const;
@@ -30,7 +31,7 @@ async function serve(args: CliArgs): Promise<number> {
     logToStderr: args.verbose ?? false,
   });
   const failed = (await host.supervisor.status()).filter((s) => s.state === 'failed');
-  for (const s of failed) process.stderr.write(`warning: ${s.id} failed to start: ${s.lastError ?? 'unknown error'}\n`);
+  for (const s of failed) process.stderr.write(`warning: ${s.id} failed to start: ${printable(s.lastError ?? 'unknown error')}\n`);
   process.stdout.write(`PAGI Twin ready at ${host.url} (${SERVICE_IDS.length - failed.length}/${SERVICE_IDS.length} services in ${Math.round(host.readyMs)} ms; data: ${dataDir})\n`);
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {
@@ -52,34 +53,11 @@ async function status(args: CliArgs): Promise<number> {
   }
   const services = await createHostClient(host).system.status.query();
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ url: host.url.split('#')[0], pid: host.pid, services }, null, 2)}\n`);
+    process.stdout.write(`${terminalJson({ url: host.url.split('#')[0], pid: host.pid, services })}\n`);
   } else {
     process.stdout.write(`host ${host.url.split('#')[0]} (pid ${host.pid})\n${formatStatusTable(services)}\n`);
   }
   return EXIT.ok;
-}
-
-function runTurn(client: HostClient, args: CliArgs, text: string, onToken: (t: string) => void): Promise<TurnResult> {
-  return new Promise((resolveTurn, reject) => {
-    let result: TurnResult | null = null;
-    const sub = client.chat.send.subscribe(
-      { text, ...(args.session ? { sessionId: args.session } : {}), ...(args.seed !== undefined ? { seed: args.seed, temperature: 0 } : {}), ...(args['max-tokens'] ? { maxTokens: args['max-tokens'] } : {}) },
-      {
-        onData: (event: ChatEvent) => {
-          if (event.type === 'token') onToken(event.text);
-          if (event.type === 'done') {
-            result = event.result;
-            sub.unsubscribe();
-            resolveTurn(event.result);
-          }
-        },
-        onError: (err) => reject(fromClientError(err)),
-        onComplete: () => {
-          if (!result) reject(new PagiError('UNAVAILABLE', 'the host closed the stream before the turn finished'));
-        },
-      },
-    );
-  });
 }
 
 /** Runs `fn` against the host of the data folder: the running one, or one started for this command. */
@@ -99,14 +77,31 @@ export async function withHost<T>(args: CliArgs, fn: (client: HostClient) => Pro
 async function chat(args: CliArgs): Promise<number> {
   const text = args.positionals.join(' ').trim();
   if (!text) throw new PagiError('INVALID_INPUT', 'pagi chat needs a message: pagi chat "hello"');
-  const result = await withHost(args, (client) =>
-    runTurn(client, args, text, (t) => {
-      if (!args.json) process.stdout.write(t);
-    }),
-  );
-  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`\n[session ${result.sessionId} · ${result.usage?.completionTokens ?? 0} tokens · mood ${result.mood.label}]\n`);
-  return EXIT.ok;
+  // Ctrl+C stops the reply (what was written so far is kept) instead of leaving it running unseen
+  const stop = new AbortController();
+  const onSigint = (): void => stop.abort();
+  process.once('SIGINT', onSigint);
+  const request = { text, ...(args.session ? { sessionId: args.session } : {}), ...(args.seed !== undefined ? { seed: args.seed, temperature: 0 } : {}), ...(args['max-tokens'] ? { maxTokens: args['max-tokens'] } : {}) };
+  let waiting = false;
+  const onEvent = (event: ChatEvent): void => {
+    if (args.json) return;
+    if (event.type === 'waiting') {
+      process.stderr.write(`\rwaiting for the model (${event.ahead} ${event.ahead === 1 ? 'reply' : 'replies'} ahead)…   `);
+      waiting = true;
+    } else if (event.type === 'token') {
+      if (waiting) process.stderr.write('\n');
+      waiting = false;
+      process.stdout.write(printable(event.text));
+    }
+  };
+  try {
+    const result = await withHost(args, (client) => sendTurn(client, request, { onEvent, signal: stop.signal }));
+    if (args.json) process.stdout.write(`${terminalJson(result)}\n`);
+    else process.stdout.write(`\n[session ${result.sessionId} · ${result.usage?.completionTokens ?? 0} tokens · mood ${printable(result.mood.label)}${result.stopReason === 'cancelled' ? ' · stopped' : ''}]\n`);
+    return EXIT.ok;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
 }
 
 async function restart(args: CliArgs): Promise<number> {
@@ -124,32 +119,33 @@ async function restart(args: CliArgs): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  process.umask(0o077); // what the CLI writes in the data folder (config, twins, backups) is for this user only
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
   } catch (err) {
-    process.stderr.write(`pagi: ${PagiError.from(err).message}\n`);
+    process.stderr.write(`pagi: ${printable(PagiError.from(err).message)}\n`);
     return EXIT.usage;
   }
   if (args.version) {
     process.stdout.write(`${appVersion()}\n`);
     return EXIT.ok;
   }
-  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)) };
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)), restore: (a) => restoreCommand(a, dataDirOf(a)) };
   if (args.help || !args.command || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;
   }
   const command = commands[args.command];
   if (!command) {
-    process.stderr.write(`pagi: unknown command "${args.command}". Run \`pagi help\` for usage.\n`);
+    process.stderr.write(`pagi: unknown command "${printable(args.command)}". Run \`pagi help\` for usage.\n`);
     return EXIT.usage;
   }
   try {
     return await command(args);
   } catch (err) {
     const e = fromClientError(err);
-    process.stderr.write(`pagi ${args.command}: ${e.message}\n`);
+    process.stderr.write(`pagi ${args.command}: ${printable(e.message)}\n`);
     return e.code === 'INVALID_INPUT' ? EXIT.usage : EXIT.failure;
   }
 }

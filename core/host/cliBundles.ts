@@ -9,6 +9,8 @@ import { setActiveTwin } from './activeTwin.js';
 import type { CliArgs } from './cliArgs.js';
 import { fromClientError, type HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
+import { printable, terminalJson } from './terminalText.js';
+import { newId } from '../contracts/ids.js';
 
 type WithHost = <T>(args: CliArgs, fn: (client: HostClient) => Promise<T>) => Promise<T>;
 
@@ -33,18 +35,26 @@ async function passphrase(purpose: string): Promise<string> {
 
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 
-function follow<R>(subscribe: (handlers: { onData: (e: BundleEvent<R>) => void; onError: (err: unknown) => void }) => { unsubscribe(): void }, json: boolean): Promise<R> {
+type Handlers<R> = { onData: (e: { data: BundleEvent<R> }) => void; onError: (err: unknown) => void };
+
+/**
+ * Starts a bundle operation under a new id and shows its progress until its final event: the result,
+ * or its error. The id makes a resent start harmless; the events are followed separately.
+ */
+async function runOperation<R>(start: (operationId: string) => Promise<unknown>, subscribe: (operationId: string, handlers: Handlers<R>) => { unsubscribe(): void }, json: boolean): Promise<R> {
+  const operationId = newId();
+  await start(operationId);
   return new Promise((resolveResult, reject) => {
-    const sub = subscribe({
-      onData: (e) => {
-        if (e.type === 'done') {
-          if (!json) process.stderr.write('\n');
-          sub.unsubscribe();
-          resolveResult(e.result);
-        } else if (!json) {
-          const p = e.progress;
-          process.stderr.write(`\r${p.phase}${p.totalBytes ? `: ${mb(p.doneBytes)} of ${mb(p.totalBytes)}` : '…'}      `);
+    const sub = subscribe(operationId, {
+      onData: ({ data: e }) => {
+        if (e.type === 'progress') {
+          if (!json) process.stderr.write(`\r${e.progress.phase}${e.progress.totalBytes ? `: ${mb(e.progress.doneBytes)} of ${mb(e.progress.totalBytes)}` : '…'}      `);
+          return;
         }
+        if (!json) process.stderr.write('\n');
+        sub.unsubscribe();
+        if (e.type === 'done') resolveResult(e.result);
+        else reject(new PagiError(e.error.code, e.error.message));
       },
       onError: (err) => {
         if (!json) process.stderr.write('\n');
@@ -59,8 +69,14 @@ export async function exportCommand(args: CliArgs, withHost: WithHost): Promise<
   const out = resolve(args.out);
   if (existsSync(out)) throw new PagiError('CONFLICT', `${out} already exists: choose another name or delete it`);
   const secret = args.encrypt ? await passphrase('to encrypt the bundle') : undefined;
-  const result = await withHost(args, (c) => follow<BundleExportResult>((h) => c.bundles.export.subscribe({ out, passphrase: secret, includeEvents: args['include-events'] ?? false, includeModel: args['include-model'] ?? false }, h), args.json ?? false));
-  process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `exported ${result.name} (${result.twinId}) to ${result.file}: ${mb(result.bytes)}, ${result.entries} databases${result.encrypted ? ', encrypted' : ''}\n`);
+  const result = await withHost(args, (c) =>
+    runOperation<BundleExportResult>(
+      (operationId) => c.bundles.export.mutate({ operationId, out, passphrase: secret, includeEvents: args['include-events'] ?? false, includeModel: args['include-model'] ?? false }),
+      (operationId, h) => c.bundles.exportEvents.subscribe({ operationId }, h),
+      args.json ?? false,
+    ),
+  );
+  process.stdout.write(args.json ? `${terminalJson(result)}\n` : printable(`exported ${result.name} (${result.twinId}) to ${result.file}: ${mb(result.bytes)}, ${result.entries} databases${result.encrypted ? ', encrypted' : ''}\n`));
   return 0;
 }
 
@@ -77,10 +93,10 @@ function activate(dataDir: string, twinId: string): boolean {
 async function importCard(args: CliArgs, withHost: WithHost, dataDir: string, file: string): Promise<number> {
   const result: CardImportResult = await withHost(args, (c) => c.bundles.fromCard.mutate({ file }));
   const activated = args.activate ? activate(dataDir, result.twinId) : false;
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...result, activated }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${terminalJson({ ...result, activated })}\n`);
   else {
-    process.stdout.write(`created twin ${result.name} (${result.twinId}) from a ${result.spec.replace('chara_card_', '')} character card, with ${result.facts} lorebook facts\n`);
-    for (const n of result.notes) process.stdout.write(`note: ${n}\n`);
+    process.stdout.write(printable(`created twin ${result.name} (${result.twinId}) from a ${result.spec.replace('chara_card_', '')} character card, with ${result.facts} lorebook facts\n`));
+    for (const n of result.notes) process.stdout.write(printable(`note: ${n}\n`));
     process.stdout.write(activated ? 'it is now the active twin of this data folder\n' : `run it: add --activate, or set active-twin.json to ${result.twinId}\n`);
   }
   return 0;
@@ -88,11 +104,13 @@ async function importCard(args: CliArgs, withHost: WithHost, dataDir: string, fi
 
 /** `pagi memory import conversations.json`: a ChatGPT data export into this twin's episodic memory. */
 export async function importChatGpt(args: CliArgs, file: string, withHost: WithHost): Promise<number> {
-  const result = await withHost(args, (c) => follow<ChatGptImportResult>((h) => c.bundles.importChatGpt.subscribe({ file }, h), args.json ?? false));
-  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const result = await withHost(args, (c) =>
+    runOperation<ChatGptImportResult>((operationId) => c.bundles.importChatGpt.mutate({ operationId, file }), (operationId, h) => c.bundles.importChatGptEvents.subscribe({ operationId }, h), args.json ?? false),
+  );
+  if (args.json) process.stdout.write(`${terminalJson(result)}\n`);
   else {
     process.stdout.write(`imported ${result.episodes} messages from ${result.conversations} ChatGPT conversations\n`);
-    for (const s of result.skipped) process.stdout.write(`skipped conversation ${s.conversation}${s.title ? ` ("${s.title}")` : ''}: ${s.error}\n`);
+    for (const s of result.skipped) process.stdout.write(printable(`skipped conversation ${s.conversation}${s.title ? ` ("${s.title}")` : ''}: ${s.error}\n`));
   }
   return 0;
 }
@@ -104,7 +122,13 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
   if (!args.as) throw new PagiError('INVALID_INPUT', 'pagi import needs --as clone (a new twin descending from this one) or --as move (the same twin, moved to this machine)');
   const input = { file: resolve(file), mode: args.as };
   const run = (secret?: string): Promise<BundleImportResult> =>
-    withHost(args, (c) => follow<BundleImportResult>((h) => c.bundles.import.subscribe({ ...input, ...(secret !== undefined ? { passphrase: secret } : {}) }, h), args.json ?? false));
+    withHost(args, (c) =>
+      runOperation<BundleImportResult>(
+        (operationId) => c.bundles.import.mutate({ operationId, ...input, ...(secret !== undefined ? { passphrase: secret } : {}) }),
+        (operationId, h) => c.bundles.importEvents.subscribe({ operationId }, h),
+        args.json ?? false,
+      ),
+    );
   let result: BundleImportResult;
   try {
     result = await run(process.env.PAGI_BUNDLE_PASSPHRASE);
@@ -114,10 +138,10 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
     result = await run(await passphrase('to decrypt the bundle'));
   }
   const activated = args.activate ? activate(dataDir, result.twinId) : false;
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...result, activated }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${terminalJson({ ...result, activated })}\n`);
   else {
-    if (result.model) process.stdout.write(`model ${result.model.fileName}: ${result.model.installed === 'copied' ? 'installed in the models folder' : 'already installed'}\n`);
-    process.stdout.write(`imported ${result.name} as ${result.mode === 'clone' ? `a clone (${result.twinId}, generation ${result.generation}, parent ${result.parentId})` : `the same twin (${result.twinId})`}\n`);
+    if (result.model) process.stdout.write(printable(`model ${result.model.fileName}: ${result.model.installed === 'copied' ? 'installed in the models folder' : 'already installed'}\n`));
+    process.stdout.write(printable(`imported ${result.name} as ${result.mode === 'clone' ? `a clone (${result.twinId}, generation ${result.generation}, parent ${result.parentId})` : `the same twin (${result.twinId})`}\n`));
     process.stdout.write(activated ? 'it is now the active twin of this data folder\n' : `run it: pagi import … --activate, or set active-twin.json to ${result.twinId}\n`);
   }
   return 0;

@@ -1,7 +1,10 @@
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import type { AppRouter } from '../api/router.js';
+import type { inferRouterInputs } from '@trpc/server';
+import type { AppRouter, ChatEvent } from '../api/router.js';
 import { PagiError, ERROR_CODES, type ErrorCode } from '../contracts/errors.js';
+import { newId } from '../contracts/ids.js';
+import type { TurnResult } from '../executive/common/contract.js';
 import type { HostFile } from './hostFile.js';
 
 /** A typed tRPC client to a running host, authenticated with its token (header for calls, connection params for SSE). */
@@ -28,4 +31,49 @@ export function fromClientError(err: unknown): PagiError {
     return new PagiError(code, err.message);
   }
   return PagiError.from(err);
+}
+
+export type TurnRequest = Omit<inferRouterInputs<AppRouter>['chat']['send'], 'turnId'> & { turnId?: string };
+
+/** How long a follower keeps trying to reach a host that stopped answering before it gives up. */
+const LOST_HOST_MS = 10_000;
+
+/**
+ * Sends one turn (under a new id unless one is given) and follows it to its end: resolves with the
+ * result, rejects with the turn's own error. Aborting `signal` asks the host to stop the turn (the
+ * reply so far is kept). A host that cannot be reached for 10 s ends the wait with UNAVAILABLE.
+ */
+export async function sendTurn(client: HostClient, request: TurnRequest, opts: { onEvent?: (e: ChatEvent) => void; signal?: AbortSignal } = {}): Promise<TurnResult> {
+  const turnId = request.turnId ?? newId();
+  await client.chat.send.mutate({ ...request, turnId });
+  const cancel = (): void => void client.chat.cancel.mutate({ turnId }).catch(() => undefined);
+  opts.signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    return await new Promise<TurnResult>((resolve, reject) => {
+      let lost: ReturnType<typeof setTimeout> | null = null;
+      const settle = (fn: () => void): void => {
+        if (lost) clearTimeout(lost);
+        sub.unsubscribe();
+        fn();
+      };
+      const sub = client.chat.events.subscribe({ turnId }, {
+        onData: ({ data: event }) => {
+          opts.onEvent?.(event);
+          if (event.type === 'done') settle(() => resolve(event.result));
+          else if (event.type === 'failed') settle(() => reject(new PagiError(event.error.code, event.error.message)));
+        },
+        onError: (err) => settle(() => reject(fromClientError(err))),
+        onConnectionStateChange: (state) => {
+          if (state.state === 'connecting' && state.error && !lost) {
+            lost = setTimeout(() => settle(() => reject(new PagiError('UNAVAILABLE', `lost the connection to PAGI Twin (${state.error?.message ?? 'no answer'}); the turn may still finish — see the conversation's history`))), LOST_HOST_MS);
+          } else if (state.state === 'pending' && lost) {
+            clearTimeout(lost);
+            lost = null;
+          }
+        },
+      });
+    });
+  } finally {
+    opts.signal?.removeEventListener('abort', cancel);
+  }
 }

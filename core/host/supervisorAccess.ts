@@ -1,4 +1,5 @@
 import type { CoreAccess } from '../api/coreAccess.js';
+import { createOperationHub } from '../api/operationHub.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import type { Supervisor } from '../runtime/node/supervisor.js';
 import { exportTwin } from './bundle/bundleExport.js';
@@ -8,7 +9,9 @@ import { twinFromCard } from './personaImport/cardPersona.js';
 import { readCharacterCard } from './personaImport/characterCard.js';
 import { importChatGptExport } from './personaImport/chatgptImport.js';
 import { createTwin } from './personaImport/twinFactory.js';
-import { appVersion } from './serviceCatalog.js';
+import { appVersion, outDir } from './serviceCatalog.js';
+import { privateRoots, scrubPaths } from './requestGuards.js';
+import { dirname } from 'node:path';
 import { listTwins, recordTwin } from './twinRegistry.js';
 import { setActiveTwin } from './activeTwin.js';
 import { PagiError } from '../contracts/errors.js';
@@ -17,7 +20,11 @@ const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'ob
 
 /** What both hosts hand the router: clients and controls of their supervisor, and the twin's config.json. */
 export function supervisorAccess(supervisor: Supervisor, dataDir: string): CoreAccess {
+  // a failure's message streams to the client as data, past tRPC's error handling: keep our folders out of it
+  const roots = privateRoots({ '<data-dir>': dataDir, '<app>': dirname(outDir()) });
+  const scrubMessage = (message: string): string => scrubPaths(message, roots);
   return {
+    operations: { turns: createOperationHub({ scrubMessage }), bundles: createOperationHub({ scrubMessage }) },
     get twinId() {
       return supervisor.twinId;
     },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../api/router.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
-import { createHostClient, fromClientError, type HostClient } from '../host/hostClient.js';
+import { createHostClient, fromClientError, sendTurn, type HostClient, type TurnRequest } from '../host/hostClient.js';
 import { readHostFile } from '../host/hostFile.js';
 import { pagi } from './helpers.js';
 import { testModelPath } from './testModel.js';
@@ -24,20 +24,11 @@ function rawGet(port: number, path: string, headers: Record<string, string>): Pr
   });
 }
 
-function chat(client: HostClient, input: Parameters<HostClient['chat']['send']['subscribe']>[0]): Promise<ChatEvent[]> {
-  return new Promise((resolve, reject) => {
-    const events: ChatEvent[] = [];
-    const sub = client.chat.send.subscribe(input, {
-      onData: (e) => {
-        events.push(e);
-        if (e.type === 'done') {
-          sub.unsubscribe();
-          resolve(events);
-        }
-      },
-      onError: (err) => reject(fromClientError(err)),
-    });
-  });
+async function chat(client: HostClient, input: TurnRequest): Promise<ChatEvent[]> {
+  const events: ChatEvent[] = [];
+  const result = await sendTurn(client, input, { onEvent: (e) => events.push(e) });
+  expect(events.at(-1)).toEqual({ type: 'done', result });
+  return events;
 }
 
 describe('headless host over HTTP', () => {

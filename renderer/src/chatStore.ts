@@ -1,3 +1,4 @@
+import { v7 as uuidv7 } from 'uuid';
 import { create } from 'zustand';
 import { api } from './trpcClient';
 import type { TurnResult } from './types';
@@ -29,13 +30,15 @@ interface ChatState {
   /** Shows the previous (-1) or next (+1) branch at this turn's place. */
   switchBranch(turnId: string, delta: number): void;
   stop(): void;
+  /** Stops the reply being written and stops following it (another conversation is opened). */
+  detach(): void;
   newSession(): void;
   openSession(sessionId: string): Promise<void>;
 }
 
 const key = (parentId: string | null): string => parentId ?? 'root';
-let current: { unsubscribe(): void } | null = null;
-let counter = 0;
+/** The turn being written now: its id (to stop it) and its event stream. */
+let current: { turnId: string; unsubscribe(): void } | null = null;
 
 export const siblingsOf = (turns: Record<string, TurnNode>, parentId: string | null): TurnNode[] =>
   Object.values(turns).filter((t) => t.parentId === parentId).sort((a, b) => a.order - b.order);
@@ -55,42 +58,47 @@ export function visiblePath(turns: Record<string, TurnNode>, chosen: Record<stri
 export const useChatStore = create<ChatState>((set, get) => {
   const start = (text: string, parentId: string | null): void => {
     if (get().streaming || !text.trim()) return;
-    let id = `pending-${++counter}`;
+    // the id is made here so that sending is idempotent: a resend after a lost connection is the same turn
+    const id = uuidv7();
     const patch = (fn: (t: TurnNode) => TurnNode): void => set((s) => (s.turns[id] ? { turns: { ...s.turns, [id]: fn(s.turns[id] as TurnNode) } } : {}));
+    const finish = (fn: (t: TurnNode) => TurnNode): void => {
+      patch(fn);
+      if (current?.turnId === id) {
+        current.unsubscribe();
+        current = null;
+      }
+      set({ streaming: false });
+    };
     set((s) => ({
       streaming: true,
-      turns: { ...s.turns, [id]: { id, parentId, userText: text, reply: '', status: 'streaming', order: Date.now() + counter / 1000 } },
+      turns: { ...s.turns, [id]: { id, parentId, userText: text, reply: '', status: 'streaming', order: Date.now() } },
       chosen: { ...s.chosen, [key(parentId)]: id },
     }));
     const { sessionId } = get();
-    current = api.chat.send.subscribe(
-      { text, ...(sessionId ? { sessionId, parentTurnId: parentId } : {}) },
-      {
-        onData(event) {
-          if (event.type === 'started') {
-            const real = event.turnId;
-            set((s) => {
-              const { [id]: node, ...rest } = s.turns;
-              return { sessionId: event.sessionId, turns: node ? { ...rest, [real]: { ...node, id: real } } : rest, chosen: { ...s.chosen, [key(parentId)]: real } };
-            });
-            id = real;
-          } else if (event.type === 'token') patch((t) => ({ ...t, reply: t.reply + event.text }));
+    const follow = (): void => {
+      if (get().turns[id]?.status !== 'streaming' && get().turns[id]?.meta !== 'stopping…') return;
+      const sub = api.chat.events.subscribe({ turnId: id }, {
+        onData({ data: event }) {
+          if (event.type === 'started') set({ sessionId: event.sessionId });
+          else if (event.type === 'waiting') patch((t) => ({ ...t, meta: `Waiting for the model: ${event.ahead} ${event.ahead === 1 ? 'reply' : 'replies'} ahead` }));
+          else if (event.type === 'token') patch((t) => ({ ...t, reply: t.reply + event.text, ...(t.meta?.startsWith('Waiting') ? { meta: undefined } : {}) }));
           else if (event.type === 'done') {
             const r = event.result;
             const tps = r.usage?.tokensPerSecond ? ` · ${Math.round(r.usage.tokensPerSecond)} tok/s` : '';
-            patch((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}`, result: r }));
-            current?.unsubscribe();
-            current = null;
-            set({ streaming: false });
-          }
+            finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}`, result: r }));
+          } else if (event.type === 'failed') finish((t) => ({ ...t, status: event.error.code === 'CANCELLED' ? 'stopped' : 'error', meta: event.error.code === 'CANCELLED' ? 'stopped' : event.error.message }));
         },
         onError(err) {
-          patch((t) => ({ ...t, status: 'error', meta: err.message }));
-          current = null;
-          set({ streaming: false });
+          finish((t) => ({ ...t, status: 'error', meta: err.message }));
         },
-      },
-    );
+      });
+      current = { turnId: id, unsubscribe: () => sub.unsubscribe() };
+    };
+    current = { turnId: id, unsubscribe: () => undefined };
+    // followed only once the host has it: a stream for an id it does not know yet would end at once
+    api.chat.send.mutate({ turnId: id, text, ...(sessionId ? { sessionId, parentTurnId: parentId } : {}) }).then(follow, (err: Error) => {
+      finish((t) => ({ ...t, status: 'error', meta: err.message }));
+    });
   };
 
   return {
@@ -118,16 +126,23 @@ export const useChatStore = create<ChatState>((set, get) => {
       if (next) set((s) => ({ chosen: { ...s.chosen, [key(t.parentId)]: next.id } }));
     },
     stop() {
+      // the host stops the reply and keeps what was written; the stream's last event shows it
+      if (current) void api.chat.cancel.mutate({ turnId: current.turnId }).catch(() => undefined);
+      set((s) => ({ turns: Object.fromEntries(Object.entries(s.turns).map(([k, t]) => [k, t.status === 'streaming' ? { ...t, meta: 'stopping…' } : t])) }));
+    },
+    /** Leaves the turn being written (it is stopped) and its stream. */
+    detach() {
+      get().stop();
       current?.unsubscribe();
       current = null;
       set((s) => ({ streaming: false, turns: Object.fromEntries(Object.entries(s.turns).map(([k, t]) => [k, t.status === 'streaming' ? { ...t, status: 'stopped', meta: 'stopped' } : t])) }));
     },
     newSession() {
-      get().stop();
+      get().detach();
       set({ sessionId: null, turns: {}, chosen: {} });
     },
     async openSession(sessionId) {
-      get().stop();
+      get().detach();
       const history = await api.chat.history.query({ sessionId, limit: 1_000 });
       const turns: Record<string, TurnNode> = {};
       history.forEach((t, i) => {

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { call, defineContract, stream } from '../../contracts/contract.js';
 import { padSchema, provenanceSchema, usageSchema } from '../../contracts/domain.js';
+import { wireErrorSchema } from '../../contracts/errors.js';
+import { idSchema } from '../../contracts/ids.js';
 
 export const turnChunkSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), turnId: z.string(), sessionId: z.string() }),
   z.object({ type: z.literal('token'), text: z.string() }),
+  /** The model is busy with other replies: this one waits behind `ahead` of them. */
+  z.object({ type: z.literal('waiting'), ahead: z.number().int().min(0) }),
   z.object({ type: z.literal('tool'), tool: z.string(), status: z.string() }),
 ]);
 export type TurnChunk = z.infer<typeof turnChunkSchema>;
@@ -36,9 +40,26 @@ export const turnRecordSchema = z.object({
   parentTurnId: z.string().nullable(),
 });
 
+/** What became of a turn: its result once completed (or stopped), its error once failed. */
+export const turnOutcomeSchema = z.object({
+  turnId: z.string(),
+  sessionId: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+  /** Null for a turn still running or failed, and for turns stored before outcomes were kept whole. */
+  result: turnResultSchema.nullable(),
+  error: wireErrorSchema.nullable(),
+});
+export type TurnOutcome = z.infer<typeof turnOutcomeSchema>;
+
 export const executiveContract = defineContract('executive', {
+  /**
+   * One turn. `turnId` is made by the client, so that sending is idempotent: a turn id the executive
+   * already knows is never run again — the call returns the first turn's result (or fails with its
+   * error, or waits for it while it runs).
+   */
   turn: stream(
     z.object({
+      turnId: idSchema.optional(),
       text: z.string().trim().min(1, 'a message needs some text').max(100_000),
       sessionId: z.string().min(1).max(200).optional(),
       maxTokens: z.number().int().min(1).max(8_192).default(256),
@@ -55,6 +76,10 @@ export const executiveContract = defineContract('executive', {
     turnChunkSchema,
     turnResultSchema,
   ),
+  /** Stops a running turn: it ends with the reply so far (stop reason `cancelled`), which its caller still receives. */
+  cancelTurn: call(z.object({ turnId: z.string().min(1).max(100) }), z.object({ cancelled: z.boolean() })),
+  /** What became of a turn (null: no turn has this id). */
+  turnOutcome: call(z.object({ turnId: z.string().min(1).max(100) }), turnOutcomeSchema.nullable()),
   history: call(z.object({ sessionId: z.string().min(1).max(200), limit: z.number().int().min(1).max(1_000).default(100) }), z.array(turnRecordSchema)),
   sessions: call(z.object({ limit: z.number().int().min(1).max(1_000).default(100) }), z.array(z.object({ sessionId: z.string(), turns: z.number().int(), lastAt: z.string(), title: z.string() }))),
   /** Where a turn is (its conversation), for links from other views (the mood chart). */

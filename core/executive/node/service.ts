@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PagiError } from '../../contracts/errors.js';
+import { PagiError, wireErrorSchema } from '../../contracts/errors.js';
 import { newId } from '../../contracts/ids.js';
 import { defineService } from '../../runtime/common/defineService.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
@@ -12,7 +12,7 @@ import { episodicMemoryContract } from '../../memory-episodic/common/contract.js
 import { workingMemoryContract } from '../../memory-working/common/contract.js';
 import { perceptionContract } from '../../perception/common/contract.js';
 import { socialContract } from '../../social/common/contract.js';
-import { executiveContract } from '../common/contract.js';
+import { executiveContract, turnResultSchema, type TurnChunk, type TurnOutcome, type TurnResult } from '../common/contract.js';
 import { guardInference } from './inferenceGuard.js';
 import { goalsMigrations } from './migrations.js';
 import { runTurn, type TurnClients } from './turnLoop.js';
@@ -21,6 +21,18 @@ interface TurnRow {
   id: string; session_id: string; user_text: string; reply: string | null; status: 'running' | 'completed' | 'failed' | 'cancelled'; error: string | null; started_at: string; finished_at: string | null;
   parent_turn_id: string | null; user_episode_id: string | null; reply_episode_id: string | null;
 }
+
+type TurnInputOf = z.output<typeof executiveContract.procedures.turn.input>;
+
+/** `turns.detail`: the whole result of a finished turn, or the error of a failed one. */
+const storedDetailSchema = z.object({ result: turnResultSchema.optional(), error: wireErrorSchema.optional() });
+const parseJson = (text: string | null): unknown => {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+};
 
 export default defineService({
   id: 'executive',
@@ -64,34 +76,71 @@ export default defineService({
       return { parent, offPath };
     };
 
+    /** Turns running now: a second call with the same id waits for the first instead of running again. */
+    const running = new Map<string, { done: Promise<TurnResult>; stop: AbortController }>();
+
+    const outcomeOf = (turnId: string): TurnOutcome | null => {
+      const r = db.prepare('SELECT id, session_id, status, error, detail FROM turns WHERE id = ?').get(turnId) as Pick<TurnRow, 'id' | 'session_id' | 'status' | 'error'> & { detail: string | null } | undefined;
+      if (!r) return null;
+      const detail = storedDetailSchema.safeParse(parseJson(r.detail));
+      const stored = detail.success ? detail.data : {};
+      const error = stored.error ?? (r.error ? { code: r.status === 'cancelled' ? 'CANCELLED' as const : 'INTERNAL' as const, message: r.error } : null);
+      return { turnId: r.id, sessionId: r.session_id, status: r.status, result: stored.result ?? null, error: r.status === 'failed' || (r.status === 'cancelled' && !stored.result) ? error : null };
+    };
+
+    /** A turn id seen before: its first outcome, never a second run. */
+    const replay = (known: TurnOutcome): TurnResult => {
+      if (known.result) return known.result;
+      if (known.error) throw PagiError.fromWire(known.error);
+      throw new PagiError('CONFLICT', `turn ${known.turnId} was already sent; its reply is in the conversation's history`);
+    };
+
+    const runNew = async (turnId: string, input: TurnInputOf, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> => {
+      const sessionId = input.sessionId ?? newId();
+      const { parent, offPath } = placeTurn(sessionId, input.parentTurnId);
+      db.prepare("INSERT INTO turns (id, session_id, user_text, status, started_at, parent_turn_id) VALUES (?, ?, ?, 'running', ?, ?)").run(turnId, sessionId, input.text, new Date().toISOString(), parent);
+      try {
+        const result = await runTurn(clients, { ...input, turnId, sessionId, excludeEpisodes: offPath }, emit, signal);
+        setEpisodes.run(result.userEpisodeId, result.replyEpisodeId, turnId);
+        const status = result.stopReason === 'cancelled' ? 'cancelled' : 'completed';
+        finish.run(result.reply, status, null, JSON.stringify({ result }), new Date().toISOString(), turnId);
+        // the reply is the user's; the durable events follow without making them wait
+        void Promise.all([
+          ctx.bus.publish('turn.completed', {
+            turnId, sessionId, userEpisodeId: result.userEpisodeId, replyEpisodeId: result.replyEpisodeId,
+            provenance: result.provenance, usage: result.usage,
+            mood: { pleasure: result.mood.pleasure, arousal: result.mood.arousal, dominance: result.mood.dominance },
+          }),
+          ctx.bus.publish('decision.made', { turnId, kind: 'reply', detail: `replied with ${result.usage?.completionTokens ?? 0} tokens (${result.stopReason})` }),
+        ]).catch((err: unknown) => ctx.log.warn('turn events not published', { error: PagiError.from(err).message }));
+        return result;
+      } catch (err) {
+        const e = PagiError.from(err);
+        finish.run(null, e.code === 'CANCELLED' ? 'cancelled' : 'failed', e.message, JSON.stringify({ error: e.toWire() }), new Date().toISOString(), turnId);
+        throw e;
+      }
+    };
+
     return {
       api: {
-        async turn(input, { emit, signal }) {
-          const turnId = newId();
-          const sessionId = input.sessionId ?? newId();
-          const { parent, offPath } = placeTurn(sessionId, input.parentTurnId);
-          db.prepare("INSERT INTO turns (id, session_id, user_text, status, started_at, parent_turn_id) VALUES (?, ?, ?, 'running', ?, ?)").run(turnId, sessionId, input.text, new Date().toISOString(), parent);
-          try {
-            const result = await runTurn(clients, { ...input, turnId, sessionId, excludeEpisodes: offPath }, emit, signal);
-            setEpisodes.run(result.userEpisodeId, result.replyEpisodeId, turnId);
-            const status = result.stopReason === 'cancelled' ? 'cancelled' : 'completed';
-            finish.run(result.reply, status, null, JSON.stringify({ usage: result.usage, provenance: result.provenance, degraded: result.degraded }), new Date().toISOString(), turnId);
-            // the reply is the user's; the durable events follow without making them wait
-            void Promise.all([
-              ctx.bus.publish('turn.completed', {
-                turnId, sessionId, userEpisodeId: result.userEpisodeId, replyEpisodeId: result.replyEpisodeId,
-                provenance: result.provenance, usage: result.usage,
-                mood: { pleasure: result.mood.pleasure, arousal: result.mood.arousal, dominance: result.mood.dominance },
-              }),
-              ctx.bus.publish('decision.made', { turnId, kind: 'reply', detail: `replied with ${result.usage?.completionTokens ?? 0} tokens (${result.stopReason})` }),
-            ]).catch((err: unknown) => ctx.log.warn('turn events not published', { error: PagiError.from(err).message }));
-            return result;
-          } catch (err) {
-            const e = PagiError.from(err);
-            finish.run(null, e.code === 'CANCELLED' ? 'cancelled' : 'failed', e.message, null, new Date().toISOString(), turnId);
-            throw e;
-          }
+        turn(input, { emit, signal }) {
+          const turnId = input.turnId ?? newId();
+          const inFlight = running.get(turnId);
+          if (inFlight) return inFlight.done;
+          const known = outcomeOf(turnId);
+          if (known) return Promise.resolve().then(() => replay(known));
+          // stopped by its caller going away, or by cancelTurn (the caller then still gets the result)
+          const stop = new AbortController();
+          const done = runNew(turnId, input, emit, AbortSignal.any([signal, stop.signal])).finally(() => running.delete(turnId));
+          running.set(turnId, { done, stop });
+          return done;
         },
+        cancelTurn({ turnId }) {
+          const turn = running.get(turnId);
+          turn?.stop.abort();
+          return { cancelled: turn !== undefined };
+        },
+        turnOutcome: ({ turnId }) => outcomeOf(turnId),
         history({ sessionId, limit }) {
           const rows = db.prepare('SELECT * FROM (SELECT * FROM turns WHERE session_id = ? ORDER BY started_at DESC LIMIT ?) ORDER BY started_at').all(sessionId, limit) as TurnRow[];
           return rows.map((r) => ({ turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at, parentTurnId: r.parent_turn_id }));

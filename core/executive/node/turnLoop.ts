@@ -118,7 +118,14 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
     const out = await c.inference
       .generate(
         { messages, maxTokens: input.maxTokens, temperature: input.temperature, ...(input.seed !== undefined ? { seed: input.seed } : {}), tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) },
-        { signal, onChunk: (chunk) => emit({ type: 'token', text: chunk.text }) },
+        {
+          // stopping keeps what was written: inference ends the reply and still answers with it
+          stop: signal,
+          onChunk: (chunk) => {
+            if (chunk.type === 'text') emit({ type: 'token', text: chunk.text });
+            else if (chunk.type === 'waiting') emit({ type: 'waiting', ahead: chunk.ahead });
+          },
+        },
       )
       .catch((err: unknown) => {
         throw explainInferenceFailure(PagiError.from(err));

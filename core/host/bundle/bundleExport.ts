@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,6 +24,26 @@ export interface ExportOptions {
   /** The loaded model's weights too (large: only when the user asks). */
   includeModel?: boolean;
   onProgress?: (p: { phase: 'snapshot' | 'write'; doneBytes: number; totalBytes: number }) => void;
+}
+
+/** Work folders of exports live in `<data-dir>/tmp/export-*`; one left by a killed host is swept at start. */
+const EXPORT_WORK_PREFIX = 'export-';
+
+export function sweepExportWork(dataDir: string): void {
+  const tmp = join(dataDir, 'tmp');
+  if (!existsSync(tmp)) return;
+  for (const name of readdirSync(tmp)) if (name.startsWith(EXPORT_WORK_PREFIX)) rmSync(join(tmp, name), { recursive: true, force: true });
+}
+
+/** Creates the partial output file (exclusive) or says in plain words why the folder cannot take it. */
+function claimOutput(partial: string, out: string): void {
+  try {
+    closeSync(openSync(partial, 'wx', 0o600));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'this app may not write there' : code === 'ENOSPC' ? 'the disk is full' : code === 'EEXIST' ? 'an export to this name is already running' : (err as Error).message;
+    throw new PagiError(code === 'EEXIST' ? 'CONFLICT' : 'FAILED_PRECONDITION', `cannot save the bundle as ${out}: ${why}; choose another folder`);
+  }
 }
 
 export interface ExportResult { file: string; bytes: number; entries: number; encrypted: boolean; manifest: BundleManifest }
@@ -66,11 +86,13 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
   const out = resolve(opts.out);
   if (!out.endsWith('.pagi')) throw new PagiError('INVALID_INPUT', `a twin bundle's name ends in .pagi (got ${out})`);
   if (!existsSync(dirname(out))) throw new PagiError('INVALID_INPUT', `the folder ${dirname(out)} does not exist`);
-  const key = opts.passphrase !== undefined ? await createBundleKey(opts.passphrase) : null;
-  const work = join(opts.dataDir, 'tmp', `export-${randomBytes(6).toString('hex')}`);
   const partial = `${out}.${process.pid}.partial`;
-  mkdirSync(work, { recursive: true });
+  // before any copy is made: a folder that cannot be written is said at once, and nothing is left behind
+  claimOutput(partial, out);
+  const work = join(opts.dataDir, 'tmp', `${EXPORT_WORK_PREFIX}${randomBytes(6).toString('hex')}`);
   try {
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    const key = opts.passphrase !== undefined ? await createBundleKey(opts.passphrase) : null;
     opts.onProgress?.({ phase: 'snapshot', doneBytes: 0, totalBytes: 0 });
     const include = opts.includeEvents ? ['events'] : [];
     const parts = await Promise.all(
@@ -93,6 +115,10 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
 
     const zip = new yazl.ZipFile();
     const written = pipeline(zip.outputStream, createWriteStream(partial, { mode: 0o600 }));
+    // a write that fails (disk full, the drive gone) must end the export, not leave it waiting on the archive
+    const writeFailed = new Promise<never>((_, reject) => void written.catch(reject));
+    writeFailed.catch(() => undefined); // seen through whileWriting; never an unhandled rejection
+    const whileWriting = <T>(work: Promise<T>): Promise<T> => Promise.race([work, writeFailed]);
     let doneBytes = 0;
     /** Streams one file into the archive (deflated, or encrypted record by record); returns its size and sha256. */
     const addEntry = async (source: string, path: string, index: number, compress: boolean): Promise<{ bytes: number; sha256: string }> => {
@@ -108,7 +134,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
         new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); done(null, chunk); } }),
         ...(key ? [encryptStream(key.key, index, path, key.header.chunkBytes)] : []),
       ];
-      await pipeline(createReadStream(source), ...(steps as [Transform]), body);
+      await whileWriting(pipeline(createReadStream(source), ...(steps as [Transform]), body));
       return { bytes: statSync(source).size, sha256: hash.digest('hex') };
     };
     if (key) zip.addBuffer(Buffer.from(JSON.stringify(key.header, null, 2)), ENCRYPTION_NAME, { compress: false });
@@ -137,7 +163,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
     zip.addBuffer(key ? await sealBuffer(key.key, 0, MANIFEST_NAME, key.header.chunkBytes, manifestBytes) : manifestBytes, MANIFEST_NAME, { compress: !key });
     zip.end();
-    await written;
+    await whileWriting(written);
     renameSync(partial, out);
     return { file: out, bytes: statSync(out).size, entries: entries.length, encrypted: key !== null, manifest };
   } finally {

@@ -29,6 +29,24 @@ describe('RpcPeer', () => {
     expect((err as PagiError).data).toEqual({ what: 'x' });
   });
 
+  it('a stop ends the callee early and still brings its answer back; a cancel does not wait for one', async () => {
+    const handler: RequestHandler = (_m, _i, ctx) =>
+      new Promise((resolve) => {
+        ctx.emit('first part');
+        ctx.signal.addEventListener('abort', () => resolve('what was written so far'));
+      });
+    const { a } = pair(handler);
+    const stop = new AbortController();
+    const chunks: unknown[] = [];
+    const answer = a.call('write', null, { stop: stop.signal, onChunk: (c) => { chunks.push(c); stop.abort(); } });
+    await expect(answer).resolves.toBe('what was written so far');
+    expect(chunks).toEqual(['first part']);
+    const cancel = new AbortController();
+    const cancelled = a.call('write', null, { signal: cancel.signal, onChunk: () => cancel.abort() });
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(a.pendingCount).toBe(0);
+  });
+
   it('fails with DEADLINE_EXCEEDED and aborts the callee when the deadline passes', async () => {
     let aborted = false;
     const { a } = pair((_m, _i, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => { aborted = true; resolve(null); })));

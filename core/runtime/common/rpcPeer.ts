@@ -12,6 +12,8 @@ export type RequestHandler = (method: string, input: unknown, ctx: RequestContex
 export interface PeerCallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Asks the callee to finish early: its handler's signal aborts, and the call still resolves with what it returns. */
+  stop?: AbortSignal;
   onChunk?: (chunk: unknown) => void;
 }
 
@@ -33,7 +35,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export class RpcPeer {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly serving = new Map<number, AbortController>();
+  private readonly serving = new Map<number, { ctl: AbortController; answer: boolean }>();
 
   constructor(
     private readonly peerId: string,
@@ -56,9 +58,11 @@ export class RpcPeer {
         this.trySend({ k: 'can', id });
         reject(new PagiError('CANCELLED', `call ${this.peerId}.${method} was cancelled`));
       };
+      const onStop = (): void => this.trySend({ k: 'can', id, stop: true });
       const cleanup = (): void => {
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
+        opts.stop?.removeEventListener('abort', onStop);
       };
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
@@ -69,12 +73,14 @@ export class RpcPeer {
         }, timeoutMs);
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true });
+      opts.stop?.addEventListener('abort', onStop, { once: true });
       this.pending.set(id, { resolve, reject, onChunk: opts.onChunk, cleanup });
       const msg: WireMessage = { k: 'req', id, m: method, a: input };
       if (timeoutMs !== undefined) msg.dl = Date.now() + timeoutMs;
       if (opts.onChunk) msg.s = true;
       try {
         this.send(msg);
+        if (opts.stop?.aborted) onStop();
       } catch (err) {
         this.pending.delete(id);
         cleanup();
@@ -103,9 +109,14 @@ export class RpcPeer {
       case 'chk':
         this.pending.get(msg.id)?.onChunk?.(msg.v);
         return;
-      case 'can':
-        this.serving.get(msg.id)?.abort();
+      case 'can': {
+        const s = this.serving.get(msg.id);
+        if (!s) return;
+        // a stop still wants the answer; a cancel has stopped listening
+        s.answer = msg.stop === true && s.answer;
+        s.ctl.abort();
         return;
+      }
     }
   }
 
@@ -116,7 +127,10 @@ export class RpcPeer {
       p.cleanup();
       p.reject(new PagiError('UNAVAILABLE', `${this.peerId} went away while handling the call (${reason})`, { peer: this.peerId, peerReset: true, reason }));
     }
-    for (const ctl of this.serving.values()) ctl.abort();
+    for (const s of this.serving.values()) {
+      s.answer = false;
+      s.ctl.abort();
+    }
     this.serving.clear();
   }
 
@@ -126,21 +140,27 @@ export class RpcPeer {
 
   private async serve(id: number, method: string, input: unknown, deadline: number | undefined): Promise<void> {
     const ctl = new AbortController();
-    this.serving.set(id, ctl);
+    const serving = { ctl, answer: true };
+    this.serving.set(id, serving);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    if (deadline !== undefined) timer = setTimeout(() => ctl.abort(), Math.max(0, deadline - Date.now()));
+    if (deadline !== undefined) {
+      timer = setTimeout(() => {
+        serving.answer = false; // the caller has given up already
+        ctl.abort();
+      }, Math.max(0, deadline - Date.now()));
+    }
     try {
       if (!this.handler) throw new PagiError('UNSUPPORTED', `this endpoint serves no procedures (called ${method})`);
       const value = await this.handler(method, input, {
         caller: this.peerId,
         signal: ctl.signal,
         emit: (chunk) => {
-          if (!ctl.signal.aborted) this.trySend({ k: 'chk', id, v: chunk });
+          if (serving.answer) this.trySend({ k: 'chk', id, v: chunk });
         },
       });
-      if (!ctl.signal.aborted) this.trySend({ k: 'res', id, ok: true, v: value });
+      if (serving.answer) this.trySend({ k: 'res', id, ok: true, v: value });
     } catch (err) {
-      if (!ctl.signal.aborted) this.trySend({ k: 'res', id, ok: false, e: PagiError.from(err).toWire() });
+      if (serving.answer) this.trySend({ k: 'res', id, ok: false, e: PagiError.from(err).toWire() });
     } finally {
       if (timer) clearTimeout(timer);
       this.serving.delete(id);

@@ -9,7 +9,8 @@ export const wireMessageSchema = z.discriminatedUnion('k', [
     z.object({ k: z.literal('res'), id: z.number().int(), ok: z.literal(false), e: wireErrorSchema }),
   ]),
   z.object({ k: z.literal('chk'), id: z.number().int(), v: z.unknown() }),
-  z.object({ k: z.literal('can'), id: z.number().int() }),
+  /** Cancel; with `stop`, the callee ends early and its answer (what it has so far) is still sent. */
+  z.object({ k: z.literal('can'), id: z.number().int(), stop: z.literal(true).optional() }),
 ]);
 export type WireMessage = z.infer<typeof wireMessageSchema>;
 
@@ -41,9 +42,14 @@ export const controlMessageSchema = z.discriminatedUnion('k', [
     dataDir: z.string(),
     twinId: z.string(),
     logLevel: z.string(),
+    /** The twin's databases known to have kept data (its manifest): one missing or empty is a loss, never a new twin. */
+    guarded: z.array(z.string()).optional(),
   }),
-  /** `config`: the service's config as it parsed it, defaults filled in (what Settings shows). */
-  z.object({ k: z.literal('ready'), pid: z.number().int(), config: z.unknown().optional() }),
+  /**
+   * `config`: the service's config as it parsed it, defaults filled in (what Settings shows);
+   * `databases`: the files it opened (recorded in the twin's manifest).
+   */
+  z.object({ k: z.literal('ready'), pid: z.number().int(), config: z.unknown().optional(), databases: z.array(z.string()).optional() }),
   z.object({ k: z.literal('fatal'), error: wireErrorSchema, permanent: z.boolean() }),
   z.object({ k: z.literal('ping'), n: z.number().int() }),
   z.object({

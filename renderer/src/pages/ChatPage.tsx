@@ -135,6 +135,33 @@ function SessionList() {
   );
 }
 
+/** Services a reply cannot do without; when one has stopped for good, the chat says so before anyone types. */
+const NEEDED_FOR_REPLIES: Record<string, string> = {
+  executive: 'the part of the twin that runs a conversation (executive)',
+  inference: 'the model runner (inference)',
+  perception: 'the part that reads your message (perception)',
+  'memory.episodic': 'episodic memory',
+};
+
+function RepliesUnavailable() {
+  const qc = useQueryClient();
+  const status = useQuery({ queryKey: ['system.status'], queryFn: () => api.system.status.query(), refetchInterval: 3_000 });
+  const restart = useMutation({ mutationFn: (id: string) => api.system.restart.mutate({ id }), onSettled: () => void qc.invalidateQueries({ queryKey: ['system.status'] }) });
+  const down = (status.data ?? []).filter((s) => s.state === 'failed' && s.id in NEEDED_FOR_REPLIES);
+  if (down.length === 0) return null;
+  return (
+    <div role="alert" className="error-note">
+      {down.map((s) => (
+        <p key={s.id}>
+          The twin cannot reply right now: {NEEDED_FOR_REPLIES[s.id]} has stopped{s.lastError ? ` (${s.lastError})` : ''}.{' '}
+          <button type="button" onClick={() => restart.mutate(s.id)} disabled={restart.isPending}>Restart it</button>
+        </p>
+      ))}
+      {restart.error && <p>{restart.error.message}</p>}
+    </div>
+  );
+}
+
 export function ChatPage() {
   const { turns, chosen, streaming, send, stop } = useChatStore();
   const path = visiblePath(turns, chosen);
@@ -173,6 +200,7 @@ export function ChatPage() {
     <div className="chat-layout">
       <SessionList />
       <section className="chat" aria-label="Chat">
+        <RepliesUnavailable />
         <ol ref={listRef} className="messages" aria-live="polite" aria-label="Conversation" tabIndex={0}>
           {path.length === 0 && <li className="empty">Say hello to your twin. Enter sends, Shift+Enter adds a line, Esc stops a reply, ↑ edits your last message.</li>}
           {path.flatMap((t) => [

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { v7 as uuidv7 } from 'uuid';
 import { ErrorNote } from '../components/ErrorNote';
 import { useNavStore } from '../navStore';
 import { api } from '../trpcClient';
@@ -19,33 +20,49 @@ function ProgressLine({ progress, label }: { progress: Progress | null; label: s
   );
 }
 
-/** Runs a bundle subscription: progress while it runs, then its result or its error. */
+type BundleEvent<R> = { type: 'progress'; progress: Progress } | { type: 'done'; result: R } | { type: 'failed'; error: { code: string; message: string } };
+type Follow<R> = (operationId: string, h: { onData: (e: { data: BundleEvent<R> }) => void; onError: (err: unknown) => void }) => { unsubscribe(): void };
+
+/**
+ * Runs a bundle operation: started once under an id made here (a resend is the same operation), then
+ * followed — progress while it runs, then its result or its error.
+ */
 function useBundleRun<R>() {
   const [progress, setProgress] = useState<Progress | null>(null);
   const [result, setResult] = useState<R | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [running, setRunning] = useState(false);
-  const start = (subscribe: (h: { onData: (e: { type: 'progress'; progress: Progress } | { type: 'done'; result: R }) => void; onError: (err: unknown) => void }) => { unsubscribe(): void }): void => {
+  const end = (): void => {
+    setProgress(null);
+    setRunning(false);
+  };
+  const start = (begin: (operationId: string) => Promise<unknown>, follow: Follow<R>): void => {
     setRunning(true);
     setError(null);
     setResult(null);
     setProgress({ phase: 'starting', doneBytes: 0, totalBytes: 0 });
-    const sub = subscribe({
-      onData: (e) => {
-        if (e.type === 'progress') setProgress(e.progress);
-        else {
-          setResult(e.result);
-          setProgress(null);
-          setRunning(false);
-          sub.unsubscribe();
-        }
+    const operationId = uuidv7();
+    begin(operationId).then(
+      () => {
+        const sub = follow(operationId, {
+          onData: ({ data: e }) => {
+            if (e.type === 'progress') return setProgress(e.progress);
+            if (e.type === 'done') setResult(e.result);
+            else setError(new Error(e.error.message));
+            end();
+            sub.unsubscribe();
+          },
+          onError: (err) => {
+            setError(err);
+            end();
+          },
+        });
       },
-      onError: (err) => {
+      (err: unknown) => {
         setError(err);
-        setProgress(null);
-        setRunning(false);
+        end();
       },
-    });
+    );
   };
   return { progress, result, error, running, start };
 }
@@ -59,7 +76,10 @@ function ExportForm() {
   const run = useBundleRun<ExportResult>();
   const submit = (e: FormEvent): void => {
     e.preventDefault();
-    run.start((h) => api.bundles.export.subscribe({ out: out.trim(), includeEvents: events, includeModel: weights, ...(encrypt ? { passphrase } : {}) }, h));
+    run.start(
+      (operationId) => api.bundles.export.mutate({ operationId, out: out.trim(), includeEvents: events, includeModel: weights, ...(encrypt ? { passphrase } : {}) }),
+      (operationId, h) => api.bundles.exportEvents.subscribe({ operationId }, h),
+    );
   };
   return (
     <form className="settings-form" aria-label="Export this twin" onSubmit={submit}>
@@ -88,7 +108,10 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
   }, [run.result, qc]);
   const submit = (e: FormEvent): void => {
     e.preventDefault();
-    run.start((h) => api.bundles.import.subscribe({ file: file.trim(), mode, ...(passphrase ? { passphrase } : {}) }, h));
+    run.start(
+      (operationId) => api.bundles.import.mutate({ operationId, file: file.trim(), mode, ...(passphrase ? { passphrase } : {}) }),
+      (operationId, h) => api.bundles.importEvents.subscribe({ operationId }, h),
+    );
   };
   return (
     <form className="settings-form" aria-label="Import a twin" onSubmit={submit}>
@@ -137,7 +160,7 @@ function ChatGptForm() {
   const [file, setFile] = useState('');
   const run = useBundleRun<ChatGptImportResult>();
   return (
-    <form className="settings-form" aria-label="Import ChatGPT conversations" onSubmit={(e) => { e.preventDefault(); run.start((h) => api.bundles.importChatGpt.subscribe({ file: file.trim() }, h)); }}>
+    <form className="settings-form" aria-label="Import ChatGPT conversations" onSubmit={(e) => { e.preventDefault(); run.start((operationId) => api.bundles.importChatGpt.mutate({ operationId, file: file.trim() }), (operationId, h) => api.bundles.importChatGptEvents.subscribe({ operationId }, h)); }}>
       <label>ChatGPT export (conversations.json) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/chatgpt/conversations.json" required /></label>
       <div className="save-row"><button type="submit" disabled={run.running || !file.trim()}>Import into this twin's memory</button></div>
       <ProgressLine progress={run.progress} label="ChatGPT import progress" />
