@@ -34,6 +34,7 @@ await build({
     'core/bench/inferenceBench.ts',
     'core/bench/memoryBench.ts',
     'core/bench/bundleBench.ts',
+    'core/bench/loadBench.ts',
     'core/runtime/node/testing/crashingService.ts',
     'core/runtime/node/testing/busCounterService.ts',
     'main/main.ts',
