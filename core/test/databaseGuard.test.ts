@@ -33,7 +33,7 @@ const storeService = defineService({
         for (let i = 0; i < 300; i++) ins.run(`row ${i} ${'x'.repeat(500)}`);
       },
     }]);
-    return { api: { count: () => ({ rows: db.prepare('SELECT count(*) FROM t').pluck().get() as number }) }, dispose: () => db.close() };
+    return { api: { count: () => ({ rows: db.prepare('SELECT count(*) FROM t').pluck().get() as number }) } };
   },
 });
 

@@ -99,7 +99,6 @@ export default defineService({
             .map((r) => ({ id: r.id, at: r.at, tool: r.tool, caller: r.caller, args: r.args, decision: r.decision, outcome: r.outcome, turnId: r.turn_id })),
       },
       health: () => ({ ok: db.open }),
-      dispose: () => db.close(),
     };
   },
 });

@@ -60,7 +60,7 @@ export default defineService({
       }
     };
     void syncPersona();
-    const sub = ctx.bus.subscribe({ consumer: 'emotion', topics: ['twin.updated'], handler: () => syncPersona() });
+    ctx.bus.subscribe({ consumer: 'emotion', topics: ['twin.updated'], handler: () => syncPersona() });
 
     return {
       api: {
@@ -93,10 +93,6 @@ export default defineService({
         },
       },
       health: () => ({ ok: db.open }),
-      dispose() {
-        sub.close();
-        db.close();
-      },
     };
   },
 });

@@ -81,6 +81,12 @@ export default defineService({
       }
     }, ctx.config.retention.pruneEveryMs);
     pruneTimer.unref();
+    ctx.onDispose(() => {
+      clearInterval(pruneTimer);
+      // acks waiting for the next tick are written before the file closes; long-polls end now
+      if (flushScheduled) flush();
+      wakeAll();
+    });
 
     return {
       api: {
@@ -152,12 +158,6 @@ export default defineService({
         },
       },
       health: () => ({ ok: db.open }),
-      dispose() {
-        clearInterval(pruneTimer);
-        if (flushScheduled) flush();
-        wakeAll();
-        db.close();
-      },
     };
   },
 });

@@ -187,7 +187,6 @@ export default defineService({
         },
       },
       health: () => ({ ok: db.open }),
-      dispose: () => db.close(),
     };
   },
 });

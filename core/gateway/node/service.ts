@@ -78,11 +78,11 @@ export default defineService({
       const addr = server.address() as AddressInfo;
       url = `http://${ctx.config.host === '::1' ? '[::1]' : '127.0.0.1'}:${addr.port}`;
       ctx.log.info(`local API listening on ${url}`);
+      ctx.onDispose(() => new Promise<void>((resolve) => server.close(() => resolve())));
     }
 
     return {
       api: { status: () => ({ enabled: server !== null, url, requests, rejected }) },
-      dispose: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
     };
   },
 });

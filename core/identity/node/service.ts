@@ -91,7 +91,7 @@ export default defineService({
     const firstRead = readInventory().catch((err: unknown) => ctx.log.warn('hardware inventory failed', { error: PagiError.from(err).message }));
 
     // The backend is chosen by the inference service; the inventory records what it chose.
-    const sub = ctx.bus.subscribe({
+    ctx.bus.subscribe({
       consumer: 'identity',
       topics: ['inference.backend.selected'],
       handler: async (event) => {
@@ -148,10 +148,6 @@ export default defineService({
         },
       },
       health: () => ({ ok: db.open }),
-      dispose() {
-        sub.close();
-        db.close();
-      },
     };
   },
 });

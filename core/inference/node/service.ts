@@ -148,6 +148,15 @@ export default defineService({
     if (!remote && ctx.config.modelPath) void chat.load(ctx.config.modelPath).catch(() => undefined);
     if (!remote && embedder && ctx.config.embeddingModelPath) void embedder.load(ctx.config.embeddingModelPath).catch(() => undefined);
 
+    ctx.onDispose(async () => {
+      downloads.dispose();
+      chat.dispose();
+      embedder?.dispose();
+      if (chat.loaded) await engine.unload(chat.loaded, 'inference stopped').catch(() => undefined);
+      if (embedder?.loaded) await engine.unload(embedder.loaded, 'inference stopped').catch(() => undefined);
+      await engine.dispose().catch(() => undefined);
+    });
+
     return {
       api: {
         status: () => status(),
@@ -271,15 +280,6 @@ export default defineService({
         },
       },
       health: () => ({ ok: true, detail: status().state }),
-      async dispose() {
-        downloads.dispose();
-        chat.dispose();
-        embedder?.dispose();
-        if (chat.loaded) await engine.unload(chat.loaded, 'inference stopped').catch(() => undefined);
-        if (embedder?.loaded) await engine.unload(embedder.loaded, 'inference stopped').catch(() => undefined);
-        await engine.dispose().catch(() => undefined);
-        db.close();
-      },
     };
   },
 });

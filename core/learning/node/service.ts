@@ -66,8 +66,9 @@ export default defineService({
       await applyPlanned();
     };
 
-    const sub = ctx.bus.subscribe({ consumer: 'learning', topics: ['turn.completed', 'feedback.given'], handler: onEvent });
+    ctx.bus.subscribe({ consumer: 'learning', topics: ['turn.completed', 'feedback.given'], handler: onEvent });
     const retry = setInterval(() => void applyPlanned().catch(() => undefined), 30_000);
+    ctx.onDispose(() => clearInterval(retry));
     retry.unref();
 
     return {
@@ -88,11 +89,6 @@ export default defineService({
         },
       },
       health: () => ({ ok: db.open }),
-      dispose() {
-        sub.close();
-        clearInterval(retry);
-        db.close();
-      },
     };
   },
 });

@@ -49,8 +49,9 @@ export default defineService({
       onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'episodic', ...s }).catch(notPublished),
     });
     embedder.kick();
+    ctx.onDispose(() => embedder.stop());
     const selfTest = createSelfTestRunner(vectors, async (texts) => (await inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs })).vectors);
-    const sub = ctx.bus.subscribe({
+    ctx.bus.subscribe({
       consumer: 'memory.episodic',
       topics: ['inference.model.loaded'],
       handler: () => embedder.kick({ modelLoaded: true }),
@@ -153,11 +154,6 @@ export default defineService({
         embeddingStatus: () => embedder.status(),
       },
       health: () => ({ ok: db.open }),
-      dispose() {
-        sub.close();
-        embedder.stop();
-        db.close();
-      },
     };
   },
 });

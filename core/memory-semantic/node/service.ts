@@ -59,6 +59,7 @@ export default defineService({
       onProgress: (s) => void ctx.bus.publish('memory.embedding.progressed', { tier: 'semantic', ...s }).catch(notPublished),
     });
     embedder.kick();
+    ctx.onDispose(() => embedder.stop());
     const selfTest = createSelfTestRunner(vectors, async (texts) => (await inference.embed({ texts }, { timeoutMs: ctx.config.embedBatchTimeoutMs })).vectors);
 
     const queryVector = async (query: string): Promise<{ vector: number[] | null; note: string | null }> => {
@@ -101,6 +102,7 @@ export default defineService({
       similarityFloor: ctx.config.extraction.similarityFloor,
     });
     extraction.recover();
+    ctx.onDispose(() => extraction.stop());
 
     const episodeText = async (ids: string[]): Promise<string> => {
       const lines: string[] = [];
@@ -111,7 +113,7 @@ export default defineService({
       return lines.join('\n');
     };
 
-    const sub = ctx.bus.subscribe({
+    ctx.bus.subscribe({
       consumer: 'memory.semantic',
       topics: ['turn.completed', 'inference.model.loaded'],
       async handler(event) {
@@ -240,12 +242,6 @@ export default defineService({
         },
       },
       health: () => ({ ok: db.open }),
-      dispose() {
-        sub.close();
-        embedder.stop();
-        extraction.stop();
-        db.close();
-      },
     };
   },
 });

@@ -78,6 +78,14 @@ export default defineService({
       if (store.expire() > 0) changed();
     }, 60_000);
     sweep.unref();
+    ctx.onDispose(() => {
+      clearInterval(sweep);
+      // a change still waiting to be written is written now
+      if (timer) {
+        clearTimeout(timer);
+        writeSnapshot();
+      }
+    });
 
     return {
       api: {
@@ -101,13 +109,6 @@ export default defineService({
         },
         sessions: () =>
           [...store.sessions].map(([sessionId, s]) => ({ sessionId, turns: s.turns.length, tokens: s.tokens, lastActive: new Date(s.lastActive).toISOString() })),
-      },
-      dispose() {
-        clearInterval(sweep);
-        if (timer) {
-          clearTimeout(timer);
-          writeSnapshot();
-        }
       },
     };
   },

@@ -39,7 +39,7 @@ const HANDLER_RETRIES = 3;
  * Publishes are coalesced per tick into one `publishBatch` call (the router commits them in one
  * transaction); subscriptions reconnect with backoff and resume after the last acked offset.
  */
-export function createBusClient(router: ClientOf<typeof busContract>, log: Logger): BusClient {
+export function createBusClient(router: ClientOf<typeof busContract>, log: Logger, stopped?: AbortSignal): BusClient {
   let queue: Array<{ id: string; topic: string; payload: unknown; resolve(r: PublishResult): void; reject(e: unknown): void }> = [];
   let scheduled = false;
 
@@ -66,7 +66,10 @@ export function createBusClient(router: ClientOf<typeof busContract>, log: Logge
       });
     },
     subscribe(opts) {
-      return runSubscription(router, log, opts);
+      const sub = runSubscription(router, log, opts);
+      // a service's subscriptions end with the service: none of them needs closing by hand
+      stopped?.addEventListener('abort', () => sub.close(), { once: true });
+      return sub;
     },
   };
 }

@@ -32,6 +32,12 @@ export interface ServiceContext<Cfg> {
   client<C extends Contract>(contract: C): ClientOf<C>;
   /** The databases this service opened with `openServiceDatabase(ctx, …)`: what it puts in a twin bundle. */
   databases: { add(entry: unknown): void };
+  /**
+   * Something to undo when the service stops (a timer, a server, a last write). The host runs these
+   * in reverse order of registration, then closes the service's databases and ends its bus
+   * subscriptions itself: a service registers only what the host cannot know about.
+   */
+  onDispose(fn: () => unknown): void;
 }
 
 export interface ServiceHealth {
@@ -42,7 +48,6 @@ export interface ServiceHealth {
 export interface StartedService<C extends Contract> {
   api: ApiOf<C>;
   health?: () => ServiceHealth | Promise<ServiceHealth>;
-  dispose?: () => unknown;
 }
 
 export interface ServiceDefinition<C extends Contract = Contract, S extends z.ZodType = z.ZodType> {

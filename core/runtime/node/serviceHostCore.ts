@@ -46,6 +46,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
   let databases: DatabaseRegistry = createDatabaseRegistry();
   let backups: DailyBackups | null = null;
   let terminated = false;
+  const disposers: Array<() => unknown> = [];
 
   const send = (env: Envelope): void => {
     if (!terminated) link.send(env);
@@ -104,14 +105,18 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
         twinId: m.twinId,
         config: config.data,
         log,
-        bus: createBusClient(client(busContract), log),
+        bus: createBusClient(client(busContract), log, stop.signal),
         paths: { dataDir: m.dataDir, twinDir },
         signal: stop.signal,
         client,
         databases,
+        onDispose: (fn) => void disposers.push(fn),
       });
     } catch (err) {
       const e = PagiError.from(err);
+      // what it had set up before it failed is undone too (in-process hosts live on)
+      stop.abort();
+      await disposeAll();
       return fatal(e, e.code === 'INVALID_INPUT' || e.code === 'FAILED_PRECONDITION');
     }
     const serve = createContractHandler(def.contract, started.api);
@@ -154,6 +159,18 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
     return [await importDatabase(entry, req.source, req.targetDir, req.remapSecret, req.twin)];
   };
 
+  /** Teardown in one place: the service's own steps in reverse order, then every database it opened. */
+  const disposeAll = async (): Promise<void> => {
+    for (const fn of disposers.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error('a teardown step failed', { error: PagiError.from(err).message });
+      }
+    }
+    for (const d of databases.all()) if (d.db.open) d.db.close();
+  };
+
   const shutdown = async (): Promise<void> => {
     stop.abort();
     for (const p of peers.values()) p.reset('shutting down');
@@ -163,7 +180,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       log.warn('stopping the automatic backup failed', { error: PagiError.from(err).message });
     }
     try {
-      await Promise.race([Promise.resolve(started?.dispose?.()), new Promise((r) => setTimeout(r, DISPOSE_TIMEOUT_MS))]);
+      await Promise.race([disposeAll(), new Promise((r) => setTimeout(r, DISPOSE_TIMEOUT_MS))]);
     } catch (err) {
       log.error('dispose failed', { error: PagiError.from(err).message });
     }
@@ -216,7 +233,7 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       stop.abort();
       void backups?.stop();
       for (const p of peers.values()) p.reset('terminated');
-      void Promise.resolve(started?.dispose?.()).catch(() => undefined);
+      void disposeAll();
     },
   };
 }

@@ -44,10 +44,6 @@ export default defineService({
           lastHandled: sub.lastHandled,
         }),
       },
-      dispose() {
-        sub.close();
-        db.close();
-      },
     };
   },
 });
