@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net', 'url', 'util', 'events', 'stream'], message: 'this layer is pure TypeScript + zod: no Node built-ins' };
 const NO_ELECTRON = { group: ['electron', 'electron/*'], message: 'only main/ and preload/ may import electron' };
+const MEMORY_KIT_ONLY = { regex: '^\\.\\./\\.\\./(?!contracts/|runtime/|memory-kit/|\\.\\./)', message: 'the memory kit imports only contracts and runtime: it knows no service' };
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'e2e/output/**', 'playwright-report/**', 'test-results/**'] },
@@ -20,16 +21,30 @@ export default tseslint.config(
   },
   {
     files: ['core/contracts/**/*.ts', 'core/*/common/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    ignores: ['**/*.test.ts', 'core/memory-kit/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [NODE_BUILTINS, NO_ELECTRON, { regex: '/node/', message: 'contracts and common/ folders never import node/ code' }, { group: ['react', 'react-dom'], message: 'no UI here' }] }],
     },
   },
   {
     files: ['core/*/node/**/*.ts'],
-    ignores: ['core/runtime/**'],
+    ignores: ['core/runtime/**', 'core/memory-kit/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [NO_ELECTRON, { regex: '^\\.\\./\\.\\./(?!runtime/)[^/]+/node/', message: "a service never imports another service's node/ code: use its contract (common/) and ctx.client()" }, { regex: '^\\.\\./\\.\\./(api|host)/', message: 'services do not depend on the hosts' }] }],
+      'no-restricted-imports': ['error', { patterns: [NO_ELECTRON, { regex: '^\\.\\./\\.\\./(?!runtime/|memory-kit/)[^/]+/node/', message: "a service never imports another service's node/ code: use its contract (common/) and ctx.client()" }, { regex: '^\\.\\./\\.\\./(api|host)/', message: 'services do not depend on the hosts' }] }],
+    },
+  },
+  {
+    // the memory tiers' shared kit (decision 0010): beside the kernel, and like it, it knows no service
+    files: ['core/memory-kit/common/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NODE_BUILTINS, NO_ELECTRON, { regex: '/node/', message: 'contracts and common/ folders never import node/ code' }, { group: ['react', 'react-dom'], message: 'no UI here' }, MEMORY_KIT_ONLY] }],
+    },
+  },
+  {
+    files: ['core/memory-kit/node/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_ELECTRON, MEMORY_KIT_ONLY] }],
     },
   },
   {
@@ -48,7 +63,10 @@ export default tseslint.config(
   {
     files: ['main/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./core/(?!runtime/)[^/]+/node/', message: "main/ never imports a service's node/ code" }] }],
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^\\.\\./core/(?!runtime/)[^/]+/node/', message: "main/ never imports a service's node/ code" },
+        { regex: '^\\.\\./core/host/(?!hostBoot\\.js$)', message: 'main/ reaches core/host only through the boot module both hosts share (core/host/hostBoot.ts), never the CLI or the HTTP host' },
+      ] }],
     },
   },
   {

@@ -4,14 +4,17 @@ import type { AddressInfo } from 'node:net';
 /**
  * A loopback OpenAI-compatible server (chat completions over SSE, embeddings) whose reply is chosen by
  * the test: `reply(userText)`. It stands in for a remote model so a test can decide what the "model"
- * says — e.g. hostile Markdown — which a real tiny model cannot be made to write.
+ * says — e.g. hostile Markdown — which a real tiny model cannot be made to write. `requests` holds
+ * every request body with its path, for tests that check what the engine sent.
  */
-export function fakeOpenAi(reply: (userText: string) => string): Promise<{ server: Server; url: string }> {
+export function fakeOpenAi(reply: (userText: string) => string): Promise<{ server: Server; url: string; requests: Array<Record<string, unknown>> }> {
+  const requests: Array<Record<string, unknown>> = [];
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       const body = JSON.parse(raw || '{}') as { messages?: Array<{ role: string; content: string }>; input?: string[] };
+      requests.push({ path: req.url, ...body });
       if (req.url === '/v1/embeddings') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: (body.input ?? []).map((t, index) => ({ index, embedding: [t.length % 7, 1, 0.5] })) }));
         return;
@@ -30,5 +33,5 @@ export function fakeOpenAi(reply: (userText: string) => string): Promise<{ serve
       res.end('data: [DONE]\n\n');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` })));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests })));
 }

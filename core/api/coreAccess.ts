@@ -1,17 +1,40 @@
 import type { ClientOf, Contract } from '../contracts/contract.js';
-import type { TurnChunk, TurnResult } from '../executive/common/contract.js';
 import type { ServiceId } from '../contracts/manifest.js';
-import type { ServiceStatus } from '../runtime/common/serviceStatus.js';
+import type { TurnChunk, TurnResult } from '../executive/common/contract.js';
+import type { ServiceStateListener, ServiceStatus } from '../runtime/common/serviceStatus.js';
 import type { OperationHub } from './operationHub.js';
 
-/** What a host gives the router: typed clients to services and the supervisor's controls. */
-export interface CoreAccess {
+/**
+ * What a host hands the router, in the parts each group of procedures needs. Both hosts build it
+ * the same way (core/host/apiContext.ts); only the desktop host adds `bundles.takeOpened`.
+ */
+export interface ApiContext {
+  /** The running twin's services, reached through their contracts. */
+  core: ServiceAccess;
+  /** The supervisor's controls and each service's settings. */
+  system: SystemControl;
+  /** Long operations this host runs for its clients, started once per client-made id and followed as event streams. */
+  operations: HostOperations;
+  /** Twin bundles (`.pagi`): the host writes and reads the files; the services copy and rebuild their databases. */
+  bundles: BundleFiles;
+  /** What comes from other apps: character cards (a new twin) and conversation histories (this twin's memories). */
+  imports: Imports;
+  /** The twins of this data folder. */
+  twins: Twins;
+}
+
+export interface ServiceAccess {
   /** The twin the services run for (it changes when another twin is activated). */
   readonly twinId: string;
-  launcher: string;
+  readonly launcher: string;
   client<C extends Contract>(contract: C): ClientOf<C>;
+}
+
+export interface SystemControl {
   status(): Promise<ServiceStatus[]>;
   restart(id: string): Promise<void>;
+  /** Tells `listener` each time a service changes state, restart count or last error; returns what stops it. */
+  onStateChange(listener: ServiceStateListener): () => void;
   /** A service's config: what the user set (config.json), and what the running service parsed (defaults filled in). */
   serviceConfig(id: ServiceId): { saved: Record<string, unknown>; effective: Record<string, unknown> | null };
   /**
@@ -20,29 +43,39 @@ export interface CoreAccess {
    * `runtimeOnly` keys go to the restarted process but are not saved (e.g. the model loaded now).
    */
   reconfigure(id: ServiceId, patch: Record<string, unknown>, runtimeOnly?: Record<string, unknown>): Promise<void>;
-  /** Twin bundles (`.pagi`): the host writes and reads the files; the services copy and rebuild their databases. */
-  exportBundle(input: BundleExportInput, onProgress: (p: BundleProgress) => void): Promise<BundleExportResult>;
-  importBundle(input: BundleImportInput, onProgress: (p: BundleProgress) => void): Promise<BundleImportResult>;
-  /** A new twin (beside this one) from a SillyTavern character card: .png (V2/V3), .json or .charx. */
-  createTwinFromCard(file: string): Promise<CardImportResult>;
-  /** A ChatGPT data export (`conversations.json`) into this twin's episodic memory. */
-  importChatGpt(file: string, onProgress: (p: BundleProgress) => void): Promise<ChatGptImportResult>;
-  /** The twins of this data folder, and running another one (every service restarts for it). */
-  listTwins(): Array<{ id: string; name: string | null; origin: 'clone' | 'move' | 'card' | null; parentId: string | null; addedAt: string | null }>;
-  activateTwin(id: string): Promise<void>;
-  /** Long operations this host runs for its clients, started once per client-made id and followed as event streams. */
-  readonly operations: HostOperations;
-  /** The desktop host: a `.pagi` file the OS asked the app to open (double-click), handed over once. */
-  takeOpenedBundle?: () => string | null;
 }
+
+export interface BundleFiles {
+  export(input: BundleExportInput, onProgress: (p: OperationProgress) => void): Promise<BundleExportResult>;
+  import(input: BundleImportInput, onProgress: (p: OperationProgress) => void): Promise<BundleImportResult>;
+  /** The desktop host: a `.pagi` file the OS asked the app to open (double-click), handed over once. */
+  takeOpened?: () => string | null;
+}
+
+export interface Imports {
+  /** A new twin (beside this one) from a SillyTavern character card: .png (V2/V3), .json or .charx. */
+  card(file: string): Promise<CardImportResult>;
+  /** A JSON Lines file or a ChatGPT export (`conversations.json`) into this twin's episodic memory. */
+  conversations(input: ConversationImportInput, onProgress: (p: OperationProgress) => void, signal: AbortSignal): Promise<ConversationImportResult>;
+}
+
+export interface Twins {
+  list(): Array<{ id: string; name: string | null; origin: 'clone' | 'move' | 'card' | null; parentId: string | null; addedAt: string | null }>;
+  /** Runs another twin of this data folder: every service restarts for it. */
+  activate(id: string): Promise<void>;
+}
+
+export type FileWorkResult = BundleExportResult | BundleImportResult | ConversationImportResult;
 
 export interface HostOperations {
   turns: OperationHub<TurnChunk, TurnResult>;
-  bundles: OperationHub<BundleProgressEvent, BundleExportResult | BundleImportResult | ChatGptImportResult>;
+  /** Bundle export and import, and conversation imports. */
+  files: OperationHub<ProgressEvent, FileWorkResult>;
 }
 
-export interface BundleProgressEvent { type: 'progress'; progress: BundleProgress }
-export interface BundleProgress { phase: string; doneBytes: number; totalBytes: number }
+/** How far a long operation is: bytes of a file, or jobs (fact extraction after an import). */
+export interface OperationProgress { phase: string; done: number; total: number; unit: 'bytes' | 'jobs' }
+export interface ProgressEvent { type: 'progress'; progress: OperationProgress }
 export interface BundleExportInput { out: string; passphrase?: string | undefined; includeEvents: boolean; includeModel?: boolean }
 export interface BundleExportResult { file: string; bytes: number; entries: number; encrypted: boolean; twinId: string; name: string }
 export interface BundleImportInput { file: string; mode: 'clone' | 'move'; passphrase?: string | undefined }
@@ -51,10 +84,15 @@ export interface BundleImportResult {
   databases: number; embeddingModel: string | null; settings: Record<string, Record<string, unknown>>;
   model: { fileName: string; installed: 'copied' | 'already-installed' } | null;
 }
-
-export interface ApiContext {
-  core: CoreAccess;
-}
-
 export interface CardImportResult { twinId: string; name: string; spec: string; facts: number; notes: string[] }
-export interface ChatGptImportResult { conversations: number; episodes: number; skipped: Array<{ conversation: number; title: string | null; error: string }> }
+export interface ConversationImportInput { file: string; extract: boolean }
+export interface ConversationImportResult {
+  format: 'jsonl' | 'chatgpt';
+  /** Conversations (ChatGPT) or utterance lines (JSON Lines) read. */
+  items: number;
+  episodes: number;
+  /** Items that could not be read: the line or conversation number, its title if it has one, why. */
+  skipped: Array<{ at: number; title: string | null; error: string }>;
+  skippedTotal: number;
+  extraction: { jobs: number; done: number; failed: number; added: number; updated: number; superseded: number; errors: string[] } | null;
+}

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import { changeActorSchema, episodeKindSchema, scoreBreakdownSchema, type MemoryChange } from '../contracts/domain.js';
+import { changeActorSchema, episodeKindSchema, isoTime, scoreBreakdownSchema } from '../contracts/domain.js';
 import { PagiError } from '../contracts/errors.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
+import { type MemoryTierClient, type MemoryTierName } from '../memory-kit/common/tierContract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
 import { workingMemoryContract } from '../memory-working/common/contract.js';
 import type { ApiContext } from './coreAccess.js';
 import { procedure, router } from './trpc.js';
 
-const tierSchema = z.enum(['episodic', 'semantic']);
-const isoTime = z.iso.datetime({ offset: true, message: 'use an ISO 8601 date-time, e.g. 2024-06-01T10:00:00Z' });
+const TIERS = ['episodic', 'semantic'] as const;
+const tierSchema = z.enum(TIERS);
 
 /** One memory as the CLI and the memory explorer show it, whichever tier holds it. */
 export const memoryHitSchema = z.object({
@@ -25,23 +26,21 @@ export const memoryHitSchema = z.object({
 export type MemoryHit = z.infer<typeof memoryHitSchema>;
 
 const clients = (ctx: ApiContext) => ({ episodic: ctx.core.client(episodicMemoryContract), semantic: ctx.core.client(semanticMemoryContract) });
+/** Either tier through the procedures both have (`memoryTierProcedures`). */
+const tierClient = (ctx: ApiContext, tier: MemoryTierName): MemoryTierClient => clients(ctx)[tier];
 
 /** Which tier holds an id (ids are UUIDv7, unique across tiers); `hint` skips the lookup. */
-async function tierOf(ctx: ApiContext, id: string, hint?: 'episodic' | 'semantic'): Promise<'episodic' | 'semantic'> {
+async function tierOf(ctx: ApiContext, id: string, hint?: MemoryTierName): Promise<MemoryTierName> {
   if (hint) return hint;
-  const c = clients(ctx);
-  for (const [tier, lookup] of [['episodic', () => c.episodic.history({ id })], ['semantic', () => c.semantic.history({ id })]] as const) {
-    if ((await lookup()).length > 0) return tier;
-  }
+  for (const tier of TIERS) if ((await tierClient(ctx, tier).history({ id })).length > 0) return tier;
   throw new PagiError('NOT_FOUND', `no memory with id ${id}; \`pagi memory list\` shows the ids`);
 }
 
 /** Which tier recorded a change. */
-async function changeTier(ctx: ApiContext, changeId: string): Promise<'episodic' | 'semantic'> {
-  const c = clients(ctx);
-  for (const [tier, lookup] of [['episodic', () => c.episodic.change({ id: changeId })], ['semantic', () => c.semantic.change({ id: changeId })]] as const) {
+async function changeTier(ctx: ApiContext, changeId: string): Promise<MemoryTierName> {
+  for (const tier of TIERS) {
     try {
-      await lookup();
+      await tierClient(ctx, tier).change({ id: changeId });
       return tier;
     } catch (err) {
       if (PagiError.from(err).code !== 'NOT_FOUND') throw err;
@@ -64,8 +63,8 @@ export const memoryRouter = router({
     .query(async ({ ctx, input }) => {
       const c = clients(ctx);
       const [e, s] = await Promise.all([
-        input.tier !== 'semantic' ? c.episodic.search({ query: input.query, limit: input.k, sessionId: input.sessionId, now: input.now, touch: false }) : null,
-        input.tier !== 'episodic' ? c.semantic.search({ query: input.query, k: input.k, asOf: input.asOf }) : null,
+        input.tier !== 'semantic' ? c.episodic.search({ query: input.query, limit: input.k, sessionId: input.sessionId, now: input.now }) : null,
+        input.tier !== 'episodic' ? c.semantic.search({ query: input.query, limit: input.k, asOf: input.asOf }) : null,
       ]);
       const hits: MemoryHit[] = [
         ...(e?.hits ?? []).map((h) => ({ id: h.episode.id, tier: 'episodic' as const, ref: h.episode.ref, text: h.episode.text, time: h.episode.time, actor: h.episode.actor, sessionId: h.episode.sessionId, score: h.score, scores: h.scores })),
@@ -100,7 +99,8 @@ export const memoryRouter = router({
   get: procedure.input(z.object({ id: z.string().min(1), tier: tierSchema.optional() })).query(async ({ ctx, input }) => {
     const c = clients(ctx);
     const tier = await tierOf(ctx, input.id, input.tier);
-    const history = tier === 'episodic' ? await c.episodic.history({ id: input.id }) : await c.semantic.history({ id: input.id });
+    const history = await tierClient(ctx, tier).history({ id: input.id });
+    // the one place the tiers differ in shape: an episode or a fact
     if (tier === 'episodic') return { tier, episode: await c.episodic.get({ id: input.id }), fact: null, history };
     return { tier, episode: null, fact: await c.semantic.get({ id: input.id }), history };
   }),
@@ -120,31 +120,22 @@ export const memoryRouter = router({
       return { tier, change: (await c.semantic.edit({ id: input.id, text: input.text, confidence: input.confidence, validFrom: input.validFrom, validTo: input.validTo, by: input.by })).change };
     }),
   pin: procedure.input(z.object({ id: z.string().min(1), tier: tierSchema.optional(), pinned: z.boolean().default(true) })).mutation(async ({ ctx, input }) => {
-    const c = clients(ctx);
     const tier = await tierOf(ctx, input.id, input.tier);
-    const r = tier === 'episodic' ? await c.episodic.pin({ id: input.id, pinned: input.pinned, by: 'user' }) : await c.semantic.pin({ id: input.id, pinned: input.pinned, by: 'user' });
+    const r = await tierClient(ctx, tier).pin({ id: input.id, pinned: input.pinned, by: 'user' });
     return { tier, change: r.change };
   }),
   /** `hard`: forget (text, index, vectors and history copies gone; no undo). */
-  delete: procedure.input(z.object({ id: z.string().min(1), tier: tierSchema.optional(), hard: z.boolean().default(false) })).mutation(async ({ ctx, input }): Promise<MemoryChange> => {
-    const c = clients(ctx);
-    const tier = await tierOf(ctx, input.id, input.tier);
+  delete: procedure.input(z.object({ id: z.string().min(1), tier: tierSchema.optional(), hard: z.boolean().default(false) })).mutation(async ({ ctx, input }) => {
+    const c = tierClient(ctx, await tierOf(ctx, input.id, input.tier));
     const args = { id: input.id, by: 'user' as const };
-    if (tier === 'episodic') return input.hard ? c.episodic.forget(args) : c.episodic.delete(args);
-    return input.hard ? c.semantic.forget(args) : c.semantic.delete(args);
+    return input.hard ? c.forget(args) : c.delete(args);
   }),
-  history: procedure.input(z.object({ id: z.string().min(1), tier: tierSchema.optional() })).query(async ({ ctx, input }) => {
-    const c = clients(ctx);
-    const tier = await tierOf(ctx, input.id, input.tier);
-    return tier === 'episodic' ? c.episodic.history({ id: input.id }) : c.semantic.history({ id: input.id });
-  }),
+  history: procedure.input(z.object({ id: z.string().min(1), tier: tierSchema.optional() })).query(async ({ ctx, input }) =>
+    tierClient(ctx, await tierOf(ctx, input.id, input.tier)).history({ id: input.id })),
   changes: procedure.input(z.object({ tier: tierSchema.default('episodic'), limit: z.number().int().min(1).max(1_000).default(50) })).query(({ ctx, input }) =>
-    input.tier === 'episodic' ? clients(ctx).episodic.changes({ limit: input.limit }) : clients(ctx).semantic.changes({ limit: input.limit })),
-  undo: procedure.input(z.object({ changeId: z.string().min(1), tier: tierSchema.optional() })).mutation(async ({ ctx, input }) => {
-    const c = clients(ctx);
-    const tier = input.tier ?? (await changeTier(ctx, input.changeId));
-    return tier === 'episodic' ? c.episodic.undo({ changeId: input.changeId, by: 'user' }) : c.semantic.undo({ changeId: input.changeId, by: 'user' });
-  }),
+    tierClient(ctx, input.tier).changes({ limit: input.limit })),
+  undo: procedure.input(z.object({ changeId: z.string().min(1), tier: tierSchema.optional() })).mutation(async ({ ctx, input }) =>
+    tierClient(ctx, input.tier ?? (await changeTier(ctx, input.changeId))).undo({ changeId: input.changeId, by: 'user' })),
   importEpisodes: procedure.input(episodicMemoryContract.procedures.storeMany.input).mutation(({ ctx, input }) => clients(ctx).episodic.storeMany(input)),
   addFact: procedure.input(semanticMemoryContract.procedures.addFact.input).mutation(({ ctx, input }) => clients(ctx).semantic.addFact({ ...input, by: 'user' })),
   supersede: procedure.input(semanticMemoryContract.procedures.supersede.input).mutation(({ ctx, input }) => clients(ctx).semantic.supersede({ ...input, by: 'user' })),

@@ -9,9 +9,12 @@ import { executiveContract, type TurnChunk, type TurnResult } from '../executive
 import { identityContract } from '../identity/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { learningContract } from '../learning/common/contract.js';
-import type { CoreAccess } from './coreAccess.js';
+import type { ServiceStateChange } from '../runtime/common/serviceStatus.js';
+import type { ServiceAccess } from './coreAccess.js';
+import { listenerStream } from './listenerStream.js';
 import { failedEvent, followInput, type FinalEvent, type OperationEvent } from './operationHub.js';
 import { bundleRouter } from './bundleRouter.js';
+import { importRouter } from './importRouter.js';
 import { memoryRouter } from './memoryRouter.js';
 import { settingsRouter } from './settingsRouter.js';
 import { procedure, router } from './trpc.js';
@@ -21,7 +24,7 @@ export type ChatEvent = OperationEvent<TurnChunk, TurnResult>;
 const chatInput = executiveContract.procedures.turn.input.extend({ turnId: idSchema });
 
 /** A turn this host did not run: its outcome as the executive stored it, as the stream's final event. */
-async function storedOutcome(core: CoreAccess, turnId: string): Promise<FinalEvent<TurnResult>> {
+async function storedOutcome(core: ServiceAccess, turnId: string): Promise<FinalEvent<TurnResult>> {
   try {
     const outcome = await core.client(executiveContract).turnOutcome({ turnId });
     if (!outcome) return failedEvent(new PagiError('NOT_FOUND', `no turn ${turnId}: send the message again`));
@@ -37,13 +40,15 @@ async function storedOutcome(core: CoreAccess, turnId: string): Promise<FinalEve
 export const appRouter = router({
   system: router({
     info: procedure.query(({ ctx }) => ({ twinId: ctx.core.twinId, launcher: ctx.core.launcher, services: SERVICE_IDS.length })),
-    status: procedure.query(({ ctx }) => ctx.core.status()),
+    status: procedure.query(({ ctx }) => ctx.system.status()),
     restart: procedure
       .input(z.object({ id: z.enum(SERVICE_IDS as [string, ...string[]], { message: `id must be one of: ${SERVICE_IDS.join(', ')}` }) }))
       .mutation(async ({ ctx, input }) => {
-        await ctx.core.restart(input.id);
+        await ctx.system.restart(input.id);
         return { restarted: input.id };
       }),
+    /** Each service's state changes as they happen (a snapshot is `status`): the desktop's status views follow it. */
+    stateChanges: procedure.subscription(({ ctx, signal }) => listenerStream<ServiceStateChange>((listener) => ctx.system.onStateChange(listener), signal)),
     doctor: procedure.input(inferenceContract.procedures.diagnose.input).query(({ ctx, input }) => ctx.core.client(inferenceContract).diagnose(input)),
     events: procedure
       .input(z.object({ fromOffset: z.number().int().min(1).default(1), limit: z.number().int().min(1).max(1_000).default(100) }))
@@ -57,11 +62,11 @@ export const appRouter = router({
     list: procedure.query(async ({ ctx }) => {
       const active = ctx.core.twinId;
       const current = await ctx.core.client(identityContract).get({}).catch(() => null);
-      return ctx.core.listTwins().map((t) => ({ ...t, active: t.id === active, name: t.id === active && current ? current.name : t.name }));
+      return ctx.twins.list().map((t) => ({ ...t, active: t.id === active, name: t.id === active && current ? current.name : t.name }));
     }),
     /** Runs another twin of this data folder: every service restarts for it. */
     activate: procedure.input(z.object({ id: idSchema }).strict()).mutation(async ({ ctx, input }) => {
-      await ctx.core.activateTwin(input.id);
+      await ctx.twins.activate(input.id);
       return { active: ctx.core.twinId };
     }),
   }),
@@ -72,7 +77,7 @@ export const appRouter = router({
      */
     send: procedure.input(chatInput).mutation(({ ctx, input }) => {
       const executive = ctx.core.client(executiveContract);
-      const { state } = ctx.core.operations.turns.start(input.turnId, 'turn', (emit, signal) => {
+      const { state } = ctx.operations.turns.start(input.turnId, 'turn', (emit, signal) => {
         // a stop asks the executive to end the turn; the reply so far still comes back as its result
         signal.addEventListener('abort', () => void executive.cancelTurn({ turnId: input.turnId }).catch(() => undefined), { once: true });
         return executive.turn(input, { onChunk: emit });
@@ -84,13 +89,13 @@ export const appRouter = router({
      * result or `failed` with the error. Reconnecting resumes after the last event received.
      */
     events: procedure.input(followInput('turnId')).subscription(async function* ({ ctx, input, signal }): AsyncGenerator<TrackedEnvelope<ChatEvent>> {
-      const live = ctx.core.operations.turns.follow(input.turnId, 'turn', input.lastEventId, signal);
+      const live = ctx.operations.turns.follow(input.turnId, 'turn', input.lastEventId, signal);
       if (live) return yield* live;
       // not run by this host (it restarted since, or the turn is older): what the executive kept of it
       yield tracked('0', await storedOutcome(ctx.core, input.turnId));
     }),
     /** Stops a running turn: the reply so far is kept, marked cancelled. */
-    cancel: procedure.input(z.object({ turnId: idSchema }).strict()).mutation(({ ctx, input }) => ({ cancelled: ctx.core.operations.turns.cancel(input.turnId) })),
+    cancel: procedure.input(z.object({ turnId: idSchema }).strict()).mutation(({ ctx, input }) => ({ cancelled: ctx.operations.turns.cancel(input.turnId) })),
     history: procedure.input(executiveContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(executiveContract).history(input)),
     sessions: procedure.input(executiveContract.procedures.sessions.input).query(({ ctx, input }) => ctx.core.client(executiveContract).sessions(input)),
     locateTurn: procedure.input(executiveContract.procedures.locateTurn.input).query(({ ctx, input }) => ctx.core.client(executiveContract).locateTurn(input)),
@@ -101,6 +106,7 @@ export const appRouter = router({
   memory: memoryRouter,
   settings: settingsRouter,
   bundles: bundleRouter,
+  imports: importRouter,
   emotion: router({
     current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),
     history: procedure.input(emotionContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(emotionContract).history(input)),

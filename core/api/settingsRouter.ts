@@ -6,19 +6,19 @@ import { weightsSchema } from '../memory-episodic/common/contract.js';
 import { piiPolicyChangeSchema, type PiiPolicy } from '../perception/common/contract.js';
 import type { ApiContext } from './coreAccess.js';
 import { procedure, router } from './trpc.js';
+import { asRecord } from '../contracts/records.js';
 
 type Weights = z.infer<typeof weightsSchema>;
 const INFERENCE_KEYS = Object.keys(inferenceSettingsSchema.shape) as Array<keyof InferenceSettings>;
 
-const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const pick = <K extends string>(from: Record<string, unknown>, keys: readonly K[]): Record<K, unknown> =>
   Object.fromEntries(keys.map((k) => [k, from[k]])) as Record<K, unknown>;
 
 /** A section Settings shows: the values the service runs with, and which of them the user set. */
 interface Section<T> { values: T | null; saved: string[]; unavailable: string | null }
 
-function section<T>(ctx: ApiContext, id: Parameters<ApiContext['core']['serviceConfig']>[0], read: (effective: Record<string, unknown>) => T, savedKeys: (saved: Record<string, unknown>) => string[]): Section<T> {
-  const { saved, effective } = ctx.core.serviceConfig(id);
+function section<T>(ctx: ApiContext, id: Parameters<ApiContext['system']['serviceConfig']>[0], read: (effective: Record<string, unknown>) => T, savedKeys: (saved: Record<string, unknown>) => string[]): Section<T> {
+  const { saved, effective } = ctx.system.serviceConfig(id);
   if (!effective) return { values: null, saved: savedKeys(saved), unavailable: `${id} is not running: see the System page` };
   return { values: read(effective), saved: savedKeys(saved), unavailable: null };
 }
@@ -44,13 +44,13 @@ export const settingsRouter = router({
   setInference: procedure
     .input(z.object(Object.fromEntries(INFERENCE_KEYS.map((k) => [k, inferenceSettingsSchema.shape[k].nullable().optional()])) as { [K in keyof InferenceSettings]: z.ZodOptional<z.ZodNullable<(typeof inferenceSettingsSchema.shape)[K]>> }).strict())
     .mutation(async ({ ctx, input }) => {
-      const saved = ctx.core.serviceConfig('inference').saved;
+      const saved = ctx.system.serviceConfig('inference').saved;
       const patch: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(input)) if (v !== undefined) patch[k] = v === null ? undefined : v;
       if (Object.keys(patch).length === 0) throw new PagiError('INVALID_INPUT', `nothing to change: give one or more of ${INFERENCE_KEYS.join(', ')}`);
       const status = await ctx.core.client(inferenceContract).status({}).catch(() => null);
       const loaded = status?.state === 'ready' && status.model && typeof saved.modelPath !== 'string' ? { modelPath: status.model.path } : {};
-      await ctx.core.reconfigure('inference', patch, loaded);
+      await ctx.system.reconfigure('inference', patch, loaded);
       return { changed: Object.keys(patch), reloaded: 'modelPath' in loaded };
     }),
 
@@ -62,14 +62,14 @@ export const settingsRouter = router({
       if (weights && Object.values(weights).every((w) => w === 0)) {
         throw new PagiError('INVALID_INPUT', 'at least one weight must be above 0, or every memory would score 0');
       }
-      const search = { ...searchOf(ctx.core.serviceConfig(id).saved), weights: weights ?? undefined };
-      await ctx.core.reconfigure(id, { search });
+      const search = { ...searchOf(ctx.system.serviceConfig(id).saved), weights: weights ?? undefined };
+      await ctx.system.reconfigure(id, { search });
       return { tier: input.tier };
     }),
 
   setPrivacy: procedure.input(z.object({ pii: piiPolicyChangeSchema }).strict()).mutation(async ({ ctx, input }) => {
-    const saved = asRecord(ctx.core.serviceConfig('perception').saved.pii);
-    await ctx.core.reconfigure('perception', { pii: { ...saved, ...input.pii } });
+    const saved = asRecord(ctx.system.serviceConfig('perception').saved.pii);
+    await ctx.system.reconfigure('perception', { pii: { ...saved, ...input.pii } });
     return { pii: input.pii };
   }),
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startHeadlessHost } from '../host/headlessHost.js';
-import { outDir } from '../host/serviceCatalog.js';
+import { outDir } from '../host/installation.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
 import { createSyntheticText } from './syntheticText.js';

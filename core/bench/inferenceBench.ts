@@ -7,7 +7,7 @@ import { plainChatWrapper } from '../inference/node/llamaEngine.js';
 import type { TurnResult } from '../executive/common/contract.js';
 import { startHeadlessHost } from '../host/headlessHost.js';
 import { createHostClient, sendTurn, type HostClient } from '../host/hostClient.js';
-import { outDir } from '../host/serviceCatalog.js';
+import { outDir } from '../host/installation.js';
 import { emotionContract } from '../emotion/common/contract.js';
 import { identityContract } from '../identity/common/contract.js';
 import { socialContract } from '../social/common/contract.js';

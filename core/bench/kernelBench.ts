@@ -9,7 +9,7 @@ import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher
 import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { Supervisor } from '../runtime/node/supervisor.js';
 import { startHeadlessHost } from '../host/headlessHost.js';
-import { outDir, serviceHostEntry, serviceSpecs } from '../host/serviceCatalog.js';
+import { outDir, serviceHostEntry, serviceSpecs } from '../host/installation.js';
 
 /**
  * `npm run bench:kernel`: RPC hop latency (in-process and child-process), durable bus throughput

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHostClient, sendTurn, type HostClient } from '../host/hostClient.js';
-import { readHostFile } from '../host/hostFile.js';
-import { outDir } from '../host/serviceCatalog.js';
+import { reachableHost } from '../host/hostFile.js';
+import { outDir } from '../host/installation.js';
 import { PagiError } from '../contracts/errors.js';
 
 /**
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       host.stdout?.on('data', (b: Buffer) => (/ready at/.test(b.toString()) ? ready() : undefined));
       host.once('exit', (code) => fail(new Error(`pagi serve exited with ${code}`)));
     });
-    const file = readHostFile(dataDir);
+    const file = reachableHost(dataDir);
     if (!file) throw new Error('pagi serve wrote no host.json');
     const client = createHostClient(file);
     // the model loads in the background: one turn waits for it before anything is measured

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { outDir } from '../host/serviceCatalog.js';
+import { outDir } from '../host/installation.js';
 import { qualityRun } from './memoryQuality.js';
 import { scaleRun, type ScaleResult } from './memoryScale.js';
 

@@ -5,8 +5,8 @@ import { createEpisodeSearch, DEFAULT_SEARCH, type SearchSettings } from '../mem
 import { createEpisodeStore } from '../memory-episodic/node/episodeStore.js';
 import { episodicMigrations } from '../memory-episodic/node/migrations.js';
 import { openServiceDatabase } from '../runtime/node/migrations.js';
-import { createVectorStore } from '../runtime/node/vectorStore.js';
-import { embeddingSelfTest } from '../memory-episodic/common/embeddingSelfTest.js';
+import { createVectorStore } from '../memory-kit/node/vectorStore.js';
+import { embeddingSelfTest } from '../memory-kit/common/embeddingSelfTest.js';
 import { generateConversation, type Question } from './conversationGenerator.js';
 
 export interface QualityRow { method: string; recallAt5: number; recallAt10: number; byKind: Record<string, { at5: number; at10: number }> }
@@ -51,8 +51,8 @@ export async function qualityRun(opts: { sessions: number; turnsPerSession: numb
   const dir = mkdtempSync(join(tmpdir(), 'pagi-bench-quality-'));
   const db = openServiceDatabase(dir, 'episodic.db', episodicMigrations);
   try {
-    const store = createEpisodeStore(db);
     const vectors = createVectorStore(db, 'episode_vectors', 'episodes');
+    const store = createEpisodeStore(db, vectors);
     const ids = store.storeMany(conv.turns.map((t) => ({ sessionId: t.session, actor: t.speaker, kind: 'message' as const, text: t.text, time: t.time, mood: null, importance: 0.5, ref: t.ref })), 'import');
     const finder = createEpisodeSearch(db, store, vectors);
     const evaluate = (method: string, questions: Question[], search: (q: Question, k: number) => Array<string | null>): QualityRow => {
@@ -70,7 +70,7 @@ export async function qualityRun(opts: { sessions: number; turnsPerSession: numb
     };
     const refsOf = (hits: Array<{ episode: { ref: string | null } }>): Array<string | null> => hits.map((h) => h.episode.ref);
     const rows: QualityRow[] = LEXICAL_STEPS.map(({ method, settings }) =>
-      evaluate(method, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, k, now: conv.now, use: { lexical: true, vector: false } }, settings).hits)));
+      evaluate(method, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, limit: k, now: conv.now, use: { lexical: true, vector: false } }, settings).hits)));
 
     const embedder = await modelEmbedder(opts.embeddingModel);
     let note = `no embedding model (${opts.embeddingModel ?? 'none given'}): vector and hybrid rows left out`;
@@ -84,9 +84,9 @@ export async function qualityRun(opts: { sessions: number; turnsPerSession: numb
       const selfTest = await embeddingSelfTest({ model: embedder.name, indexed: vectors.indexed, sample: vectors.sample(50), embed: embedder.embed, nearest: (v, k) => vectors.nearest(v, k, 400).map((n) => n.rowid) });
       await embedder.dispose();
       const vectorOnly: SearchSettings = { ...DEFAULT_SEARCH, weights: ONLY('vector'), lexical: NO_LEXICAL_STEPS, mmrLambda: 1 };
-      rows.push(evaluate(`vector only (${embedder.name})`, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, k, now: conv.now, vector: queryVectors.get(q.text), use: { lexical: false, vector: true } }, vectorOnly).hits)));
-      rows.push(evaluate(`hybrid, vectors at full weight (${embedder.name})`, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, k, now: conv.now, vector: queryVectors.get(q.text) }).hits)));
-      rows.push(evaluate(`hybrid (defaults: vectors × self-test ${selfTest.reliability.toFixed(2)})`, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, k, now: conv.now, vector: queryVectors.get(q.text), vectorReliability: selfTest.reliability }).hits)));
+      rows.push(evaluate(`vector only (${embedder.name})`, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, limit: k, now: conv.now, vector: queryVectors.get(q.text), use: { lexical: false, vector: true } }, vectorOnly).hits)));
+      rows.push(evaluate(`hybrid, vectors at full weight (${embedder.name})`, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, limit: k, now: conv.now, vector: queryVectors.get(q.text) }).hits)));
+      rows.push(evaluate(`hybrid (defaults: vectors × self-test ${selfTest.reliability.toFixed(2)})`, conv.questions, (q, k) => refsOf(finder.search({ query: q.text, limit: k, now: conv.now, vector: queryVectors.get(q.text), vectorReliability: selfTest.reliability }).hits)));
       note = `${conv.turns.length} turns embedded with ${embedder.name} in ${embedSeconds.toFixed(1)} s; its self-test found ${selfTest.found} of ${selfTest.probes} texts from their own words (vector weight ×${selfTest.reliability.toFixed(2)}); no larger embedding model is available on this machine`;
     }
     const kinds = Object.fromEntries(['direct', 'paraphrase', 'temporal', 'updated'].map((k) => [k, conv.questions.filter((q) => q.kind === k).length]));

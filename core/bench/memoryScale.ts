@@ -18,8 +18,8 @@ import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { openServiceDatabase } from '../runtime/node/migrations.js';
 import { twinDirOf } from '../runtime/node/paths.js';
 import { Supervisor } from '../runtime/node/supervisor.js';
-import { createVectorStore } from '../runtime/node/vectorStore.js';
-import { serviceSpecs } from '../host/serviceCatalog.js';
+import { createVectorStore } from '../memory-kit/node/vectorStore.js';
+import { serviceSpecs } from '../host/installation.js';
 import { createBagOfWordsEmbedder, createSyntheticText } from './syntheticText.js';
 
 const MODEL = 'bench-bag-of-words-384';
@@ -59,8 +59,8 @@ export async function scaleRun(n: number, queries = 300): Promise<ScaleResult> {
   const embed = createBagOfWordsEmbedder(384);
   try {
     const db = openServiceDatabase(twinDir, 'episodic.db', episodicMigrations);
-    const store = createEpisodeStore(db);
     const vectors = createVectorStore(db, 'episode_vectors', 'episodes');
+    const store = createEpisodeStore(db, vectors);
     vectors.setSpace({ model: MODEL, dims: 384 });
     const start = Date.parse('2023-01-01T00:00:00Z');
     const texts: string[] = [];
@@ -95,8 +95,8 @@ export async function scaleRun(n: number, queries = 300): Promise<ScaleResult> {
       fn(q);
       return i < WARMUP ? -1 : performance.now() - t0;
     }).filter((x) => x >= 0);
-    const hybrid = time(({ q, v }) => finder.search({ query: q, k: 10, vector: v }));
-    const lexical = time(({ q }) => finder.search({ query: q, k: 10 }));
+    const hybrid = time(({ q, v }) => finder.search({ query: q, limit: 10, vector: v }));
+    const lexical = time(({ q }) => finder.search({ query: q, limit: 10 }));
 
     // how much the sign-bit scan loses against an exact cosine scan (sqlite-vec computes the truth)
     db.loadExtension((await import('../../native/sqlite.js')).sqliteVecPath());

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** A date-time with its offset (`2024-06-01T10:00:00Z`, `…+02:00`), the one form times take at every boundary. */
+export const isoTime = z.iso.datetime({ offset: true, message: 'use an ISO 8601 date-time, e.g. 2024-06-01T10:00:00Z' });
+
 /** Pleasure–arousal–dominance, each in [-1, 1]. */
 export const padSchema = z.object({
   pleasure: z.number().min(-1).max(1),

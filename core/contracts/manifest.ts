@@ -32,9 +32,6 @@ export const SERVICE_MANIFEST = {
 export type ServiceId = keyof typeof SERVICE_MANIFEST;
 export const SERVICE_IDS = Object.keys(SERVICE_MANIFEST) as ServiceId[];
 
-export function isServiceId(value: string): value is ServiceId {
-  return Object.hasOwn(SERVICE_MANIFEST, value);
-}
 
 /** Folder of a service: dotted ids become dashed (`memory.episodic` → `memory-episodic`). */
 export function serviceFolder(id: string): string {

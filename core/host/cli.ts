@@ -7,11 +7,11 @@ import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
 import { exportCommand, importCommand } from './cliBundles.js';
 import { startHeadlessHost } from './headlessHost.js';
 import { createHostClient, fromClientError, sendTurn, type HostClient } from './hostClient.js';
-import { readHostFile } from './hostFile.js';
+import { reachableHost } from './hostFile.js';
 import { memoryCommand } from './cliMemory.js';
 import { doctorCommand, modelsCommand } from './cliModels.js';
 import { restoreCommand } from './cliRestore.js';
-import { appVersion } from './serviceCatalog.js';
+import { appVersion } from './installation.js';
 import { formatStatusTable } from './statusTable.js';
 import { printable, terminalJson } from './terminalText.js';
 
@@ -46,7 +46,7 @@ async function serve(args: CliArgs): Promise<number> {
 
 async function status(args: CliArgs): Promise<number> {
   const dataDir = dataDirOf(args);
-  const host = readHostFile(dataDir);
+  const host = reachableHost(dataDir);
   if (!host) {
     process.stderr.write(`no PAGI host is running for ${dataDir}; start one with \`pagi serve --data-dir ${dataDir}\`\n`);
     return EXIT.noHost;
@@ -63,7 +63,7 @@ async function status(args: CliArgs): Promise<number> {
 /** Runs `fn` against the host of the data folder: the running one, or one started for this command. */
 export async function withHost<T>(args: CliArgs, fn: (client: HostClient) => Promise<T>): Promise<T> {
   const dataDir = dataDirOf(args);
-  const running = readHostFile(dataDir);
+  const running = reachableHost(dataDir);
   if (running && args.model) process.stderr.write('note: a host is already running for this data folder; --model is ignored (it uses its own model)\n');
   if (running) return fn(createHostClient(running));
   const own = await startHeadlessHost({ dataDir, ...(args.model ? { modelPath: args.model } : {}) });
@@ -108,7 +108,7 @@ async function restart(args: CliArgs): Promise<number> {
   const id = args.positionals[0];
   if (!id || !(SERVICE_IDS as string[]).includes(id)) throw new PagiError('INVALID_INPUT', `pagi restart needs a service id, one of: ${SERVICE_IDS.join(', ')}`);
   const dataDir = dataDirOf(args);
-  const host = readHostFile(dataDir);
+  const host = reachableHost(dataDir);
   if (!host) {
     process.stderr.write(`no PAGI host is running for ${dataDir}\n`);
     return EXIT.noHost;

@@ -2,15 +2,14 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import type { BundleEvent } from '../api/bundleRouter.js';
-import type { BundleExportResult, BundleImportResult, CardImportResult, ChatGptImportResult } from '../api/coreAccess.js';
+import type { BundleExportResult, BundleImportResult, CardImportResult } from '../api/coreAccess.js';
 import { PagiError } from '../contracts/errors.js';
 import { setActiveTwin } from './activeTwin.js';
 import type { CliArgs } from './cliArgs.js';
-import { fromClientError, type HostClient } from './hostClient.js';
+import { runFileWork } from './cliFileWork.js';
+import type { HostClient } from './hostClient.js';
 import { readHostFile } from './hostFile.js';
 import { printable, terminalJson } from './terminalText.js';
-import { newId } from '../contracts/ids.js';
 
 type WithHost = <T>(args: CliArgs, fn: (client: HostClient) => Promise<T>) => Promise<T>;
 
@@ -35,42 +34,13 @@ async function passphrase(purpose: string): Promise<string> {
 
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 
-type Handlers<R> = { onData: (e: { data: BundleEvent<R> }) => void; onError: (err: unknown) => void };
-
-/**
- * Starts a bundle operation under a new id and shows its progress until its final event: the result,
- * or its error. The id makes a resent start harmless; the events are followed separately.
- */
-async function runOperation<R>(start: (operationId: string) => Promise<unknown>, subscribe: (operationId: string, handlers: Handlers<R>) => { unsubscribe(): void }, json: boolean): Promise<R> {
-  const operationId = newId();
-  await start(operationId);
-  return new Promise((resolveResult, reject) => {
-    const sub = subscribe(operationId, {
-      onData: ({ data: e }) => {
-        if (e.type === 'progress') {
-          if (!json) process.stderr.write(`\r${e.progress.phase}${e.progress.totalBytes ? `: ${mb(e.progress.doneBytes)} of ${mb(e.progress.totalBytes)}` : '…'}      `);
-          return;
-        }
-        if (!json) process.stderr.write('\n');
-        sub.unsubscribe();
-        if (e.type === 'done') resolveResult(e.result);
-        else reject(new PagiError(e.error.code, e.error.message));
-      },
-      onError: (err) => {
-        if (!json) process.stderr.write('\n');
-        reject(fromClientError(err));
-      },
-    });
-  });
-}
-
 export async function exportCommand(args: CliArgs, withHost: WithHost): Promise<number> {
   if (!args.out) throw new PagiError('INVALID_INPUT', 'pagi export needs --out FILE.pagi');
   const out = resolve(args.out);
   if (existsSync(out)) throw new PagiError('CONFLICT', `${out} already exists: choose another name or delete it`);
   const secret = args.encrypt ? await passphrase('to encrypt the bundle') : undefined;
   const result = await withHost(args, (c) =>
-    runOperation<BundleExportResult>(
+    runFileWork<BundleExportResult>(
       (operationId) => c.bundles.export.mutate({ operationId, out, passphrase: secret, includeEvents: args['include-events'] ?? false, includeModel: args['include-model'] ?? false }),
       (operationId, h) => c.bundles.exportEvents.subscribe({ operationId }, h),
       args.json ?? false,
@@ -91,26 +61,13 @@ function activate(dataDir: string, twinId: string): boolean {
 
 /** `pagi import CARD.png|.json|.charx`: a new twin from a SillyTavern character card. */
 async function importCard(args: CliArgs, withHost: WithHost, dataDir: string, file: string): Promise<number> {
-  const result: CardImportResult = await withHost(args, (c) => c.bundles.fromCard.mutate({ file }));
+  const result: CardImportResult = await withHost(args, (c) => c.imports.card.mutate({ file }));
   const activated = args.activate ? activate(dataDir, result.twinId) : false;
   if (args.json) process.stdout.write(`${terminalJson({ ...result, activated })}\n`);
   else {
     process.stdout.write(printable(`created twin ${result.name} (${result.twinId}) from a ${result.spec.replace('chara_card_', '')} character card, with ${result.facts} lorebook facts\n`));
     for (const n of result.notes) process.stdout.write(printable(`note: ${n}\n`));
     process.stdout.write(activated ? 'it is now the active twin of this data folder\n' : `run it: add --activate, or set active-twin.json to ${result.twinId}\n`);
-  }
-  return 0;
-}
-
-/** `pagi memory import conversations.json`: a ChatGPT data export into this twin's episodic memory. */
-export async function importChatGpt(args: CliArgs, file: string, withHost: WithHost): Promise<number> {
-  const result = await withHost(args, (c) =>
-    runOperation<ChatGptImportResult>((operationId) => c.bundles.importChatGpt.mutate({ operationId, file }), (operationId, h) => c.bundles.importChatGptEvents.subscribe({ operationId }, h), args.json ?? false),
-  );
-  if (args.json) process.stdout.write(`${terminalJson(result)}\n`);
-  else {
-    process.stdout.write(`imported ${result.episodes} messages from ${result.conversations} ChatGPT conversations\n`);
-    for (const s of result.skipped) process.stdout.write(printable(`skipped conversation ${s.conversation}${s.title ? ` ("${s.title}")` : ''}: ${s.error}\n`));
   }
   return 0;
 }
@@ -123,7 +80,7 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
   const input = { file: resolve(file), mode: args.as };
   const run = (secret?: string): Promise<BundleImportResult> =>
     withHost(args, (c) =>
-      runOperation<BundleImportResult>(
+      runFileWork<BundleImportResult>(
         (operationId) => c.bundles.import.mutate({ operationId, ...input, ...(secret !== undefined ? { passphrase: secret } : {}) }),
         (operationId, h) => c.bundles.importEvents.subscribe({ operationId }, h),
         args.json ?? false,

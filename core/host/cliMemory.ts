@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { MemoryChange } from '../contracts/domain.js';
 import { PagiError } from '../contracts/errors.js';
 import type { CliArgs } from './cliArgs.js';
-import { importChatGpt } from './cliBundles.js';
-import { importFile } from './cliMemoryImport.js';
+import { importConversationsCommand } from './cliMemoryImport.js';
 import type { HostClient } from './hostClient.js';
 import { printable, terminalJson } from './terminalText.js';
 
@@ -27,19 +25,8 @@ export async function memoryCommand(args: CliArgs, withHost: WithHost): Promise<
   const tier = args.tier === 'all' ? undefined : args.tier;
 
   switch (sub) {
-    case 'import': {
-      const file = resolve(need(target, 'import needs a JSON Lines file'));
-      if (!existsSync(file)) throw new PagiError('NOT_FOUND', `no file at ${file}`);
-      if (file.toLowerCase().endsWith('.json')) return importChatGpt(args, file, withHost);
-      const result = await withHost(args, (c) => importFile(c, file, { json: args.json ?? false, extract: args.extract ?? false }));
-      if (args.json) json(result);
-      else {
-        out(`imported ${result.imported} episodes from ${file}${result.skipped.length ? ` (${result.skipped.length} bad lines skipped)` : ''}`);
-        const x = result.extraction;
-        if (x) out(`facts: ${x.added} added, ${x.updated} updated, ${x.superseded} superseded from ${x.done}/${x.jobs} extraction jobs${x.failed ? `; ${x.failed} failed: ${x.errors.join('; ')} (retry with \`pagi memory extractions --retry\`)` : ''}`);
-      }
-      return result.extraction && result.extraction.failed > 0 ? 1 : 0;
-    }
+    case 'import':
+      return importConversationsCommand(args, resolve(need(target, 'import needs a JSON Lines file (one utterance a line) or a ChatGPT export\'s conversations.json')), withHost);
     case 'search': {
       const query = [target, ...rest].filter(Boolean).join(' ');
       if (!query.trim()) throw new PagiError('INVALID_INPUT', 'pagi memory search needs a query: pagi memory search "where does Ana work"');

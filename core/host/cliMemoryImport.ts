@@ -1,82 +1,43 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { parseUtteranceLine } from '../memory-episodic/common/utteranceLine.js';
+import type { ConversationImportResult } from '../api/coreAccess.js';
+import { PagiError } from '../contracts/errors.js';
+import type { CliArgs } from './cliArgs.js';
+import { runFileWork } from './cliFileWork.js';
 import type { HostClient } from './hostClient.js';
-import { printable } from './terminalText.js';
+import { printable, terminalJson } from './terminalText.js';
 
-const BATCH = 500;
-/** Turns of one session per extraction job: enough context for the model, small enough for a tiny one. */
-const EXTRACT_WINDOW = 10;
+type WithHost = <T>(args: CliArgs, fn: (client: HostClient) => Promise<T>) => Promise<T>;
 
-export interface ImportResult {
-  imported: number;
-  skipped: Array<{ line: number; error: string }>;
-  extraction: { jobs: number; done: number; failed: number; added: number; updated: number; superseded: number; errors: string[] } | null;
+/** The result as this command has always printed it with --json: by lines for JSON Lines, by conversations for ChatGPT. */
+function asPrinted(r: ConversationImportResult): unknown {
+  if (r.format === 'chatgpt') return { conversations: r.items, episodes: r.episodes, skipped: r.skipped.map((s) => ({ conversation: s.at, title: s.title, error: s.error })), skippedTotal: r.skippedTotal, extraction: r.extraction };
+  return { imported: r.episodes, skipped: r.skipped.map((s) => ({ line: s.at, error: s.error })), skippedTotal: r.skippedTotal, extraction: r.extraction };
 }
 
-/** `pagi memory import FILE`: JSON Lines of utterances become episodes; bad lines are reported and skipped. */
-export async function importFile(client: HostClient, file: string, opts: { json: boolean; extract: boolean }): Promise<ImportResult> {
-  const skipped: ImportResult['skipped'] = [];
-  const ids: Array<{ id: string; sessionId: string }> = [];
-  let batch: Array<{ sessionId: string; actor: string; kind: 'message'; text: string; time: string; ref: string | null }> = [];
-  const say = (text: string): void => {
-    if (!opts.json) process.stderr.write(text);
-  };
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const stored = await client.memory.importEpisodes.mutate({ episodes: batch, by: 'import' });
-    stored.ids.forEach((id, i) => ids.push({ id, sessionId: batch[i]?.sessionId ?? '' }));
-    batch = [];
-    say(`\rimported ${ids.length} episodes…`);
-  };
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
-    n++;
-    if (!line.trim()) continue;
-    const parsed = parseUtteranceLine(line);
-    if (!parsed.ok) {
-      skipped.push({ line: n, error: parsed.error });
-      say(`\nline ${n}: ${printable(parsed.error)} — skipped\n`);
-      continue;
-    }
-    const u = parsed.value;
-    batch.push({ sessionId: u.session, actor: u.speaker, kind: 'message', text: u.text, time: u.time, ref: u.ref ?? null });
-    if (batch.length >= BATCH) await flush();
+/**
+ * `pagi memory import FILE.jsonl | conversations.json [--extract]`: the host streams the file into
+ * episodes (bad lines or conversations reported by number and skipped); `--extract` then has the
+ * loaded model turn the imported turns into facts. `file` is absolute (resolved where the CLI runs).
+ */
+export async function importConversationsCommand(args: CliArgs, file: string, withHost: WithHost): Promise<number> {
+  const r = await withHost(args, (c) =>
+    runFileWork<ConversationImportResult>(
+      (operationId) => c.imports.conversations.mutate({ operationId, file, extract: args.extract ?? false }),
+      (operationId, h) => c.imports.conversationEvents.subscribe({ operationId }, h),
+      args.json ?? false,
+    ),
+  );
+  const failedJobs = r.extraction !== null && r.extraction.failed > 0;
+  if (args.json) {
+    process.stdout.write(`${terminalJson(asPrinted(r))}\n`);
+    return failedJobs ? 1 : 0;
   }
-  await flush();
-  say('\n');
-  return { imported: ids.length, skipped, extraction: opts.extract && ids.length > 0 ? await extractAll(client, ids, say) : null };
-}
-
-/** Queues the imported turns for fact extraction in windows per session and follows the jobs to the end. */
-async function extractAll(client: HostClient, ids: Array<{ id: string; sessionId: string }>, say: (t: string) => void): Promise<NonNullable<ImportResult['extraction']>> {
-  const bySession = new Map<string, string[]>();
-  for (const { id, sessionId } of ids) bySession.set(sessionId, [...(bySession.get(sessionId) ?? []), id]);
-  const jobs: string[] = [];
-  for (const sessionIds of bySession.values()) {
-    for (let i = 0; i < sessionIds.length; i += EXTRACT_WINDOW) jobs.push((await client.memory.extract.mutate({ episodeIds: sessionIds.slice(i, i + EXTRACT_WINDOW) })).id);
-  }
-  const result = { jobs: jobs.length, done: 0, failed: 0, added: 0, updated: 0, superseded: 0, errors: [] as string[] };
-  const open = new Set(jobs);
-  while (open.size > 0) {
-    for (const id of [...open]) {
-      const job = await client.memory.extraction.query({ id });
-      if (job.status === 'done' || job.status === 'failed') {
-        open.delete(id);
-        if (job.status === 'done') {
-          result.done++;
-          result.added += job.result?.added ?? 0;
-          result.updated += job.result?.updated ?? 0;
-          result.superseded += job.result?.superseded ?? 0;
-        } else {
-          result.failed++;
-          if (job.error && !result.errors.includes(job.error)) result.errors.push(job.error);
-        }
-      }
-    }
-    say(`\rextracting facts: ${result.done + result.failed}/${result.jobs} jobs — ${result.added} added, ${result.updated} updated, ${result.superseded} superseded, ${result.failed} failed`);
-    if (open.size > 0) await new Promise((r) => setTimeout(r, 250));
-  }
-  say('\n');
-  return result;
+  const what = r.format === 'chatgpt' ? 'conversation' : 'line';
+  for (const s of r.skipped) process.stderr.write(printable(`${what} ${s.at}${s.title ? ` ("${s.title}")` : ''}: ${s.error} — skipped\n`));
+  if (r.skippedTotal > r.skipped.length) process.stderr.write(`… and ${r.skippedTotal - r.skipped.length} more ${what}s skipped\n`);
+  const from = r.format === 'chatgpt' ? `${r.items} ChatGPT conversations` : file;
+  process.stdout.write(printable(`imported ${r.episodes} episodes from ${from}${r.skippedTotal ? ` (${r.skippedTotal} bad ${what}s skipped)` : ''}\n`));
+  const x = r.extraction;
+  if (x) process.stdout.write(printable(`facts: ${x.added} added, ${x.updated} updated, ${x.superseded} superseded from ${x.done}/${x.jobs} extraction jobs${x.failed ? `; ${x.failed} failed: ${x.errors.join('; ')} (retry with \`pagi memory extractions --retry\`)` : ''}\n`));
+  if (r.episodes === 0 && r.skippedTotal > 0) throw new PagiError('INVALID_INPUT', `nothing in ${file} could be imported`);
+  return failedJobs ? 1 : 0;
 }

@@ -1,8 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { appRouter } from '../api/router.js';
 import type { ApiContext } from '../api/coreAccess.js';
@@ -10,19 +9,12 @@ import { toTrpcError } from '../api/trpc.js';
 import { PagiError } from '../contracts/errors.js';
 import type { Launcher } from '../runtime/common/launcher.js';
 import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher.js';
-import { Supervisor, type SupervisorPolicy } from '../runtime/node/supervisor.js';
-import { activeTwinId } from './activeTwin.js';
+import type { Supervisor, SupervisorPolicy } from '../runtime/node/supervisor.js';
+import { bootCore } from './hostBoot.js';
 import { answerRefusal, MAX_BODY_BYTES, NO_TOKEN, readJsonBody, refuseApiCall } from './apiRequestGuards.js';
-import { secureDataDir } from './dataDirPermissions.js';
-import { sweepExportWork } from './bundle/bundleExport.js';
-import { sweepImportStaging } from './bundle/bundleImport.js';
-import { loadHostConfig } from './hostConfig.js';
-import { readHostFile, removeHostFile, writeHostFile } from './hostFile.js';
-import { createLogSink } from './logSink.js';
 import { answerPlain, createGuardedServer, privateRoots, requestPath, scrubPaths } from './requestGuards.js';
-import { outDir, serviceHostEntry, serviceSpecs } from './serviceCatalog.js';
+import { outDir, serviceHostEntry } from './installation.js';
 import { securityHeaders, serveStatic } from './staticFiles.js';
-import { supervisorAccess } from './supervisorAccess.js';
 
 export interface HeadlessHostOptions {
   dataDir: string;
@@ -62,42 +54,22 @@ function bearerToken(req: IncomingMessage): string | undefined {
 
 /** `pagi serve`: the supervisor with child processes, the built renderer and the tRPC router over HTTP, on loopback with a token. */
 export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<HeadlessHost> {
-  const t0 = performance.now();
-  const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  secureDataDir(dataDir); // folders 0700, files 0600: what an earlier version made with looser modes
-  const running = readHostFile(dataDir);
-  if (running) throw new PagiError('CONFLICT', `a PAGI host already runs for ${dataDir} at ${running.url.split('#')[0]} (pid ${running.pid}); stop it first or use it`);
-  const config = loadHostConfig(dataDir);
-  const serviceConfig: Record<string, unknown> = { ...config.services };
-  for (const [id, extra] of Object.entries(opts.serviceConfig ?? {})) serviceConfig[id] = { ...(serviceConfig[id] as object | undefined), ...extra };
-  if (opts.modelPath) {
-    const modelPath = resolve(opts.modelPath);
-    if (!existsSync(modelPath)) throw new PagiError('INVALID_INPUT', `--model: no file at ${modelPath}`);
-    serviceConfig.inference = { ...(serviceConfig.inference as object | undefined), modelPath };
-  }
-  const twinId = activeTwinId(dataDir);
-  sweepImportStaging(dataDir); // what a killed import left: never a twin
-  sweepExportWork(dataDir); // copies of databases a killed export left
-  const logs = createLogSink(dataDir, { level: config.logLevel, stderrLevel: opts.logToStderr ? 'warn' : null });
   const out = outDir();
-  const supervisor = new Supervisor({
+  const booted = await bootCore({
+    dataDir: opts.dataDir,
+    outDir: out,
     launcher: opts.launcher ?? createChildProcessLauncher({ hostEntry: serviceHostEntry(out) }),
-    specs: serviceSpecs(serviceConfig, out).map((spec) => ({ ...spec, modulePath: opts.moduleOverrides?.[spec.id] ?? spec.modulePath })),
-    dataDir,
-    twinId,
-    logSink: logs.sink,
-    logLevel: config.logLevel,
+    ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
+    ...(opts.serviceConfig ? { serviceConfig: opts.serviceConfig } : {}),
+    ...(opts.moduleOverrides ? { moduleOverrides: opts.moduleOverrides } : {}),
     ...(opts.policy ? { policy: opts.policy } : {}),
+    logToStderr: opts.logToStderr ?? false,
   });
-  await supervisor.start();
-  const readyMs = performance.now() - t0;
-
-  const core = supervisorAccess(supervisor, dataDir);
+  const { dataDir, supervisor, context, readyMs } = booted;
   const token = randomBytes(32).toString('base64url');
   const expected = Buffer.from(token);
   const logFault = (what: string, err: unknown): void =>
-    logs.sink({ service: 'host', level: 'error', msg: `${what}: ${err instanceof Error ? err.message : String(err)}`, data: err instanceof Error ? { stack: err.stack } : undefined, time: Date.now() });
+    booted.logSink({ service: 'host', level: 'error', msg: `${what}: ${err instanceof Error ? err.message : String(err)}`, data: err instanceof Error ? { stack: err.stack } : undefined, time: Date.now() });
   const roots = privateRoots({ '<data-dir>': dataDir, '<app>': dirname(out) });
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -108,7 +80,7 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
       // connection params travel in the URL (logs, history): only EventSource, which cannot set a header, may use them
       const viaParams = info.type === 'subscription' && tokenMatches(expected, info.connectionParams?.token);
       if (!tokenMatches(expected, bearerToken(req)) && !viaParams) throw toTrpcError(new PagiError('UNAUTHENTICATED', NO_TOKEN));
-      return { core };
+      return context;
     },
     // tRPC calls this before it shapes a call's error body (its last-resort handler, whose messages name no file, calls it after); the log keeps what the body leaves out
     onError: ({ error }) => {
@@ -139,24 +111,27 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
     if (req.url?.startsWith('/trpc/')) return serveApi(req, res);
     serveStatic(rendererDir, path, req, res);
   }, logFault);
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', (err) => reject(new PagiError('UNAVAILABLE', `cannot listen on 127.0.0.1:${opts.port ?? 0}: ${err.message}`)));
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', (err) => reject(new PagiError('UNAVAILABLE', `cannot listen on 127.0.0.1:${opts.port ?? 0}: ${err.message}`)));
+      server.listen(opts.port ?? 0, '127.0.0.1', () => resolveListen());
+    });
+  } catch (err) {
+    await booted.stop(); // no services left running for a host that never served
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/#token=${token}`;
-  writeHostFile(dataDir, { pid: process.pid, port, token, url, twinId, startedAt: new Date().toISOString() });
+  booted.announce({ kind: 'headless', port, token, url });
 
   let stopping: Promise<void> | null = null;
   return {
-    url, port, token, twinId, supervisor, readyMs,
+    url, port, token, twinId: supervisor.twinId, supervisor, readyMs,
     stop() {
       stopping ??= (async () => {
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
-        await supervisor.stop();
-        removeHostFile(dataDir, process.pid);
-        logs.flush();
+        await booted.stop();
       })();
       return stopping;
     },

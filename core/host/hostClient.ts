@@ -5,10 +5,10 @@ import type { AppRouter, ChatEvent } from '../api/router.js';
 import { PagiError, ERROR_CODES, type ErrorCode } from '../contracts/errors.js';
 import { newId } from '../contracts/ids.js';
 import type { TurnResult } from '../executive/common/contract.js';
-import type { HostFile } from './hostFile.js';
+import type { HeadlessHostFile } from './hostFile.js';
 
 /** A typed tRPC client to a running host, authenticated with its token (header for calls, connection params for SSE). */
-export function createHostClient(host: Pick<HostFile, 'port' | 'token'>) {
+export function createHostClient(host: Pick<HeadlessHostFile, 'port' | 'token'>) {
   const url = `http://127.0.0.1:${host.port}/trpc`;
   return createTRPCClient<AppRouter>({
     links: [

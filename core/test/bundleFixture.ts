@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { emotionContract } from '../emotion/common/contract.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
-import { supervisorAccess } from '../host/supervisorAccess.js';
+import { createApiContext } from '../host/apiContext.js';
 import { identityContract } from '../identity/common/contract.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
@@ -30,7 +30,7 @@ export async function populateTwin(host: HeadlessHost, episodes = 40): Promise<v
 export const tempDir = (name: string): string => mkdtempSync(join(tmpdir(), `pagi-${name}-`));
 
 export function access(host: HeadlessHost, dataDir: string) {
-  return supervisorAccess(host.supervisor, dataDir);
+  return createApiContext(host.supervisor, dataDir);
 }
 
 /** Starts a host on a data folder with the given twin active. */

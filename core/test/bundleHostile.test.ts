@@ -35,10 +35,10 @@ describe('hostile bundles are refused with a clear error, and change nothing', (
     const core = access(host, dir);
     const plain = join(dir, 'base.pagi');
     const sealed = join(dir, 'sealed.pagi');
-    await core.exportBundle({ out: plain, includeEvents: false }, noop);
-    await core.exportBundle({ out: sealed, passphrase: 'correct horse battery', includeEvents: false }, noop);
+    await core.bundles.export({ out: plain, includeEvents: false }, noop);
+    await core.bundles.export({ out: sealed, passphrase: 'correct horse battery', includeEvents: false }, noop);
     // a twin that is on this machine but not running: it must stay byte-identical
-    bystander = (await core.importBundle({ file: plain, mode: 'clone' }, noop)).twinId;
+    bystander = (await core.bundles.import({ file: plain, mode: 'clone' }, noop)).twinId;
     cases = hostileCorpus(await unpackBundle(plain), readFileSync(sealed));
   }, 120_000);
   afterAll(async () => {
@@ -59,7 +59,7 @@ describe('hostile bundles are refused with a clear error, and change nothing', (
     for (const c of cases) {
       const file = join(dir, 'hostile.pagi');
       writeFileSync(file, c.bytes);
-      const outcome = await core.importBundle({ file, mode: 'clone', ...(c.passphrase ? { passphrase: c.passphrase } : {}) }, noop).then(
+      const outcome = await core.bundles.import({ file, mode: 'clone', ...(c.passphrase ? { passphrase: c.passphrase } : {}) }, noop).then(
         (r) => `imported as ${r.twinId}`,
         (err: unknown) => (err as Error).message,
       );

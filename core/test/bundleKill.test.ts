@@ -60,8 +60,8 @@ describe('an import killed at random points', () => {
     try {
       await populateTwin(host, 1_500);
       bundle = join(dir, 'twin.pagi');
-      await access(host, dir).exportBundle({ out: bundle, includeEvents: true }, noop);
-      bystander = (await access(host, dir).importBundle({ file: bundle, mode: 'clone' }, noop)).twinId;
+      await access(host, dir).bundles.export({ out: bundle, includeEvents: true }, noop);
+      bystander = (await access(host, dir).bundles.import({ file: bundle, mode: 'clone' }, noop)).twinId;
     } finally {
       await host.stop();
     }

@@ -33,7 +33,7 @@ describe.skipIf(!first || !second)('a twin imported where another embedding mode
         const s = await episodic.embeddingStatus({});
         return s.model && s.embedded === s.total && s.total > 0 ? s : null;
       }, 120_000, 200);
-      const out = await access(source, sourceDir).exportBundle({ out: bundle, includeEvents: false }, noop);
+      const out = await access(source, sourceDir).bundles.export({ out: bundle, includeEvents: false }, noop);
       expect(out.entries).toBeGreaterThan(0);
     } finally {
       await source.stop();
@@ -42,9 +42,9 @@ describe.skipIf(!first || !second)('a twin imported where another embedding mode
     const target = await startHeadlessHost({ dataDir: targetDir, modelPath: second as string, serviceConfig: { inference: { threads: 1 } } });
     try {
       const core = access(target, targetDir);
-      const r = await core.importBundle({ file: bundle, mode: 'clone' }, noop);
+      const r = await core.bundles.import({ file: bundle, mode: 'clone' }, noop);
       expect(r.embeddingModel).toBe(before.model);
-      await core.activateTwin(r.twinId);
+      await core.twins.activate(r.twinId);
       const episodic = target.supervisor.client(episodicMemoryContract);
       const after = await waitFor('re-embedding with the new model', async () => {
         const s = await episodic.embeddingStatus({});

@@ -58,7 +58,7 @@ describe('twin bundles: export, then import as a clone or a move', () => {
     twinId = source.twinId;
     await populateTwin(source);
     bundle = join(sourceDir, 'ada.pagi');
-    await access(source, sourceDir).exportBundle({ out: bundle, includeEvents: false }, noop);
+    await access(source, sourceDir).bundles.export({ out: bundle, includeEvents: false }, noop);
     await source.stop();
     sourceRows = dumpTwin(join(sourceDir, 'twins', twinId));
   }, 120_000);
@@ -70,7 +70,7 @@ describe('twin bundles: export, then import as a clone or a move', () => {
     const dir = tempDir('bundle-clone');
     dirs.push(dir);
     const host = await startHeadlessHost({ dataDir: dir });
-    const result = await access(host, dir).importBundle({ file: bundle, mode: 'clone' }, noop);
+    const result = await access(host, dir).bundles.import({ file: bundle, mode: 'clone' }, noop);
     await host.stop();
     expect(result).toMatchObject({ mode: 'clone', sourceTwinId: twinId, parentId: twinId, generation: 1, name: 'Ada' });
     expect(result.twinId).not.toBe(twinId);
@@ -114,7 +114,7 @@ describe('twin bundles: export, then import as a clone or a move', () => {
       const hits = await cloned.supervisor.client(episodicMemoryContract).search({ query: 'keeper painted door green', limit: 3 });
       expect(hits.hits[0]?.episode.text).toBe('turn 0: the keeper painted the door green');
       expect(hits.hits[0]?.episode.id).toBe(map.get(sourceRows['episodic.db']?.episodes?.[0]?.id as string));
-      const facts = await cloned.supervisor.client(semanticMemoryContract).search({ query: 'harbour house', k: 3 });
+      const facts = await cloned.supervisor.client(semanticMemoryContract).search({ query: 'harbour house', limit: 3 });
       expect(facts.hits[0]?.fact.text).toBe('Ada moved to a harbour house.');
       const moods = await cloned.supervisor.client(emotionContract).history({ limit: 100 });
       expect(moods.filter((m) => m.turnId !== null)).toHaveLength(5);
@@ -129,14 +129,14 @@ describe('twin bundles: export, then import as a clone or a move', () => {
     const host = await startHeadlessHost({ dataDir: dir });
     try {
       const core = access(host, dir);
-      const moved = await core.importBundle({ file: bundle, mode: 'move' }, noop);
+      const moved = await core.bundles.import({ file: bundle, mode: 'move' }, noop);
       expect(moved).toMatchObject({ twinId, sourceTwinId: twinId, mode: 'move', parentId: null, generation: 0 });
       expect(dumpTwin(join(dir, 'twins', twinId))['episodic.db']).toEqual(sourceRows['episodic.db']);
       const before = listTwinFolders(dir);
-      await expect(core.importBundle({ file: bundle, mode: 'move' }, noop)).rejects.toThrow(/already on this machine: import the bundle as a clone/);
+      await expect(core.bundles.import({ file: bundle, mode: 'move' }, noop)).rejects.toThrow(/already on this machine: import the bundle as a clone/);
       expect(listTwinFolders(dir)).toEqual(before);
-      const a = await core.importBundle({ file: bundle, mode: 'clone' }, noop);
-      const b = await core.importBundle({ file: bundle, mode: 'clone' }, noop);
+      const a = await core.bundles.import({ file: bundle, mode: 'clone' }, noop);
+      const b = await core.bundles.import({ file: bundle, mode: 'clone' }, noop);
       expect(a.twinId).not.toBe(b.twinId);
       const idsA = new Set((dumpTwin(join(dir, 'twins', a.twinId))['episodic.db']?.episodes ?? []).map((r) => r.id));
       const idsB = (dumpTwin(join(dir, 'twins', b.twinId))['episodic.db']?.episodes ?? []).map((r) => r.id);
@@ -153,13 +153,13 @@ describe('twin bundles: export, then import as a clone or a move', () => {
     try {
       const core = access(host, dir);
       const sealed = join(dir, 'sealed.pagi');
-      await expect(core.exportBundle({ out: sealed, passphrase: 'short', includeEvents: false }, noop)).rejects.toThrow(/at least 8 characters/);
-      const out = await core.exportBundle({ out: sealed, passphrase: 'correct horse battery', includeEvents: true }, noop);
+      await expect(core.bundles.export({ out: sealed, passphrase: 'short', includeEvents: false }, noop)).rejects.toThrow(/at least 8 characters/);
+      const out = await core.bundles.export({ out: sealed, passphrase: 'correct horse battery', includeEvents: true }, noop);
       expect(out.encrypted).toBe(true);
-      await expect(core.importBundle({ file: sealed, mode: 'clone' }, noop)).rejects.toThrow(/encrypted: give its passphrase/);
-      await expect(core.importBundle({ file: sealed, mode: 'clone', passphrase: 'wrong horse battery' }, noop)).rejects.toThrow(/wrong passphrase/);
+      await expect(core.bundles.import({ file: sealed, mode: 'clone' }, noop)).rejects.toThrow(/encrypted: give its passphrase/);
+      await expect(core.bundles.import({ file: sealed, mode: 'clone', passphrase: 'wrong horse battery' }, noop)).rejects.toThrow(/wrong passphrase/);
       const before = listTwinFolders(dir);
-      const r = await core.importBundle({ file: sealed, mode: 'clone', passphrase: 'correct horse battery' }, noop);
+      const r = await core.bundles.import({ file: sealed, mode: 'clone', passphrase: 'correct horse battery' }, noop);
       expect(listTwinFolders(dir)).toEqual([...before, r.twinId].sort());
     } finally {
       await host.stop();
@@ -185,7 +185,7 @@ describe('twin bundles: export, then import as a clone or a move', () => {
     writeFileSync(oldBundle, pack(manifest, files));
     const host = await startHeadlessHost({ dataDir: dir });
     try {
-      const r = await access(host, dir).importBundle({ file: oldBundle, mode: 'move' }, noop);
+      const r = await access(host, dir).bundles.import({ file: oldBundle, mode: 'move' }, noop);
       const copy = new Database(join(dir, 'twins', r.twinId, 'episodic.db'), { readonly: true });
       expect(copy.pragma('user_version', { simple: true })).toBe(3);
       expect(copy.prepare('SELECT id, text, context, pinned FROM episodes ORDER BY rowid').all()).toMatchObject([
@@ -216,7 +216,7 @@ describe('twin bundles: export, then import as a clone or a move', () => {
       await inference.load({ id: record?.id as string });
       for (let i = 0; i < 100 && !(await inference.listModels({}))[0]?.sha256; i++) await new Promise((r) => setTimeout(r, 100));
       const file = join(dir, 'with-model.pagi');
-      await access(host, dir).exportBundle({ out: file, includeEvents: false }, noop);
+      await access(host, dir).bundles.export({ out: file, includeEvents: false }, noop);
       const { manifest, files } = await unpackBundle(file);
       expect(manifest.model).toMatchObject({ fileName: basename(model), sha256: createHash('sha256').update(readFileSync(model)).digest('hex') });
       expect(manifest.settings).toEqual({ perception: { pii: { email: 'redact' } } });
@@ -228,19 +228,19 @@ describe('twin bundles: export, then import as a clone or a move', () => {
 
       // unless the user asks: then the weights travel and are installed on the other side
       const heavy = join(dir, 'with-weights.pagi');
-      await access(host, dir).exportBundle({ out: heavy, includeEvents: false, includeModel: true }, noop);
+      await access(host, dir).bundles.export({ out: heavy, includeEvents: false, includeModel: true }, noop);
       expect((await unpackBundle(heavy)).manifest.modelFile).toMatchObject({ path: `model/${basename(model)}`, bytes: weights.length });
       const elsewhere = tempDir('bundle-model-target');
       dirs.push(elsewhere);
       const target = await startHeadlessHost({ dataDir: elsewhere });
       try {
-        const r = await access(target, elsewhere).importBundle({ file: heavy, mode: 'move' }, noop);
+        const r = await access(target, elsewhere).bundles.import({ file: heavy, mode: 'move' }, noop);
         expect(r.model).toEqual({ fileName: basename(model), installed: 'copied' });
         const installed = (await target.supervisor.client(inferenceContract).listModels({})).find((m) => m.fileName === basename(model));
         expect(installed?.path).toBe(join(elsewhere, 'models', basename(model)));
         expect(createHash('sha256').update(readFileSync(installed?.path as string)).digest('hex')).toBe(createHash('sha256').update(weights).digest('hex'));
         for (let i = 0; i < 100 && !(await target.supervisor.client(inferenceContract).listModels({})).every((m) => m.sha256); i++) await new Promise((res) => setTimeout(res, 100));
-        const again = await access(target, elsewhere).importBundle({ file: heavy, mode: 'clone' }, noop);
+        const again = await access(target, elsewhere).bundles.import({ file: heavy, mode: 'clone' }, noop);
         expect(again.model?.installed).toBe('already-installed');
       } finally {
         await target.stop();

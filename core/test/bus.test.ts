@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventRouterContract } from '../event-router/common/contract.js';
-import { outDir, serviceHostEntry, serviceSpecs } from '../host/serviceCatalog.js';
+import { outDir, serviceHostEntry, serviceSpecs } from '../host/installation.js';
 import { createBusClient } from '../runtime/common/busClient.js';
 import type { Logger } from '../runtime/common/defineService.js';
 import { createChildProcessLauncher } from '../runtime/node/childProcessLauncher.js';

@@ -11,7 +11,7 @@ import { emotionContract } from '../emotion/common/contract.js';
 import { eventRouterContract } from '../event-router/common/contract.js';
 import { executiveContract, type TurnChunk } from '../executive/common/contract.js';
 import { gatewayContract } from '../gateway/common/contract.js';
-import { serviceHostEntry, serviceSpecs } from '../host/serviceCatalog.js';
+import { serviceHostEntry, serviceSpecs } from '../host/installation.js';
 import { identityContract } from '../identity/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { learningContract } from '../learning/common/contract.js';
@@ -151,11 +151,11 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     const fact = await semantic.addFact({ text: 'Ada keeps bees in the garden' });
     // embeddings arrive in the background, once a model is loaded
     if (model) await waitFor('facts embedded', async () => (await semantic.embeddingStatus({})).embedded >= 1);
-    const found = await semantic.search({ query: 'bees garden', k: 3 });
+    const found = await semantic.search({ query: 'bees garden', limit: 3 });
     expect(found.hits.map((h) => h.fact.id)).toContain(fact.id);
     expect(found.mode).toBe(model ? 'hybrid' : 'lexical');
     expect((await semantic.delete({ id: fact.id })).op).toBe('delete');
-    expect((await semantic.search({ query: 'bees garden', k: 3 })).hits.map((h) => h.fact.id)).not.toContain(fact.id);
+    expect((await semantic.search({ query: 'bees garden', limit: 3 })).hits.map((h) => h.fact.id)).not.toContain(fact.id);
   });
 
   it('context: queries the tiers in parallel and returns provenance within the budget', async () => {

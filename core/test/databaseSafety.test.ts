@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlainDatabase } from '../../native/sqlite.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
-import { supervisorAccess } from '../host/supervisorAccess.js';
+import { createApiContext } from '../host/apiContext.js';
 import { identityContract } from '../identity/common/contract.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { dayOf } from '../runtime/node/databaseBackups.js';
@@ -175,23 +175,23 @@ describe('a twin whose databases are lost, damaged or restored', () => {
 
   it('twins made by a bundle import or from a character card get their manifest (this machine\'s models.db never guarded); they run', { timeout: 120_000 }, async () => {
     const h = await start();
-    const core = supervisorAccess(h.supervisor, dataDir);
+    const core = createApiContext(h.supervisor, dataDir);
     const bundle = join(dataDir, 'twin.pagi');
-    await core.exportBundle({ out: bundle, includeEvents: false }, () => undefined);
-    const clone = await core.importBundle({ file: bundle, mode: 'clone' }, () => undefined);
+    await core.bundles.export({ out: bundle, includeEvents: false }, () => undefined);
+    const clone = await core.bundles.import({ file: bundle, mode: 'clone' }, () => undefined);
     const listed = (id: string): Record<string, { service: string | null }> =>
       (JSON.parse(readFileSync(join(dataDir, 'twins', id, 'twin.json'), 'utf8')) as { databases: Record<string, { service: string | null }> }).databases;
     expect(Object.keys(listed(clone.twinId)).sort()).toEqual(DATABASES.filter((f) => f !== 'models.db' && f !== 'events.db'));
     expect(listed(clone.twinId)['episodic.db']?.service).toBe('memory.episodic');
     const card = join(dataDir, 'mira.png');
     writeFileSync(card, png({ chara: Buffer.from(JSON.stringify(v2)).toString('base64') }));
-    const made = await core.createTwinFromCard(card);
+    const made = await core.imports.card(card);
     expect(Object.keys(listed(made.twinId)).sort()).toEqual(DATABASES.filter((f) => f !== 'models.db'));
-    await core.activateTwin(made.twinId); // refused (and undone) if any service of it failed
+    await core.twins.activate(made.twinId); // refused (and undone) if any service of it failed
     expect(Object.values(await states()).every((x) => x.state === 'running')).toBe(true);
-    await core.activateTwin(clone.twinId);
+    await core.twins.activate(clone.twinId);
     expect(await h.supervisor.client(episodicMemoryContract).count({})).toEqual({ episodes: 5 });
-    await core.activateTwin(twinId);
+    await core.twins.activate(twinId);
     await stop();
   });
 

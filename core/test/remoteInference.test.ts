@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PagiError } from '../contracts/errors.js';
-import { serviceSpecs } from '../host/serviceCatalog.js';
+import { serviceSpecs } from '../host/installation.js';
 import { inferenceContract, type GenerateChunk } from '../inference/common/contract.js';
 import { createInProcessLauncher } from '../runtime/node/inProcessLauncher.js';
 import { Supervisor } from '../runtime/node/supervisor.js';

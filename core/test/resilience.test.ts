@@ -9,7 +9,7 @@ import { PagiError } from '../contracts/errors.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { executiveContract } from '../executive/common/contract.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
-import { outDir } from '../host/serviceCatalog.js';
+import { outDir } from '../host/installation.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
 import { pids, statusOf, waitFor } from './helpers.js';

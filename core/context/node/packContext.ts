@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { queryTerms } from '../../memory-episodic/common/ftsQuery.js';
+import { queryTerms } from '../../memory-kit/common/ftsQuery.js';
 import type { contextItemSchema } from '../common/contract.js';
 
 export type ContextItem = z.infer<typeof contextItemSchema>;

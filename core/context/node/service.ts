@@ -50,7 +50,7 @@ export default defineService({
           const [w, e, s] = await Promise.all([
             timed(() => working.get({ sessionId }, { timeoutMs })),
             timed(() => (ctx.config.episodicCandidates > 0 && query.trim() ? episodic.search({ query, limit: ctx.config.episodicCandidates, touch: true }, { timeoutMs }) : Promise.resolve(null))),
-            timed(() => (ctx.config.semanticCandidates > 0 && query.trim() ? semantic.search({ query, k: ctx.config.semanticCandidates, touch: true }, { timeoutMs }) : Promise.resolve(null))),
+            timed(() => (ctx.config.semanticCandidates > 0 && query.trim() ? semantic.search({ query, limit: ctx.config.semanticCandidates, touch: true }, { timeoutMs }) : Promise.resolve(null))),
           ]);
           const degraded: string[] = [];
           if (w.error) degraded.push(`memory.working: ${w.error}`);

@@ -13,6 +13,7 @@ import type { Supervisor } from '../../runtime/node/supervisor.js';
 import { loadHostConfig } from '../hostConfig.js';
 import { createBundleKey, encryptStream, sealBuffer } from './bundleCrypto.js';
 import { BUNDLE_FORMAT_VERSION, ENCRYPTION_NAME, MANIFEST_NAME, type BundleEntry, type BundleManifest } from './bundleManifest.js';
+import type { OperationProgress } from '../../api/coreAccess.js';
 
 export interface ExportOptions {
   supervisor: Supervisor;
@@ -23,7 +24,7 @@ export interface ExportOptions {
   includeEvents?: boolean;
   /** The loaded model's weights too (large: only when the user asks). */
   includeModel?: boolean;
-  onProgress?: (p: { phase: 'snapshot' | 'write'; doneBytes: number; totalBytes: number }) => void;
+  onProgress?: (p: OperationProgress) => void;
 }
 
 /** Work folders of exports live in `<data-dir>/tmp/export-*`; one left by a killed host is swept at start. */
@@ -93,7 +94,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
   try {
     mkdirSync(work, { recursive: true, mode: 0o700 });
     const key = opts.passphrase !== undefined ? await createBundleKey(opts.passphrase) : null;
-    opts.onProgress?.({ phase: 'snapshot', doneBytes: 0, totalBytes: 0 });
+    opts.onProgress?.({ phase: 'snapshot', done: 0, total: 0, unit: 'bytes' });
     const include = opts.includeEvents ? ['events'] : [];
     const parts = await Promise.all(
       SERVICE_IDS.map(async (service) => (await opts.supervisor.dataRequest(service, { op: 'export', dir: join(work, service), include })).map((f) => ({ service, ...f }))),
@@ -129,7 +130,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
       const steps: NodeJS.ReadWriteStream[] = [
         countBytes((n) => {
           doneBytes += n;
-          opts.onProgress?.({ phase: 'write', doneBytes, totalBytes });
+          opts.onProgress?.({ phase: 'write', done: doneBytes, total: totalBytes, unit: 'bytes' });
         }),
         new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); done(null, chunk); } }),
         ...(key ? [encryptStream(key.key, index, path, key.header.chunkBytes)] : []),

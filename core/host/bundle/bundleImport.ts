@@ -12,6 +12,7 @@ import type { Supervisor } from '../../runtime/node/supervisor.js';
 import { entryStream, openArchive, readSmallEntry, type OpenedArchive } from './bundleArchive.js';
 import { decryptStream, openBuffer, unlockBundle } from './bundleCrypto.js';
 import { BUNDLE_LIMITS, ENCRYPTION_NAME, MANIFEST_NAME, encryptionHeaderSchema, readManifest, type BundleManifest, type EncryptionHeader } from './bundleManifest.js';
+import type { OperationProgress } from '../../api/coreAccess.js';
 
 export interface ImportOptions {
   supervisor: Supervisor;
@@ -19,7 +20,7 @@ export interface ImportOptions {
   file: string;
   mode: 'clone' | 'move';
   passphrase?: string | undefined;
-  onProgress?: (p: { phase: 'check' | 'unpack' | 'rebuild' | 'swap'; doneBytes: number; totalBytes: number }) => void;
+  onProgress?: (p: OperationProgress) => void;
 }
 
 export interface ImportResult {
@@ -140,7 +141,7 @@ export async function importTwin(opts: ImportOptions): Promise<ImportResult> {
   const archive = await openArchive(file);
   const staging = join(opts.dataDir, 'twins', `${STAGING_PREFIX}${randomBytes(8).toString('hex')}`);
   try {
-    opts.onProgress?.({ phase: 'check', doneBytes: 0, totalBytes: 0 });
+    opts.onProgress?.({ phase: 'check', done: 0, total: 0, unit: 'bytes' });
     const header = await readHeader(archive);
     if (header && opts.passphrase === undefined) throw new PagiError('PERMISSION_DENIED', 'this bundle is encrypted: give its passphrase');
     const key = header ? await unlockBundle(opts.passphrase as string, header) : null;
@@ -167,7 +168,7 @@ export async function importTwin(opts: ImportOptions): Promise<ImportResult> {
     for (const [i, entry] of manifest.entries.entries()) {
       await unpackEntry(archive, entry, i + 1, key, header, join(incoming, entry.path.slice('data/'.length)), (n) => {
         doneBytes += n;
-        opts.onProgress?.({ phase: 'unpack', doneBytes, totalBytes });
+        opts.onProgress?.({ phase: 'unpack', done: doneBytes, total: totalBytes, unit: 'bytes' });
       });
     }
     const weights = manifest.modelFile ? join(incoming, manifest.modelFile.path.slice('model/'.length)) : null;
@@ -185,11 +186,11 @@ export async function importTwin(opts: ImportOptions): Promise<ImportResult> {
       });
       rmSync(join(incoming, name));
       rebuilt += entry.bytes;
-      opts.onProgress?.({ phase: 'rebuild', doneBytes: rebuilt, totalBytes });
+      opts.onProgress?.({ phase: 'rebuild', done: rebuilt, total: totalBytes, unit: 'bytes' });
     }
 
     const model = manifest.modelFile && weights ? await installWeights(opts.supervisor, weights, manifest.modelFile.sha256, twinId) : null;
-    opts.onProgress?.({ phase: 'swap', doneBytes: totalBytes, totalBytes });
+    opts.onProgress?.({ phase: 'swap', done: totalBytes, total: totalBytes, unit: 'bytes' });
     if (existsSync(target)) throw new PagiError('CONFLICT', `a twin folder ${target} appeared while importing`);
     // the twin has data from its first start: a rebuilt database that goes missing is a loss, not a new twin
     writeTwinManifest(built, manifestOf(manifest.entries.map((e) => ({ file: e.path.slice('data/'.length), service: e.service }))));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoTime } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import { idSchema } from '../../contracts/ids.js';
 import { SERVICE_IDS, type ServiceId } from '../../contracts/manifest.js';
@@ -29,7 +30,6 @@ export const DATA_ENTRY = /^data\/[a-z][a-z0-9-]{0,40}\.db$/;
 export const MODEL_ENTRY = /^model\/[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.gguf$/;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lower-case hex digits');
-const isoTime = z.iso.datetime({ offset: true });
 
 export const bundleEntrySchema = z.object({
   path: z.string().regex(DATA_ENTRY, 'entry paths are data/<name>.db'),

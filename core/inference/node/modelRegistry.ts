@@ -67,5 +67,3 @@ export function createModelRegistry(db: SqliteDatabase) {
     },
   };
 }
-
-export type ModelRegistry = ReturnType<typeof createModelRegistry>;

@@ -1,151 +1,61 @@
-import type { ChatMessage, Usage } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
-import type { GenerateResult } from './llamaEngine.js';
+import type { InferenceStatus } from '../common/contract.js';
+import type { InferenceEngine } from './engine.js';
+import { createOpenAiClient, type RemoteOptions } from './openAiClient.js';
 
-export interface RemoteOptions {
-  /** e.g. http://gpu-box:8000/v1 (vLLM), http://localhost:8080/v1 (llama.cpp server), http://localhost:11434/v1 (Ollama) */
-  baseUrl: string;
-  apiKey?: string | undefined;
-  model: string;
-  embeddingModel?: string | undefined;
-  timeoutMs: number;
-}
+export type { RemoteOptions } from './openAiClient.js';
 
-export interface RemoteGenerateRequest {
-  messages: ChatMessage[];
-  maxTokens: number;
-  temperature: number;
-  seed?: number | undefined;
-  tools: Array<{ name: string; description: string; parameters?: Record<string, unknown> | undefined }>;
-  jsonSchema?: Record<string, unknown>;
-  signal: AbortSignal;
-  onText(text: string): void;
-}
-
-interface StreamChunk {
-  choices?: Array<{ delta?: { content?: string | null; tool_calls?: Array<{ index: number; function?: { name?: string; arguments?: string } }> }; finish_reason?: string | null }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
-}
+/** The protocol carries no tokenizer: counts arrive only as a reply's usage. */
+const cannotCount = (): PagiError => new PagiError('UNSUPPORTED', 'the OpenAI-compatible protocol has no way to count tokens; counts come with each reply');
 
 /**
- * An OpenAI-compatible server as the inference provider (vLLM, llama.cpp's server, Ollama, a
- * hosted API): streamed chat completions with tool calls returned, JSON-schema output, embeddings.
+ * An OpenAI-compatible server as the inference engine. The server holds its own models and queue,
+ * so there is nothing to load, unload or wait for here; loading a .gguf and counting tokens are
+ * refused with the reason.
  */
-export function createRemoteEngine(opts: RemoteOptions) {
-  const url = (path: string): string => `${opts.baseUrl.replace(/\/+$/, '')}${path}`;
-  const headers = (): Record<string, string> => ({ 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) });
+export function createRemoteEngine(opts: RemoteOptions): InferenceEngine {
+  const server = createOpenAiClient(opts);
+  const model = `remote:${opts.model}`;
 
-  const post = async (path: string, body: unknown, signal: AbortSignal): Promise<Response> => {
-    let res: Response;
-    try {
-      res = await fetch(url(path), { method: 'POST', headers: headers(), body: JSON.stringify(body), signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)]) });
-    } catch (err) {
-      if (signal.aborted) throw new PagiError('CANCELLED', 'the request to the remote server was cancelled');
-      throw new PagiError('UNAVAILABLE', `cannot reach the remote inference server at ${opts.baseUrl}: ${(err as Error).message}`);
-    }
-    if (res.ok) return res;
-    const text = (await res.text().catch(() => '')).slice(0, 300);
-    if (res.status === 401 || res.status === 403) throw new PagiError('UNAUTHENTICATED', `the remote inference server refused the API key (${res.status}): check inference.remote.apiKey`);
-    if (res.status === 404) throw new PagiError('NOT_FOUND', `the remote server has no ${path} (404): is ${opts.baseUrl} the OpenAI-compatible base URL, ending in /v1?`);
-    if (res.status === 429) throw new PagiError('RESOURCE_EXHAUSTED', `the remote server is rate-limiting (429): ${text}`);
-    throw new PagiError('UNAVAILABLE', `the remote server answered ${res.status}: ${text}`);
-  };
+  const status = (): InferenceStatus => ({
+    state: 'ready', loadProgress: null, error: null,
+    model: { path: model, name: opts.model, architecture: null, fileBytes: 0, trainedContextLength: null, contextSize: 0, parallelSequences: 0, embeddingLength: null, chatTemplate: 'applied by the server' },
+    embeddingModel: opts.embeddingModel ? { path: `remote:${opts.embeddingModel}`, state: 'ready', dims: null } : null,
+    backend: { name: 'remote', gpu: null, reason: `inference runs on ${server.describe()}`, threads: 0 },
+  });
 
-  const generate = async (req: RemoteGenerateRequest): Promise<GenerateResult> => {
-    const started = performance.now();
-    let firstAt: number | null = null;
-    const body = {
-      model: opts.model,
-      messages: req.messages,
-      max_tokens: req.maxTokens,
-      temperature: req.temperature,
-      ...(req.seed !== undefined ? { seed: req.seed } : {}),
-      stream: true,
-      stream_options: { include_usage: true },
-      ...(req.tools.length ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters ?? { type: 'object', properties: {} } } })) } : {}),
-      ...(req.jsonSchema ? { response_format: { type: 'json_schema', json_schema: { name: 'output', schema: req.jsonSchema, strict: true } } } : {}),
-    };
-    const res = await post('/chat/completions', body, req.signal);
-    let text = '';
-    let finish: string | null = null;
-    let usage: StreamChunk['usage'] = null;
-    const calls = new Map<number, { name: string; args: string }>();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(part, { stream: true });
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).trim();
-          buffer = buffer.slice(nl + 1);
-          if (!line.startsWith('data:')) continue;
-          const data = line.slice(5).trim();
-          if (data === '[DONE]') continue;
-          let chunk: StreamChunk;
-          try {
-            chunk = JSON.parse(data) as StreamChunk;
-          } catch {
-            throw new PagiError('UNAVAILABLE', `the remote server sent a stream line that is not JSON: ${data.slice(0, 120)}`);
-          }
-          if (chunk.usage) usage = chunk.usage;
-          const choice = chunk.choices?.[0];
-          if (choice?.finish_reason) finish = choice.finish_reason;
-          const delta = choice?.delta;
-          if (delta?.content) {
-            firstAt ??= performance.now();
-            text += delta.content;
-            req.onText(delta.content);
-          }
-          for (const tc of delta?.tool_calls ?? []) {
-            const c = calls.get(tc.index) ?? { name: '', args: '' };
-            c.name += tc.function?.name ?? '';
-            c.args += tc.function?.arguments ?? '';
-            calls.set(tc.index, c);
-          }
-        }
+  return {
+    status,
+    load() {
+      return Promise.reject(new PagiError(
+        'UNSUPPORTED',
+        `inference runs on ${server.describe()}, which serves its own models: a .gguf cannot be loaded into it; set the inference provider to "local" to run one on this machine`,
+      ));
+    },
+    // nothing of the server's is held here: there is nothing to unload or release
+    unload: () => Promise.resolve(),
+    loadedPath: () => null,
+    release: () => Promise.resolve(),
+    async generate(input, { emit, signal }) {
+      // the server keeps its own queue, out of sight: from here the reply starts at once
+      emit({ type: 'generating' });
+      const result = await server.chat({ ...input, signal, onText: (text) => emit({ type: 'text', text }) });
+      return { ...result, model };
+    },
+    async generateJson({ schema, ...input }, signal) {
+      const result = await server.chat({ ...input, tools: [], jsonSchema: schema, signal, onText: () => undefined });
+      try {
+        return { value: JSON.parse(result.text) as unknown, text: result.text, usage: result.usage, model };
+      } catch {
+        throw new PagiError('UNAVAILABLE', 'the remote server did not return valid JSON for the schema (does it support response_format json_schema?)');
       }
-    } catch (err) {
-      if (req.signal.aborted) finish = 'cancelled';
-      else throw PagiError.from(err);
-    }
-    const totalMs = performance.now() - started;
-    const completionTokens = usage?.completion_tokens ?? 0;
-    const genMs = firstAt !== null ? totalMs - (firstAt - started) : 0;
-    const usageOut: Usage = {
-      promptTokens: usage?.prompt_tokens ?? 0,
-      completionTokens,
-      promptEvalMs: firstAt !== null ? firstAt - started : totalMs,
-      timeToFirstTokenMs: firstAt !== null ? firstAt - started : null,
-      totalMs,
-      tokensPerSecond: genMs > 0 && completionTokens > 1 ? ((completionTokens - 1) * 1000) / genMs : null,
-    };
-    return {
-      text,
-      stopReason: finish === 'cancelled' ? 'cancelled' : finish === 'length' ? 'max-tokens' : finish === 'tool_calls' ? 'tool-calls' : 'eos',
-      toolCalls: [...calls.values()].map((c) => {
-        try {
-          return { tool: c.name, args: JSON.parse(c.args || '{}') as unknown };
-        } catch {
-          return { tool: c.name, args: { raw: c.args } };
-        }
-      }),
-      usage: usageOut,
-    };
+    },
+    async embed(texts, signal) {
+      const r = await server.embed(texts, signal);
+      return { model: r.model, dims: r.vectors[0]?.length ?? 0, vectors: r.vectors };
+    },
+    countTokens: () => Promise.reject(cannotCount()),
+    countTokensMany: () => Promise.reject(cannotCount()),
+    dispose: () => Promise.resolve(),
   };
-
-  const embed = async (texts: string[], signal: AbortSignal): Promise<{ model: string; vectors: number[][] }> => {
-    const model = opts.embeddingModel ?? opts.model;
-    const res = await post('/embeddings', { model, input: texts }, signal);
-    const body = (await res.json()) as { data?: Array<{ index?: number; embedding?: number[] }> };
-    const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-    if (data.length !== texts.length || data.some((d) => !Array.isArray(d.embedding))) {
-      throw new PagiError('UNAVAILABLE', `the remote server returned ${data.length} embeddings for ${texts.length} texts`);
-    }
-    return { model: `remote:${model}`, vectors: data.map((d) => d.embedding as number[]) };
-  };
-
-  return { generate, embed, describe: () => `an OpenAI-compatible server at ${opts.baseUrl} (model ${opts.model})` };
 }
-
-export type RemoteEngine = ReturnType<typeof createRemoteEngine>;

@@ -1,10 +1,10 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import type { Episode } from '../../contracts/domain.js';
-import type { VectorStore } from '../../runtime/node/vectorStore.js';
-import { queryTerms, termsToFts } from '../common/ftsQuery.js';
-import { fuseAndDiversify, lazy, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../common/fusion.js';
+import { queryTerms, termsToFts } from '../../memory-kit/common/ftsQuery.js';
+import { fuseAndDiversify, lazy, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../../memory-kit/common/fusion.js';
+import { STOP_WORDS } from '../../memory-kit/common/stopWords.js';
+import type { VectorStore } from '../../memory-kit/node/vectorStore.js';
 import { parseTimeExpression, type TimeRange } from '../common/timeExpressions.js';
-import { STOP_WORDS } from '../common/stopWords.js';
 import { toEpisode, type EpisodeRow, type EpisodeStore } from './episodeStore.js';
 
 /** Each step of lexical retrieval can be turned off; `npm run bench:memory` measures every one. */
@@ -43,7 +43,7 @@ export const DEFAULT_SEARCH: SearchSettings = {
 
 export interface SearchRequest {
   query: string;
-  k: number;
+  limit: number;
   sessionId?: string | undefined;
   /** The query's embedding in the memory's current space; null or absent: lexical only. */
   vector?: ArrayLike<number> | null | undefined;
@@ -169,7 +169,7 @@ export function createEpisodeSearch(db: SqliteDatabase, store: EpisodeStore, vec
         words: lazy(() => new Set(queryTerms(row.text, { stopWords: true, maxTerms: 64 }))),
       }));
       const weights = { ...settings.weights, ...(use.lexical ? {} : { bm25: 0 }), ...(use.vector ? {} : { vector: 0 }) };
-      const fused = fuseAndDiversify(candidates, { weights, now, recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: settings.outOfRangeFactor, mmrLambda: settings.mmrLambda, k: req.k, vectorReliability: req.vectorReliability ?? 1 });
+      const fused = fuseAndDiversify(candidates, { weights, now, recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: settings.outOfRangeFactor, mmrLambda: settings.mmrLambda, limit: req.limit, vectorReliability: req.vectorReliability ?? 1 });
       const mode = vectorQuery && bm25.size > 0 ? 'hybrid' : vectorQuery ? 'vector' : 'lexical';
       return { hits: fused.map((f) => ({ episode: toEpisode(f.candidate.row), score: f.score, scores: f.scores })), timeRange: range, mode };
     },

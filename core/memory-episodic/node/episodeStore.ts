@@ -2,7 +2,8 @@ import type { SqliteDatabase } from '../../../native/sqlite.js';
 import { padSchema, type ChangeActor, type Episode, type MemoryChange, type Pad } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import { newId } from '../../contracts/ids.js';
-import { createChangeLog, type Snapshot } from '../common/changeLog.js';
+import { createChangeLog, type Snapshot } from '../../memory-kit/common/changeLog.js';
+import type { VectorStore } from '../../memory-kit/node/vectorStore.js';
 
 export interface EpisodeRow {
   rowid: number; id: string; session_id: string; time: string; actor: string; kind: Episode['kind']; text: string; mood: string | null;
@@ -32,8 +33,9 @@ const clip = (t: string): string => (t.length > NEIGHBOUR_CHARS ? t.slice(0, NEI
  * Episodes in SQLite with their FTS5 index. Each episode's `context` column holds the text of its
  * neighbouring turns in the session, indexed with a low weight: the answer to "where does Ana work?"
  * is often a turn that says "at the bakery", right after the question that names Ana and work.
+ * An episode's vector goes in the same transaction as the episode or its old text.
  */
-export function createEpisodeStore(db: SqliteDatabase) {
+export function createEpisodeStore(db: SqliteDatabase, vectors: VectorStore) {
   const log = createChangeLog(db, 'episodic');
   const insert = db.prepare('INSERT INTO episodes (id, session_id, time, actor, kind, text, mood, importance, ref, context, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const byId = db.prepare('SELECT rowid, * FROM episodes WHERE id = ?');
@@ -102,6 +104,13 @@ export function createEpisodeStore(db: SqliteDatabase) {
     if (sets.length > 0) db.prepare(`UPDATE episodes SET ${sets.join(', ')} WHERE rowid = ?`).run(...values, row.rowid);
   };
 
+  /** The row, its index entry (by trigger) and its vector; its neighbours' index context loses its text. */
+  const remove = (row: EpisodeRow, stale: (rowid: number) => void): void => {
+    db.prepare('DELETE FROM episodes WHERE rowid = ?').run(row.rowid);
+    stale(row.rowid);
+    refreshAround(row.session_id, row.time, row.rowid);
+  };
+
   const reinsert = (id: string, s: Snapshot): void => {
     const e = s as unknown as Episode;
     insert.run(id, e.sessionId, e.time, e.actor, e.kind, e.text, e.mood ? JSON.stringify(e.mood) : null, e.importance, e.ref, '', e.pinned ? 1 : 0);
@@ -153,74 +162,69 @@ export function createEpisodeStore(db: SqliteDatabase) {
       const after = db.prepare(`SELECT rowid, * FROM episodes WHERE time > ? ${s} ORDER BY time ASC, rowid ASC LIMIT ?`).all(...args) as EpisodeRow[];
       return [...before.reverse(), ...after].map(toEpisode);
     },
-    edit(id: string, changes: EpisodeEdit, actor: ChangeActor): { episode: Episode; change: MemoryChange | null } {
-      return db.transaction(() => {
+    /** A new text drops the episode's vector (it is embedded again). */
+    edit(id: string, changes: EpisodeEdit, actor: ChangeActor): { memory: Episode; change: MemoryChange | null } {
+      return vectors.transaction((stale) => {
         const row = rowOf(id);
         const current = snapshot(toEpisode(row));
         const next: Snapshot = {};
         if (changes.time !== undefined) changes.time = new Date(changes.time).toISOString();
         for (const [k, v] of Object.entries(changes)) if (v !== undefined && current[k] !== v) next[k] = v;
-        if (Object.keys(next).length === 0) return { episode: toEpisode(row), change: null };
+        if (Object.keys(next).length === 0) return { memory: toEpisode(row), change: null };
         const before = Object.fromEntries(Object.keys(next).map((k) => [k, current[k]]));
         applyEdit(row, next);
+        if ('text' in next) stale(row.rowid);
         if ('text' in next || 'time' in next) {
           refreshAround(row.session_id, row.time, row.rowid);
           const moved = rowOf(id);
           refreshAround(moved.session_id, moved.time, moved.rowid);
         }
         const op = Object.keys(next).length === 1 && 'importance' in next ? 'importance' : 'edit';
-        return { episode: get(id), change: log.record({ actor, op, targetId: id, before, after: next }) };
-      })();
+        return { memory: get(id), change: log.record({ actor, op, targetId: id, before, after: next }) };
+      });
     },
-    setPinned(id: string, pinned: boolean, actor: ChangeActor): { episode: Episode; change: MemoryChange | null } {
+    setPinned(id: string, pinned: boolean, actor: ChangeActor): { memory: Episode; change: MemoryChange | null } {
       return db.transaction(() => {
         const row = rowOf(id);
-        if ((row.pinned === 1) === pinned) return { episode: toEpisode(row), change: null };
+        if ((row.pinned === 1) === pinned) return { memory: toEpisode(row), change: null };
         applyEdit(row, { pinned });
-        return { episode: get(id), change: log.record({ actor, op: pinned ? 'pin' : 'unpin', targetId: id, before: { pinned: !pinned }, after: { pinned } }) };
+        return { memory: get(id), change: log.record({ actor, op: pinned ? 'pin' : 'unpin', targetId: id, before: { pinned: !pinned }, after: { pinned } }) };
       })();
     },
-    /** Removes the episode (text, index and vector rows); its history keeps the content, so it can be undone. */
+    /** Removes the episode (text, index and vector); its history keeps the content, so it can be undone. */
     delete(id: string, actor: ChangeActor): MemoryChange {
-      return db.transaction(() => {
+      return vectors.transaction((stale) => {
         const row = rowOf(id);
-        db.prepare('DELETE FROM episodes WHERE rowid = ?').run(row.rowid);
-        refreshAround(row.session_id, row.time, row.rowid);
+        remove(row, stale);
         return log.record({ actor, op: 'delete', targetId: id, before: snapshot(toEpisode(row)), after: null });
-      })();
+      });
     },
     /** Hard delete: the episode and every copy of its content in the history are gone; this cannot be undone. */
     forget(id: string, actor: ChangeActor): MemoryChange {
-      const change = db.transaction(() => {
+      const change = vectors.transaction((stale) => {
         const row = (byId.get(id) as EpisodeRow | undefined) ?? null;
         const known = row !== null || log.history(id).length > 0;
         if (!known) throw new PagiError('NOT_FOUND', `no episode with id ${id}`);
-        if (row) {
-          db.prepare('DELETE FROM episodes WHERE rowid = ?').run(row.rowid);
-          // its neighbours carry a copy of its text in their index context
-          refreshAround(row.session_id, row.time, row.rowid);
-        }
+        if (row) remove(row, stale);
         const forgotten = log.record({ actor, op: 'forget', targetId: id, before: null, after: null });
         log.scrub(id);
         return { ...forgotten, scrubbed: true };
-      })();
+      });
       // deleted pages are zeroed (secure_delete), the FTS segments rewritten, the WAL emptied: no copy stays on disk
       db.exec("INSERT INTO episodes_fts(episodes_fts) VALUES ('optimize')");
       db.pragma('wal_checkpoint(TRUNCATE)');
       return change;
     },
+    /** An undo that removes the episode or brings back an older text drops its vector too. */
     undo(changeId: string, actor: ChangeActor): MemoryChange {
-      return db.transaction(() => {
+      return vectors.transaction((stale) => {
         const change = log.get(changeId);
         log.undoable(change);
         const row = (byId.get(change.targetId) as EpisodeRow | undefined) ?? null;
         const current = row ? snapshot(toEpisode(row)) : null;
         if (change.before === null) {
           // undoing an add (or the undo of a delete): the episode goes, its content kept for a redo
-          if (row) {
-            db.prepare('DELETE FROM episodes WHERE rowid = ?').run(row.rowid);
-            refreshAround(row.session_id, row.time, row.rowid);
-          }
+          if (row) remove(row, stale);
           return log.record({ actor, op: 'undo', targetId: change.targetId, before: current, after: null, undoes: change.id });
         }
         if (change.after === null || !row) {
@@ -231,9 +235,10 @@ export function createEpisodeStore(db: SqliteDatabase) {
           return log.record({ actor, op: 'undo', targetId: change.targetId, before: null, after: change.before, undoes: change.id });
         }
         applyEdit(row, change.before);
+        if ('text' in change.before) stale(row.rowid);
         if ('text' in change.before || 'time' in change.before) refreshAround(row.session_id, row.time, row.rowid);
         return log.record({ actor, op: 'undo', targetId: change.targetId, before: change.after, after: change.before, undoes: change.id });
-      })();
+      });
     },
     adjustImportance(id: string, delta: number, opId?: string): { importance: number; applied: boolean } {
       return db.transaction(() => {

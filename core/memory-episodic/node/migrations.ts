@@ -1,6 +1,6 @@
 import type { Migration } from '../../runtime/node/migrations.js';
-import { vectorTableDdl } from '../../runtime/node/vectorStore.js';
-import { CHANGE_LOG_DDL } from '../common/changeLog.js';
+import { vectorTableDdl } from '../../memory-kit/node/vectorStore.js';
+import { CHANGE_LOG_DDL } from '../../memory-kit/common/changeLog.js';
 
 export const episodicMigrations: Migration[] = [
   {

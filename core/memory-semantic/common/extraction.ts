@@ -16,7 +16,6 @@ export const PROPOSAL_SCHEMA = {
 export const proposalSchema = z.object({ facts: z.array(z.object({ text: z.string(), confidence: z.number() })) });
 
 export const DECISION_ACTIONS = ['ADD', 'UPDATE', 'SUPERSEDE', 'NONE'] as const;
-export type DecisionAction = (typeof DECISION_ACTIONS)[number];
 
 /** The decision for one proposed fact against the numbered similar facts already known. */
 export function decisionSchema(candidates: number): Record<string, unknown> {

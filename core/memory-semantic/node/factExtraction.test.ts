@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PagiError } from '../../contracts/errors.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
-import { createVectorStore } from '../../runtime/node/vectorStore.js';
+import { createVectorStore } from '../../memory-kit/node/vectorStore.js';
 import { createFactExtraction, type ExtractionJob } from './factExtraction.js';
 import { createFactSearch } from './factSearch.js';
 import { createFactStore } from './factStore.js';
@@ -28,13 +28,14 @@ function scriptedModel(answers: unknown[]) {
 
 function setup(answers: unknown[]) {
   const db = openServiceDatabase(mkdtempSync(join(tmpdir(), 'pagi-extract-')), 'semantic.db', semanticMigrations);
-  const facts = createFactStore(db);
-  const finder = createFactSearch(db, facts, createVectorStore(db, 'fact_vectors', 'facts'));
+  const vectors = createVectorStore(db, 'fact_vectors', 'facts');
+  const facts = createFactStore(db, vectors);
+  const finder = createFactSearch(db, facts, vectors);
   const model = scriptedModel(answers);
   const finished: ExtractionJob[] = [];
   const extraction = createFactExtraction({
     db, facts, inference: model.client as never, timeoutMs: 1_000, similarityFloor: 0.1,
-    similar: async (text) => finder.search({ query: text, k: 5, vector: null, kinds: ['fact'] }).hits,
+    similar: async (text) => finder.search({ query: text, limit: 5, vector: null, kinds: ['fact'] }).hits,
     onFact: () => undefined, onFinished: (job) => finished.push(job),
   });
   const settled = async (id: string): Promise<ExtractionJob> => {

@@ -18,6 +18,9 @@ const toJob = (r: JobRow): ExtractionJob => ({
   result: r.result ? (JSON.parse(r.result) as ExtractionJob['result']) : null, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
+/** How a job that failed for want of a model says so; `retryWaitingForModel` finds them by it. */
+const WAITING_FOR_MODEL = 'the job runs again when one is loaded';
+
 export interface ExtractionDeps {
   db: SqliteDatabase;
   facts: FactStore;
@@ -93,7 +96,7 @@ export function createFactExtraction(deps: ExtractionDeps) {
         result.added++;
         result.decisions.push({ proposal: p.text, action: 'ADD', factId: fact.id });
       } else if (action === 'UPDATE' && existing) {
-        const { fact } = deps.facts.edit(existing.id, { text }, 'learning');
+        const { memory: fact } = deps.facts.edit(existing.id, { text }, 'learning');
         deps.onFact(fact.id);
         result.updated++;
         result.decisions.push({ proposal: p.text, action, factId: fact.id });
@@ -122,7 +125,7 @@ export function createFactExtraction(deps: ExtractionDeps) {
         } catch (err) {
           const e = PagiError.from(err);
           // only "no model" is retried by itself when a model loads; a crash or a bad answer waits for the user
-          const hint = e.code === 'FAILED_PRECONDITION' ? ' — load a model (`pagi models load`); the job runs again when one is loaded' : ' — retry with `pagi memory extractions --retry`';
+          const hint = e.code === 'FAILED_PRECONDITION' ? ` — load a model (\`pagi models load\`); ${WAITING_FOR_MODEL}` : ' — retry with `pagi memory extractions --retry`';
           update(job.id, { status: 'failed', error: `${e.message}${hint}` });
         }
         deps.onFinished(get(job.id));
@@ -181,6 +184,11 @@ export function createFactExtraction(deps: ExtractionDeps) {
       }
       if (n > 0) schedule(0);
       return n;
+    },
+    /** Jobs that failed for want of a model get their chance now that one is loaded. */
+    retryWaitingForModel(): void {
+      const requeued = db.prepare("UPDATE extraction_jobs SET status = 'pending', error = NULL, not_before = ? WHERE status = 'failed' AND error LIKE ?").run(new Date().toISOString(), `%${WAITING_FOR_MODEL}%`).changes;
+      if (requeued > 0) schedule(0);
     },
     /** A job interrupted by a crash runs again. */
     recover(): void {

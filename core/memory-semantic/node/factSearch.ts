@@ -1,8 +1,8 @@
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import type { Fact } from '../../contracts/domain.js';
-import type { VectorStore } from '../../runtime/node/vectorStore.js';
-import { queryTerms, termsToFts } from '../../memory-episodic/common/ftsQuery.js';
-import { fuseAndDiversify, lazy, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../../memory-episodic/common/fusion.js';
+import { queryTerms, termsToFts } from '../../memory-kit/common/ftsQuery.js';
+import { fuseAndDiversify, lazy, type FusionCandidate, type RetrievalWeights, type ScoreBreakdown } from '../../memory-kit/common/fusion.js';
+import type { VectorStore } from '../../memory-kit/node/vectorStore.js';
 import { toFact, type FactRow, type FactStore } from './factStore.js';
 
 export interface FactSearchSettings { weights: RetrievalWeights; mmrLambda: number; recencyHalfLifeDays: number; candidates: number }
@@ -24,7 +24,7 @@ export function createFactSearch(db: SqliteDatabase, facts: FactStore, vectors: 
      * Current beliefs (or those held at `asOf`) by BM25 and vector similarity; chunks of documents
      * take part unless `kinds` leaves them out.
      */
-    search(req: { query: string; k: number; vector: ArrayLike<number> | null; asOf?: string | undefined; kinds: Array<Fact['kind']>; vectorReliability?: number | undefined }, settings: FactSearchSettings = DEFAULT_FACT_SEARCH): { hits: FactHit[]; mode: 'hybrid' | 'lexical' | 'vector' } {
+    search(req: { query: string; limit: number; vector: ArrayLike<number> | null; asOf?: string | undefined; kinds: Array<Fact['kind']>; vectorReliability?: number | undefined }, settings: FactSearchSettings = DEFAULT_FACT_SEARCH): { hits: FactHit[]; mode: 'hybrid' | 'lexical' | 'vector' } {
       const at = req.asOf ? new Date(req.asOf).toISOString() : null;
       const live = at ? 'f.created_at <= ? AND (f.retired_at IS NULL OR f.retired_at > ?)' : 'f.retired_at IS NULL';
       const liveParams = at ? [at, at] : [];
@@ -53,7 +53,7 @@ export function createFactSearch(db: SqliteDatabase, facts: FactStore, vectors: 
         time: row.updated_at ?? row.created_at, importance: row.pinned ? 1 : row.confidence, salience: 0, inTimeRange: null,
         words: lazy(() => new Set(queryTerms(row.text, { stopWords: true, maxTerms: 64 }))),
       }));
-      const fused = fuseAndDiversify(candidates, { weights: settings.weights, now: at ? Date.parse(at) : Date.now(), recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: 1, mmrLambda: settings.mmrLambda, k: req.k, vectorReliability: req.vectorReliability ?? 1 });
+      const fused = fuseAndDiversify(candidates, { weights: settings.weights, now: at ? Date.parse(at) : Date.now(), recencyHalfLifeDays: settings.recencyHalfLifeDays, outOfRangeFactor: 1, mmrLambda: settings.mmrLambda, limit: req.limit, vectorReliability: req.vectorReliability ?? 1 });
       const mode = vectorQuery && bm25.size > 0 ? 'hybrid' : vectorQuery ? 'vector' : 'lexical';
       return { hits: fused.map((f) => ({ fact: toFact(f.candidate.row, vectors.has(f.candidate.row.rowid)), score: f.score, scores: f.scores })), mode };
     },

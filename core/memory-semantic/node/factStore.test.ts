@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
-import { createVectorStore } from '../../runtime/node/vectorStore.js';
+import { createVectorStore, type VectorStore } from '../../memory-kit/node/vectorStore.js';
 import { readDocument } from './documentReader.js';
 import { createFactSearch } from './factSearch.js';
 import { createFactStore, type FactStore } from './factStore.js';
@@ -38,10 +38,12 @@ describe('fact store: bitemporal facts with history', () => {
   let dir: string;
   let db: SqliteDatabase;
   let facts: FactStore;
+  let vectors: VectorStore;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pagi-facts-'));
     db = openServiceDatabase(dir, 'semantic.db', semanticMigrations);
-    facts = createFactStore(db);
+    vectors = createVectorStore(db, 'fact_vectors', 'facts');
+    facts = createFactStore(db, vectors);
   });
   afterEach(() => db.close());
 
@@ -56,10 +58,9 @@ describe('fact store: bitemporal facts with history', () => {
     expect(facts.beliefsAt(new Date().toISOString(), 10).map((f) => f.text)).toEqual(['Ana works at the city library']);
     expect(facts.list({ limit: 10, offset: 0, includeRetired: false }).map((f) => f.id)).toEqual([next.id]);
     expect(facts.list({ limit: 10, offset: 0, includeRetired: true })).toHaveLength(2);
-    const vectors = createVectorStore(db, 'fact_vectors', 'facts');
     const finder = createFactSearch(db, facts, vectors);
-    expect(finder.search({ query: 'where does Ana work', k: 5, vector: null, kinds: ['fact'] }).hits.map((h) => h.fact.id)).toEqual([next.id]);
-    expect(finder.search({ query: 'where does Ana work', k: 5, vector: null, kinds: ['fact'], asOf: learned }).hits.map((h) => h.fact.id)).toEqual([old.id]);
+    expect(finder.search({ query: 'where does Ana work', limit: 5, vector: null, kinds: ['fact'] }).hits.map((h) => h.fact.id)).toEqual([next.id]);
+    expect(finder.search({ query: 'where does Ana work', limit: 5, vector: null, kinds: ['fact'], asOf: learned }).hits.map((h) => h.fact.id)).toEqual([old.id]);
     expect(() => facts.supersede(old.id, fact('again'), 'user')).toThrow(/already retired/);
 
     facts.undo(change.id, 'user');
@@ -80,6 +81,36 @@ describe('fact store: bitemporal facts with history', () => {
     expect(facts.log.history(f.id).filter((c) => c.before || c.after)).toEqual([]);
     expect(() => facts.undo(forgot.id, 'user')).toThrow(/forgotten/);
     expect(db.prepare("SELECT COUNT(*) FROM facts_fts WHERE facts_fts MATCH 'cashews'").pluck().get()).toBe(0);
+  });
+
+  it('drops a fact\'s vector with the fact, and a stale one when its text changes (so it is embedded again)', () => {
+    vectors.setSpace({ model: 'test-model', dims: 4 });
+    const embedAll = (): void => void vectors.putMany(vectors.missing(100).map((r) => ({ rowid: r.rowid, values: [1, r.rowid % 3, 0.5, 0] })));
+    const add = (text: string): { id: string; rowid: number } => {
+      const id = facts.add(fact(text), 'user').id;
+      return { id, rowid: facts.rowOf(id).rowid };
+    };
+    const [a, b, c, d] = [add('Ana likes tea'), add('Bo plays chess'), add('Cy grows tomatoes'), add('Di sails boats')] as const;
+    embedAll();
+    const embedded = (rowid: number): boolean => vectors.has(rowid) && db.prepare('SELECT 1 FROM fact_vectors WHERE rowid = ?').get(rowid) !== undefined;
+    expect([a, b, c, d].every((f) => embedded(f.rowid))).toBe(true);
+
+    const edit = facts.edit(a.id, { text: 'Ana likes green tea' }, 'user').change;
+    expect(embedded(a.rowid)).toBe(false);
+    expect(vectors.missing(10).map((m) => m.rowid)).toEqual([a.rowid]);
+    embedAll();
+    facts.edit(a.id, { confidence: 0.5 }, 'user');
+    expect(embedded(a.rowid), 'no new text: the vector stays').toBe(true);
+    facts.undo(edit?.id as string, 'user');
+    expect(embedded(a.rowid), 'the undo brings back the old text').toBe(false);
+
+    facts.delete(b.id, 'user');
+    expect(embedded(b.rowid)).toBe(false);
+    facts.forget(c.id, 'user');
+    expect(embedded(c.rowid)).toBe(false);
+    facts.undo(facts.log.history(d.id)[0]?.id as string, 'user'); // undoing the add
+    expect(embedded(d.rowid)).toBe(false);
+    expect(vectors.indexed).toBe(0);
   });
 });
 

@@ -2,7 +2,8 @@ import type { SqliteDatabase } from '../../../native/sqlite.js';
 import type { ChangeActor, Fact, MemoryChange } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import { newId } from '../../contracts/ids.js';
-import { createChangeLog, type Snapshot } from '../../memory-episodic/common/changeLog.js';
+import { createChangeLog, type Snapshot } from '../../memory-kit/common/changeLog.js';
+import type { VectorStore } from '../../memory-kit/node/vectorStore.js';
 
 export interface FactRow {
   rowid: number; id: string; kind: Fact['kind']; text: string; confidence: number; pinned: number; source_episode_ids: string; created_at: string; updated_at: string | null;
@@ -34,9 +35,10 @@ const iso = (t: string | null | undefined): string | null => (t ? new Date(t).to
 
 /**
  * Facts and document chunks, bitemporal: a superseded fact is retired (with the id of what replaced
- * it), never erased, so the beliefs at any past moment can be listed. Every change is in `changes`.
+ * it), never erased, so the beliefs at any past moment can be listed. Every change is in `changes`;
+ * a fact's vector goes in the same transaction as the fact or its old text.
  */
-export function createFactStore(db: SqliteDatabase) {
+export function createFactStore(db: SqliteDatabase, vectors: VectorStore) {
   const log = createChangeLog(db, 'semantic');
   const byId = db.prepare('SELECT f.rowid, f.*, EXISTS (SELECT 1 FROM fact_vectors v WHERE v.rowid = f.rowid) AS embedded FROM facts f WHERE f.id = ?');
   const insert = db.prepare(
@@ -67,12 +69,18 @@ export function createFactStore(db: SqliteDatabase) {
     }
     db.prepare(`UPDATE facts SET ${sets.join(', ')} WHERE rowid = ?`).run(...values, row.rowid);
   };
-  const change = (row: FactRow, fields: Snapshot, actor: ChangeActor, op: 'edit' | 'pin' | 'unpin'): MemoryChange | null => {
+  const change = (row: FactRow, fields: Snapshot, actor: ChangeActor, op: 'edit' | 'pin' | 'unpin', stale: (rowid: number) => void): MemoryChange | null => {
     const current = snapshot(toFact(row, false));
     const next = Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && current[k] !== v));
     if (Object.keys(next).length === 0) return null;
     apply(row, next);
+    if ('text' in next) stale(row.rowid);
     return log.record({ actor, op, targetId: row.id, before: Object.fromEntries(Object.keys(next).map((k) => [k, current[k]])), after: next });
+  };
+
+  const remove = (row: FactRow, stale: (rowid: number) => void): void => {
+    db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+    stale(row.rowid);
   };
 
   return {
@@ -93,19 +101,20 @@ export function createFactStore(db: SqliteDatabase) {
         for (const c of chunks) insertOne({ text: c.text, confidence: 1, pinned: false, sourceEpisodeIds: [], kind: 'chunk', document: { id: documentId, chunk: c.index } });
       })();
     },
-    edit(id: string, fields: FactEdit, actor: ChangeActor): { fact: Fact; change: MemoryChange | null } {
-      return db.transaction(() => {
+    /** A new text drops the fact's vector (it is embedded again). */
+    edit(id: string, fields: FactEdit, actor: ChangeActor): { memory: Fact; change: MemoryChange | null } {
+      return vectors.transaction((stale) => {
         const row = rowOf(id);
         const normalised = { ...fields, ...(fields.validFrom !== undefined ? { validFrom: iso(fields.validFrom) } : {}), ...(fields.validTo !== undefined ? { validTo: iso(fields.validTo) } : {}) };
-        const c = change(row, normalised, actor, 'edit');
-        return { fact: get(id), change: c };
-      })();
+        const c = change(row, normalised, actor, 'edit', stale);
+        return { memory: get(id), change: c };
+      });
     },
-    setPinned(id: string, pinned: boolean, actor: ChangeActor): { fact: Fact; change: MemoryChange | null } {
-      return db.transaction(() => {
-        const c = change(rowOf(id), { pinned }, actor, pinned ? 'pin' : 'unpin');
-        return { fact: get(id), change: c };
-      })();
+    setPinned(id: string, pinned: boolean, actor: ChangeActor): { memory: Fact; change: MemoryChange | null } {
+      return vectors.transaction((stale) => {
+        const c = change(rowOf(id), { pinned }, actor, pinned ? 'pin' : 'unpin', stale);
+        return { memory: get(id), change: c };
+      });
     },
     /**
      * The old fact stops being believed now (and, in the world, stops being true when the new one
@@ -125,34 +134,37 @@ export function createFactStore(db: SqliteDatabase) {
         return { fact: get(newIdValue), retired: get(id), change: c };
       })();
     },
+    /** Removes the fact (text, index and vector); its history keeps the content, so it can be undone. */
     delete(id: string, actor: ChangeActor): MemoryChange {
-      return db.transaction(() => {
+      return vectors.transaction((stale) => {
         const row = rowOf(id);
-        db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+        remove(row, stale);
         return log.record({ actor, op: 'delete', targetId: id, before: snapshot(toFact(row, false)), after: null });
-      })();
+      });
     },
+    /** Hard delete: the fact and every copy of its content in the history are gone; this cannot be undone. */
     forget(id: string, actor: ChangeActor): MemoryChange {
-      const c = db.transaction(() => {
+      const c = vectors.transaction((stale) => {
         const row = (byId.get(id) as FactRow | undefined) ?? null;
         if (!row && log.history(id).length === 0) throw new PagiError('NOT_FOUND', `no fact with id ${id}`);
-        if (row) db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+        if (row) remove(row, stale);
         const forgotten = log.record({ actor, op: 'forget', targetId: id, before: null, after: null });
         log.scrub(id);
         return { ...forgotten, scrubbed: true };
-      })();
+      });
       db.exec("INSERT INTO facts_fts(facts_fts) VALUES ('optimize')");
       db.pragma('wal_checkpoint(TRUNCATE)');
       return c;
     },
+    /** An undo that removes the fact or brings back an older text drops its vector too. */
     undo(changeId: string, actor: ChangeActor): MemoryChange {
-      return db.transaction(() => {
+      return vectors.transaction((stale) => {
         const c = log.get(changeId);
         log.undoable(c);
         const row = (byId.get(c.targetId) as FactRow | undefined) ?? null;
         const current = row ? snapshot(toFact(row, false)) : null;
         if (c.before === null) {
-          if (row) db.prepare('DELETE FROM facts WHERE rowid = ?').run(row.rowid);
+          if (row) remove(row, stale);
           return log.record({ actor, op: 'undo', targetId: c.targetId, before: current, after: null, undoes: c.id });
         }
         if (c.after === null || !row) {
@@ -164,8 +176,9 @@ export function createFactStore(db: SqliteDatabase) {
           return log.record({ actor, op: 'undo', targetId: c.targetId, before: null, after: c.before, undoes: c.id });
         }
         apply(row, c.before);
+        if ('text' in c.before) stale(row.rowid);
         return log.record({ actor, op: 'undo', targetId: c.targetId, before: c.after, after: c.before, undoes: c.id });
-      })();
+      });
     },
     list(opts: { limit: number; offset: number; includeRetired: boolean; kind?: Fact['kind'] | undefined; document?: string | undefined }): Fact[] {
       const where = [opts.includeRetired ? '1' : 'f.retired_at IS NULL'];
@@ -199,7 +212,8 @@ export function createFactStore(db: SqliteDatabase) {
       if (rowids.length === 0) return [];
       return byRowids.all(JSON.stringify(rowids)) as FactRow[];
     },
-    counts: () => db.prepare("SELECT COUNT(*) AS total, COALESCE(SUM(kind = 'fact' AND retired_at IS NULL), 0) AS current, COALESCE(SUM(kind = 'chunk'), 0) AS chunks FROM facts").get() as { total: number; current: number; chunks: number },
+    counts: () => db.prepare("SELECT COUNT(*) AS total, COALESCE(SUM(kind = 'fact' AND retired_at IS NULL), 0) AS current, COALESCE(SUM(retired_at IS NOT NULL), 0) AS retired, COALESCE(SUM(kind = 'chunk'), 0) AS chunks FROM facts").get() as { total: number; current: number; retired: number; chunks: number },
+    chunksOf: (documentId: string): number => db.prepare('SELECT COUNT(*) FROM facts WHERE document_id = ?').pluck().get(documentId) as number,
   };
 }
 

@@ -2,7 +2,7 @@ import { PagiError } from '../../contracts/errors.js';
 import type { ApiOf, ClientOf, Contract, StreamOptions } from '../../contracts/contract.js';
 import type { PeerCallOptions, RequestHandler } from './rpcPeer.js';
 
-/** Built-in procedures every service host answers, whatever its contract. */
+/** Answered for every contract, to any caller: it echoes its input. (`$health` and `$data` answer the supervisor only: hostProcedures.ts.) */
 export const BUILTIN_PING = '$ping';
 
 /** Serves a contract: validates input (naming the bad fields), runs the handler, validates what it returns. */

@@ -41,6 +41,8 @@ export class RpcPeer {
     private readonly peerId: string,
     private readonly send: (msg: WireMessage) => void,
     private readonly handler?: RequestHandler,
+    /** A frame that answers nothing we wait for, or cannot be read: for a debug log, never an error. */
+    private readonly onDrop?: (frame: unknown, why: string) => void,
   ) {}
 
   call(method: string, input: unknown, opts: PeerCallOptions = {}): Promise<unknown> {
@@ -91,7 +93,10 @@ export class RpcPeer {
 
   receive(raw: unknown): void {
     const parsed = wireMessageSchema.safeParse(raw);
-    if (!parsed.success) return; // a malformed frame has no id we could answer; drop it
+    if (!parsed.success) {
+      this.onDrop?.(raw, 'malformed: it has no id we could answer');
+      return;
+    }
     const msg = parsed.data;
     switch (msg.k) {
       case 'req':
@@ -99,19 +104,28 @@ export class RpcPeer {
         return;
       case 'res': {
         const p = this.pending.get(msg.id);
-        if (!p) return;
+        if (!p) {
+          this.onDrop?.(raw, 'no call waits for it (its deadline passed, or it was cancelled)');
+          return;
+        }
         this.pending.delete(msg.id);
         p.cleanup();
         if (msg.ok) p.resolve(msg.v);
         else p.reject(PagiError.fromWire(msg.e));
         return;
       }
-      case 'chk':
-        this.pending.get(msg.id)?.onChunk?.(msg.v);
+      case 'chk': {
+        const p = this.pending.get(msg.id);
+        if (p) p.onChunk?.(msg.v);
+        else this.onDrop?.(raw, 'no call waits for it');
         return;
+      }
       case 'can': {
         const s = this.serving.get(msg.id);
-        if (!s) return;
+        if (!s) {
+          this.onDrop?.(raw, 'the answer went out first: nothing is left to stop');
+          return;
+        }
         // a stop still wants the answer; a cancel has stopped listening
         s.answer = msg.stop === true && s.answer;
         s.ctl.abort();

@@ -17,6 +17,17 @@ export const serviceStatusSchema = z.object({
 });
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
 
+/** A service moved to another state, or its restart count or last error changed; `at` is epoch ms. */
+export const serviceStateChangeSchema = z.object({
+  id: z.string(),
+  state: serviceStateSchema,
+  restarts: z.number().int(),
+  lastError: z.string().nullable(),
+  at: z.number(),
+});
+export type ServiceStateChange = z.infer<typeof serviceStateChangeSchema>;
+export type ServiceStateListener = (change: ServiceStateChange) => void;
+
 export interface LogEntry {
   service: string;
   level: string;

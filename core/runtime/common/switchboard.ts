@@ -3,6 +3,8 @@ import { CONTROL_CHANNEL, type Envelope } from './wire.js';
 
 type EndpointState = 'up' | 'pending' | 'down';
 
+/** A frame that reached no endpoint: `answered` when its caller got UNAVAILABLE in its place. */
+export type UndeliveredHook = (env: Envelope, from: string, why: string, answered: boolean) => void;
 
 interface Endpoint {
   deliver: ((env: Envelope) => void) | null;
@@ -25,6 +27,8 @@ function isRequest(m: unknown): m is { k: 'req'; id: number } {
  */
 export class Switchboard {
   private readonly endpoints = new Map<string, Endpoint>();
+
+  constructor(private readonly onUndelivered?: UndeliveredHook) {}
 
   private endpoint(id: string): Endpoint {
     let ep = this.endpoints.get(id);
@@ -56,7 +60,7 @@ export class Switchboard {
     ep.deliver = null;
     ep.state = 'down';
     ep.downReason = reason;
-    for (const { from, m } of ep.buffer.splice(0)) this.refuse(from, id, m);
+    for (const { from, m } of ep.buffer.splice(0)) this.refuse(from, { c: id, m });
   }
 
   /** Tell every other endpoint that `id`'s process went away, so they fail or redo what involved it. */
@@ -70,26 +74,35 @@ export class Switchboard {
   route(from: string, env: Envelope): void {
     const ep = this.endpoints.get(env.c);
     if (!ep) {
-      this.refuse(from, env.c, env.m, `there is no service "${env.c}"`);
+      this.refuse(from, env, `there is no service "${env.c}"`);
       return;
     }
     if (ep.deliver) {
       // attached (ready or starting): the service host itself holds requests until it serves
       ep.deliver({ c: from, m: env.m });
     } else if (ep.state === 'pending') {
-      if (ep.buffer.length >= MAX_BUFFERED) this.refuse(from, env.c, env.m, `${env.c} is restarting and its queue is full`);
+      if (ep.buffer.length >= MAX_BUFFERED) this.refuse(from, env, `${env.c} is restarting and its queue is full`);
       else ep.buffer.push({ from, m: env.m });
     } else {
-      this.refuse(from, env.c, env.m);
+      this.refuse(from, env);
     }
   }
 
-  private refuse(from: string, to: string, m: unknown, reason?: string): void {
-    if (!isRequest(m)) return;
-    const caller = this.endpoints.get(from);
-    if (!caller?.deliver) return;
+  /** `env` (addressed to `env.c`) cannot be delivered: a request is answered for its callee; anything else has no one to go to. */
+  private refuse(from: string, env: Envelope, reason?: string): void {
+    const to = env.c;
     const why = reason ?? this.endpoints.get(to)?.downReason ?? `${to} is not available`;
+    const caller = this.endpoints.get(from);
+    if (!isRequest(env.m)) {
+      this.onUndelivered?.(env, from, why, false);
+      return;
+    }
+    if (!caller?.deliver) {
+      this.onUndelivered?.(env, from, `${why}, and ${from}, which asked, is not attached either`, false);
+      return;
+    }
     const error = new PagiError('UNAVAILABLE', why, { service: to }).toWire();
-    caller.deliver({ c: to, m: { k: 'res', id: m.id, ok: false, e: error } });
+    caller.deliver({ c: to, m: { k: 'res', id: env.m.id, ok: false, e: error } });
+    this.onUndelivered?.(env, from, why, true);
   }
 }

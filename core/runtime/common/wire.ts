@@ -32,7 +32,10 @@ export type DataRequest = z.infer<typeof dataRequestSchema>;
 export const portableFileSchema = z.object({ file: z.string(), bytes: z.number().int(), schemaVersion: z.number().int(), optional: z.string().nullable() });
 export type PortableFile = z.infer<typeof portableFileSchema>;
 
-/** Control frames between the supervisor and a service host (channel `$ctl`). */
+/**
+ * Control frames between the supervisor and a service host (channel `$ctl`): a process's life and its
+ * logs. Nothing here is answered: a question with an answer is an RPC procedure (decision 0009).
+ */
 export const controlMessageSchema = z.discriminatedUnion('k', [
   z.object({
     k: z.literal('init'),
@@ -51,22 +54,9 @@ export const controlMessageSchema = z.discriminatedUnion('k', [
    */
   z.object({ k: z.literal('ready'), pid: z.number().int(), config: z.unknown().optional(), databases: z.array(z.string()).optional() }),
   z.object({ k: z.literal('fatal'), error: wireErrorSchema, permanent: z.boolean() }),
-  z.object({ k: z.literal('ping'), n: z.number().int() }),
-  z.object({
-    k: z.literal('pong'),
-    n: z.number().int(),
-    rssBytes: z.number(),
-    cpuMicros: z.number(),
-    health: z.object({ ok: z.boolean(), detail: z.string().optional() }),
-  }),
   z.object({ k: z.literal('log'), level: z.string(), msg: z.string(), data: z.unknown().optional(), time: z.number() }),
   z.object({ k: z.literal('peerReset'), peer: z.string(), reason: z.string() }),
   z.object({ k: z.literal('shutdown') }),
-  z.object({ k: z.literal('data'), n: z.number().int(), req: dataRequestSchema }),
-  z.discriminatedUnion('ok', [
-    z.object({ k: z.literal('dataDone'), n: z.number().int(), ok: z.literal(true), files: z.array(portableFileSchema) }),
-    z.object({ k: z.literal('dataDone'), n: z.number().int(), ok: z.literal(false), e: wireErrorSchema }),
-  ]),
 ]);
 export type ControlMessage = z.infer<typeof controlMessageSchema>;
 
@@ -81,4 +71,47 @@ export interface Envelope {
 
 export function isEnvelope(value: unknown): value is Envelope {
   return typeof value === 'object' && value !== null && typeof (value as Envelope).c === 'string' && 'm' in value;
+}
+
+const CONTROL_KINDS: ReadonlySet<string> = new Set(controlMessageSchema.options.map((o) => o.shape.k.value));
+
+/**
+ * A frame as a person reads it, for logs: the terse keys stay on the wire, where they are cheap.
+ * `from`: the channel names the endpoint the frame came from (as delivered), not the one it goes to.
+ */
+export function describeFrame(env: Envelope, opts: { from?: boolean; now?: number } = {}): string {
+  if (env.c === CONTROL_CHANNEL) {
+    const k = kindOf(env.m);
+    if (k === null || !CONTROL_KINDS.has(k)) return k === null ? 'malformed control frame' : `unknown control frame "${k}"`;
+    return controlMessageSchema.safeParse(env.m).success ? `control ${k}` : `malformed control ${k}`;
+  }
+  const parsed = wireMessageSchema.safeParse(env.m);
+  if (!parsed.success) {
+    const k = kindOf(env.m);
+    return `malformed frame on ${env.c}${k === null ? '' : ` (k "${k}")`}`;
+  }
+  const m = parsed.data;
+  switch (m.k) {
+    case 'req': {
+      const notes = [m.s ? 'stream' : null, m.dl === undefined ? null : deadline(m.dl, opts.now ?? Date.now())].filter((n) => n !== null);
+      return `request #${m.id} ${opts.from ? `${m.m} from ${env.c}` : `${env.c}.${m.m}`}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+    }
+    case 'res':
+      return m.ok ? `answer #${m.id} ok` : `error #${m.id} ${m.e.code}`;
+    case 'chk':
+      return `chunk #${m.id}`;
+    case 'can':
+      return m.stop ? `stop #${m.id}` : `cancel #${m.id}`;
+  }
+}
+
+function deadline(at: number, now: number): string {
+  const s = Math.abs(at - now) / 1000;
+  return at >= now ? `deadline in ${s.toFixed(1)} s` : `deadline passed ${s.toFixed(1)} s ago`;
+}
+
+/** A frame's `k`, short enough for a log line whatever a broken or hostile sender put there. */
+function kindOf(m: unknown): string | null {
+  const k = typeof m === 'object' && m !== null ? (m as { k?: unknown }).k : undefined;
+  return typeof k === 'string' ? k.slice(0, 24) : null;
 }

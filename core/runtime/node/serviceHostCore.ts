@@ -4,8 +4,9 @@ import { createBusClient } from '../common/busClient.js';
 import { busContract } from '../common/busContract.js';
 import { createClient, createContractHandler } from '../common/contractServer.js';
 import type { LogLevel, Logger, ServiceDefinition, ServiceHealth, StartedService } from '../common/defineService.js';
+import { createHostProcedureHandler, isHostProcedure } from '../common/hostProcedures.js';
 import { RpcPeer, type RequestHandler } from '../common/rpcPeer.js';
-import { CONTROL_CHANNEL, controlMessageSchema, isEnvelope, type ControlMessage, type DataRequest, type Envelope, type PortableFile } from '../common/wire.js';
+import { CONTROL_CHANNEL, controlMessageSchema, describeFrame, isEnvelope, type ControlMessage, type DataRequest, type Envelope, type PortableFile } from '../common/wire.js';
 import { startDailyBackups, type DailyBackupOptions, type DailyBackups } from './databaseBackups.js';
 import { createDatabaseGuard, nameDamagedDatabase } from './databaseGuard.js';
 import { ensureDir, twinDirOf } from './paths.js';
@@ -63,14 +64,25 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       },
     ]),
   ) as unknown as Logger;
+  /** Dropped frames are named only when someone debugs: the line is not even built otherwise. */
+  const debug = (msg: () => string): void => {
+    if (minLevel <= LEVELS.indexOf('debug')) log.debug(msg());
+  };
 
   const peer = (id: string): RpcPeer => {
     let p = peers.get(id);
     if (!p) {
-      p = new RpcPeer(id, (m) => send({ c: id, m }), (method, input, ctx) => {
-        if (!handler) throw new PagiError('UNAVAILABLE', `${serviceId} is still starting`);
-        return handler(method, input, ctx);
-      });
+      p = new RpcPeer(
+        id,
+        (m) => send({ c: id, m }),
+        (method, input, ctx) => {
+          // about this process, not the service: answered here, to the supervisor only, never by the contract
+          if (isHostProcedure(method)) return hostProcedures(method, input, ctx);
+          if (!handler) throw new PagiError('UNAVAILABLE', `${serviceId} is still starting`);
+          return handler(method, input, ctx);
+        },
+        (m, why) => debug(() => `${describeFrame({ c: id, m }, { from: true })} dropped: ${why}`),
+      );
       peers.set(id, p);
     }
     return p;
@@ -140,13 +152,16 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
 
   const health = async (): Promise<ServiceHealth> => {
     if (!started?.health) return { ok: true };
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([
         Promise.resolve(started.health()),
-        new Promise<ServiceHealth>((r) => setTimeout(() => r({ ok: false, detail: 'health check timed out' }), HEALTH_TIMEOUT_MS)),
+        new Promise<ServiceHealth>((r) => (timer = setTimeout(() => r({ ok: false, detail: 'health check timed out' }), HEALTH_TIMEOUT_MS))),
       ]);
     } catch (err) {
       return { ok: false, detail: PagiError.from(err).message };
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -158,6 +173,15 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
     if (!entry) throw new PagiError('INVALID_INPUT', `the bundle gives ${req.file} to ${serviceId}, which keeps no database of that name: it was not written by PAGI Twin; nothing was imported`);
     return [await importDatabase(entry, req.source, req.targetDir, req.remapSecret, req.twin)];
   };
+
+  const hostProcedures = createHostProcedureHandler({
+    $health: async () => {
+      const h = await health();
+      const cpu = process.cpuUsage();
+      return { rssBytes: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system, health: h };
+    },
+    $data: (req) => onData(req),
+  });
 
   /** Teardown in one place: the service's own steps in reverse order, then every database it opened. */
   const disposeAll = async (): Promise<void> => {
@@ -189,7 +213,8 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
   };
 
   link.onMessage((raw) => {
-    if (terminated || !isEnvelope(raw)) return;
+    if (terminated) return;
+    if (!isEnvelope(raw)) return debug(() => `a message that is not a frame (${typeof raw}) dropped`);
     if (raw.c !== CONTROL_CHANNEL) {
       const isReq = (raw.m as { k?: unknown } | null)?.k === 'req';
       if (isReq && !handler) heldRequests.push(raw);
@@ -197,17 +222,11 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       return;
     }
     const parsed = controlMessageSchema.safeParse(raw.m);
-    if (!parsed.success) return;
+    if (!parsed.success) return debug(() => `${describeFrame(raw)} dropped`);
     const m = parsed.data;
     switch (m.k) {
       case 'init':
         void onInit(m);
-        return;
-      case 'ping':
-        void health().then((h) => {
-          const cpu = process.cpuUsage();
-          control({ k: 'pong', n: m.n, rssBytes: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system, health: h });
-        });
         return;
       case 'peerReset':
         peers.get(m.peer)?.reset(m.reason);
@@ -215,14 +234,8 @@ export function runServiceHost(opts: ServiceHostOptions): ServiceHostHandle {
       case 'shutdown':
         void shutdown();
         return;
-      case 'data':
-        void onData(m.req).then(
-          (files) => control({ k: 'dataDone', n: m.n, ok: true, files }),
-          (err: unknown) => control({ k: 'dataDone', n: m.n, ok: false, e: PagiError.from(err).toWire() }),
-        );
-        return;
       default:
-        return;
+        debug(() => `${describeFrame(raw)} ignored: a service host sends it, never takes it`);
     }
   });
 

@@ -1,24 +1,19 @@
-import { EventEmitter } from 'node:events';
 import type { ClientOf, Contract } from '../../contracts/contract.js';
 import { PagiError } from '../../contracts/errors.js';
 import { createClient } from '../common/contractServer.js';
+import { hostContract } from '../common/hostProcedures.js';
 import type { Launcher, ServiceProcess } from '../common/launcher.js';
 import { RpcPeer, type PeerCallOptions } from '../common/rpcPeer.js';
-import type { LogSink, ServiceState, ServiceStatus } from '../common/serviceStatus.js';
+import type { LogSink, ServiceStateListener, ServiceStatus } from '../common/serviceStatus.js';
 import { Switchboard } from '../common/switchboard.js';
-import { CONTROL_CHANNEL, HOST_ENDPOINT, controlMessageSchema, isEnvelope, type ControlMessage, type DataRequest, type PortableFile } from '../common/wire.js';
+import { CONTROL_CHANNEL, HOST_ENDPOINT, controlMessageSchema, describeFrame, isEnvelope, type DataRequest, type Envelope, type PortableFile } from '../common/wire.js';
+import { recordHealth, watchHealth } from './healthWatch.js';
+import { after, clearTimers, createManaged, createStateChanges, statusOf, wake, type ManagedService, type ServiceSpec } from './managedService.js';
 import { twinDirOf } from './paths.js';
-import { createPendingReplies } from './pendingReplies.js';
 import { startOrder } from './startOrder.js';
 import { openTwinManifest } from './twinManifest.js';
 
-export interface ServiceSpec {
-  id: string;
-  dependsOn: readonly string[];
-  /** What the service host imports (a built file); the in-process launcher ignores it. */
-  modulePath: string;
-  config?: unknown;
-}
+export type { ServiceSpec } from './managedService.js';
 
 export interface SupervisorPolicy {
   backoffInitialMs: number;
@@ -51,61 +46,42 @@ export interface SupervisorOptions {
   policy?: Partial<SupervisorPolicy>;
 }
 
-interface Managed {
-  spec: ServiceSpec;
-  state: ServiceState;
-  proc: ServiceProcess | null;
-  pid: number | null;
-  restarts: number;
-  crashes: number[];
-  lastError: string | null;
-  permanentError: boolean;
-  startedAt: number | null;
-  rssBytes: number | null;
-  cpuMicros: number | null;
-  healthy: boolean | null;
-  /** The config the running process parsed (defaults filled in); null until it is ready. */
-  effectiveConfig: unknown;
-  missedPings: number;
-  manualRestart: boolean;
-  timers: Set<ReturnType<typeof setTimeout>>;
-  waiters: Array<() => void>;
-}
-
 /**
  * Starts services in dependency order, watches their health, restarts crashed ones with exponential
  * backoff, marks a service `failed` past the intensity limit, and stops everything in reverse order.
  */
-export class Supervisor extends EventEmitter {
+export class Supervisor {
   private readonly policy: SupervisorPolicy;
-  private readonly switchboard = new Switchboard();
-  private readonly services = new Map<string, Managed>();
+  private readonly switchboard = new Switchboard((env, from, why, answered) =>
+    this.debug(() => `switchboard: ${describeFrame(env)} from ${from} ${answered ? 'refused' : 'dropped'}: ${why}`));
+  private readonly services = new Map<string, ManagedService>();
   private readonly hostPeers = new Map<string, RpcPeer>();
-  private readonly pongWaiters = new Map<number, () => void>();
-  private pingSeq = 1;
-  private readonly dataReplies = createPendingReplies<PortableFile[]>();
+  private readonly stateChanges = createStateChanges((err) =>
+    this.opts.logSink({ service: 'supervisor', level: 'warn', msg: `a state-change listener failed: ${PagiError.from(err).message}`, time: Date.now() }));
   private stopping = false;
   /** The running twin's manifest (twinManifest.ts): this supervisor is its one writer while the twin runs. */
   private manifest: ReturnType<typeof openTwinManifest> | null = null;
 
   constructor(private opts: SupervisorOptions) {
-    super();
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     for (const spec of opts.specs) {
-      this.services.set(spec.id, {
-        spec, state: 'stopped', proc: null, pid: null, restarts: 0, crashes: [], lastError: null, permanentError: false,
-        startedAt: null, rssBytes: null, cpuMicros: null, healthy: null, effectiveConfig: null, missedPings: 0, manualRestart: false, timers: new Set(), waiters: [],
-      });
+      this.services.set(spec.id, createManaged(spec));
       this.switchboard.hold(spec.id);
     }
     this.switchboard.attach(HOST_ENDPOINT, (env) => {
-      if (env.c === CONTROL_CHANNEL) {
-        const m = controlMessageSchema.safeParse(env.m);
-        if (m.success && m.data.k === 'peerReset') this.hostPeers.get(m.data.peer)?.reset(m.data.reason);
-        return;
-      }
-      this.hostPeer(env.c).receive(env.m);
+      if (env.c !== CONTROL_CHANNEL) return this.hostPeer(env.c).receive(env.m);
+      const m = controlMessageSchema.safeParse(env.m);
+      if (m.success && m.data.k === 'peerReset') this.hostPeers.get(m.data.peer)?.reset(m.data.reason);
+      else this.debug(() => `supervisor: ${describeFrame(env)} ignored: only peerReset is for it`);
     });
+  }
+
+  /**
+   * Tells `listener` each time a service changes state (or its restart count or last error does),
+   * in the order it happens; returns what stops telling it.
+   */
+  onStateChange(listener: ServiceStateListener): () => void {
+    return this.stateChanges.subscribe(listener);
   }
 
   get launcherKind(): string {
@@ -156,12 +132,10 @@ export class Supervisor extends EventEmitter {
     return this.hostPeer(serviceId).call(method, input, opts);
   }
 
+  /** `refresh`: each running service is pinged first (for at most a second), for its memory and health now. */
   async status(opts: { refresh?: boolean } = {}): Promise<ServiceStatus[]> {
-    if (opts.refresh) await this.pingAll(1_000);
-    return [...this.services.values()].map((s) => ({
-      id: s.spec.id, state: s.state, pid: s.pid, restarts: s.restarts, rssBytes: s.rssBytes, cpuMicros: s.cpuMicros,
-      lastError: s.lastError, startedAt: s.startedAt, dependsOn: [...s.spec.dependsOn], healthy: s.healthy,
-    }));
+    if (opts.refresh) await Promise.all([...this.services.values()].map((s) => this.ping(s, 1_000)));
+    return [...this.services.values()].map(statusOf);
   }
 
   /** A user asked to restart a service (e.g. one marked failed): its crash history is forgotten. */
@@ -209,11 +183,14 @@ export class Supervisor extends EventEmitter {
    * Asks a running service to copy its portable databases out, or to rebuild one from a bundle's
    * copy (see portableData.ts). Large databases take time: the deadline is generous.
    */
-  dataRequest(id: string, req: DataRequest, timeoutMs = 30 * 60_000): Promise<PortableFile[]> {
+  async dataRequest(id: string, req: DataRequest, timeoutMs = 30 * 60_000): Promise<PortableFile[]> {
     const s = this.managed(id);
-    const proc = s.proc;
-    if (!proc || s.state !== 'running') return Promise.reject(new PagiError('UNAVAILABLE', `${id} is ${s.state}: it must run to export or import a twin (see the System page)`));
-    return this.dataReplies.request(id, timeoutMs, (n) => proc.send({ c: CONTROL_CHANNEL, m: { k: 'data', n, req } }), () => `${id} did not finish its part of the bundle within ${Math.round(timeoutMs / 1000)} s`);
+    if (!s.proc || s.state !== 'running') throw new PagiError('UNAVAILABLE', `${id} is ${s.state}: it must run to export or import a twin (see the System page)`);
+    try {
+      return await this.hostProcedures(id).$data(req, { timeoutMs });
+    } catch (err) {
+      throw bundleFailure(id, PagiError.from(err), timeoutMs);
+    }
   }
 
   async stop(): Promise<void> {
@@ -222,7 +199,7 @@ export class Supervisor extends EventEmitter {
     for (const level of levels) await Promise.all(level.map((id) => this.stopOne(id)));
   }
 
-  private managed(id: string): Managed {
+  private managed(id: string): ManagedService {
     const s = this.services.get(id);
     if (!s) throw new PagiError('NOT_FOUND', `there is no service "${id}"`);
     return s;
@@ -231,10 +208,27 @@ export class Supervisor extends EventEmitter {
   private hostPeer(id: string): RpcPeer {
     let p = this.hostPeers.get(id);
     if (!p) {
-      p = new RpcPeer(id, (m) => this.switchboard.route(HOST_ENDPOINT, { c: id, m }));
+      p = new RpcPeer(id, (m) => this.switchboard.route(HOST_ENDPOINT, { c: id, m }), undefined, (m, why) =>
+        this.debug(() => `supervisor: ${describeFrame({ c: id, m }, { from: true })} from ${id} dropped: ${why}`));
       this.hostPeers.set(id, p);
     }
     return p;
+  }
+
+  private hostProcedures(id: string): ClientOf<typeof hostContract> {
+    return createClient(hostContract, (method, input, opts) => this.hostPeer(id).call(method, input, opts));
+  }
+
+  /** One health ping to a running process; what it brings is kept while that process runs. A failed ping is a missed one. */
+  private ping(s: ManagedService, timeoutMs: number): Promise<void> {
+    const proc = s.proc;
+    if (!proc || s.state !== 'running') return Promise.resolve();
+    return this.hostProcedures(s.spec.id).$health({}, { timeoutMs }).then(
+      (report) => {
+        if (s.proc === proc) recordHealth(s, report);
+      },
+      () => undefined,
+    );
   }
 
   private startOne(id: string): Promise<void> {
@@ -245,7 +239,7 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  private launch(s: Managed, state: 'starting' | 'restarting'): void {
+  private launch(s: ManagedService, state: 'starting' | 'restarting'): void {
     if (this.stopping) return;
     const id = s.spec.id;
     s.state = state;
@@ -255,8 +249,8 @@ export class Supervisor extends EventEmitter {
     this.manifest ??= openTwinManifest(twinDirOf(this.opts.dataDir, this.opts.twinId), (msg) => this.opts.logSink({ service: 'supervisor', level: 'warn', msg, time: Date.now() }));
     const proc = this.opts.launcher.launch(id, {
       onMessage: (raw) => {
-        if (!isEnvelope(raw)) return;
-        if (raw.c === CONTROL_CHANNEL) this.onControl(s, proc, raw.m);
+        if (!isEnvelope(raw)) this.debug(() => `${id}: a message that is not a frame (${typeof raw}) dropped`);
+        else if (raw.c === CONTROL_CHANNEL) this.onControl(s, proc, raw);
         else this.switchboard.route(id, raw);
       },
       onExit: (info) => this.onExit(s, proc, `exited with ${info.signal ? `signal ${info.signal}` : `code ${info.code}`}`),
@@ -272,7 +266,7 @@ export class Supervisor extends EventEmitter {
         logLevel: this.opts.logLevel ?? 'info', guarded: this.manifest.guarded(),
       },
     });
-    this.after(s, this.policy.startTimeoutMs, () => {
+    after(s, this.policy.startTimeoutMs, () => {
       if (s.proc === proc && s.state !== 'running') {
         s.lastError = `did not become ready within ${this.policy.startTimeoutMs} ms`;
         proc.kill();
@@ -280,11 +274,13 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  private onControl(s: Managed, proc: ServiceProcess, raw: unknown): void {
-    if (s.proc !== proc) return;
-    const parsed = controlMessageSchema.safeParse(raw);
-    if (!parsed.success) return;
-    const m: ControlMessage = parsed.data;
+  private onControl(s: ManagedService, proc: ServiceProcess, env: Envelope): void {
+    const parsed = controlMessageSchema.safeParse(env.m);
+    if (s.proc !== proc || !parsed.success) {
+      this.debug(() => `${s.spec.id}: ${describeFrame(env)} dropped${s.proc !== proc ? ': its process has ended' : ''}`);
+      return;
+    }
+    const m = parsed.data;
     switch (m.k) {
       case 'ready':
         s.state = 'running';
@@ -294,49 +290,37 @@ export class Supervisor extends EventEmitter {
         s.effectiveConfig = m.config ?? null;
         this.manifest?.record(s.spec.id, m.databases ?? []);
         this.emitState(s);
-        this.scheduleHealth(s, proc);
-        for (const w of s.waiters.splice(0)) w();
+        watchHealth(s, proc, this.policy.healthIntervalMs, () => this.ping(s, this.policy.healthIntervalMs));
+        wake(s);
         return;
       case 'fatal':
         s.lastError = `${m.error.code}: ${m.error.message}`;
         s.permanentError = m.permanent;
         this.opts.logSink({ service: s.spec.id, level: 'error', msg: `failed to start: ${m.error.message}`, time: Date.now() });
         return;
-      case 'pong':
-        s.rssBytes = m.rssBytes;
-        s.cpuMicros = m.cpuMicros;
-        s.healthy = m.health.ok;
-        s.missedPings = 0;
-        if (!m.health.ok && m.health.detail) s.lastError = m.health.detail;
-        this.pongWaiters.get(m.n)?.();
-        return;
       case 'log':
         this.opts.logSink({ service: s.spec.id, level: m.level, msg: m.msg, data: m.data, time: m.time });
         return;
-      case 'dataDone': {
-        this.dataReplies.settle(s.spec.id, m.n, m.ok ? m.files : PagiError.fromWire(m.e));
-        return;
-      }
       default:
-        return;
+        this.debug(() => `${s.spec.id}: ${describeFrame(env)} ignored: the supervisor sends it, never takes it`);
     }
   }
 
-  private onExit(s: Managed, proc: ServiceProcess, how: string): void {
+  private onExit(s: ManagedService, proc: ServiceProcess, how: string): void {
     if (s.proc !== proc) return;
     s.proc = null;
     s.pid = null;
     s.healthy = null;
-    for (const t of s.timers) clearTimeout(t);
-    s.timers.clear();
+    clearTimers(s);
     const id = s.spec.id;
-    this.dataReplies.failAll(id, new PagiError('UNAVAILABLE', `${id} ${how} while working on a twin bundle`));
+    // before the switchboard's "stopped": what the supervisor waits on (a bundle's data work) fails saying how it ended
+    this.hostPeers.get(id)?.reset(how);
     if (this.stopping || s.state === 'stopping') {
       s.state = 'stopped';
       this.switchboard.down(id, `${id} is stopped`);
       this.switchboard.announceReset(id, 'stopped');
       this.emitState(s);
-      for (const w of s.waiters.splice(0)) w();
+      wake(s);
       return;
     }
     const manual = s.manualRestart;
@@ -356,51 +340,24 @@ export class Supervisor extends EventEmitter {
       s.lastError = why;
       this.switchboard.down(id, `${id} has failed: ${why}. Restart it from the System page or with \`pagi restart ${id}\`.`);
       this.emitState(s);
-      for (const w of s.waiters.splice(0)) w();
+      wake(s);
       return;
     }
     s.restarts++;
     const delay = Math.min(this.policy.backoffInitialMs * 2 ** Math.max(0, s.crashes.length - 1), this.policy.backoffMaxMs);
     s.state = 'restarting';
     this.emitState(s);
-    this.after(s, delay, () => this.launch(s, 'restarting'));
-  }
-
-  /** Pings every interval; a process that left two pings in a row unanswered hangs and is killed. */
-  private scheduleHealth(s: Managed, proc: ServiceProcess): void {
-    this.after(s, this.policy.healthIntervalMs, () => {
-      if (s.proc !== proc) return;
-      if (s.missedPings >= 2) {
-        s.lastError = `did not answer 2 health pings in a row (${this.policy.healthIntervalMs} ms apart)`;
-        proc.kill();
-        return;
-      }
-      s.missedPings++;
-      proc.send({ c: CONTROL_CHANNEL, m: { k: 'ping', n: this.pingSeq++ } });
-      this.scheduleHealth(s, proc);
-    });
-  }
-
-  private pingAll(timeoutMs: number): Promise<void> {
-    const waits = [...this.services.values()]
-      .filter((s) => s.proc && s.state === 'running')
-      .map((s) => new Promise<void>((resolve) => {
-        const n = this.pingSeq++;
-        const t = setTimeout(() => { this.pongWaiters.delete(n); resolve(); }, timeoutMs);
-        this.pongWaiters.set(n, () => { clearTimeout(t); this.pongWaiters.delete(n); resolve(); });
-        s.proc?.send({ c: CONTROL_CHANNEL, m: { k: 'ping', n } });
-      }));
-    return Promise.all(waits).then(() => undefined);
+    after(s, delay, () => this.launch(s, 'restarting'));
   }
 
   private stopOne(id: string): Promise<void> {
     const s = this.managed(id);
-    for (const t of s.timers) clearTimeout(t);
-    s.timers.clear();
+    clearTimers(s);
     const proc = s.proc;
     if (!proc) {
       s.state = s.state === 'failed' ? 'failed' : 'stopped';
       this.switchboard.down(id, `${id} is stopped`);
+      this.emitState(s); // e.g. one waiting out its backoff
       return Promise.resolve();
     }
     s.state = 'stopping';
@@ -413,15 +370,20 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  private after(s: Managed, ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      s.timers.delete(t);
-      fn();
-    }, ms);
-    s.timers.add(t);
+  private emitState(s: ManagedService): void {
+    this.stateChanges.emit(s);
   }
 
-  private emitState(s: Managed): void {
-    this.emit('state', { id: s.spec.id, state: s.state, restarts: s.restarts, lastError: s.lastError });
+  /** Frames dropped or refused are worth a line only when someone debugs: the line is not even built otherwise. */
+  private debug(msg: () => string): void {
+    if (this.opts.logLevel === 'debug' || this.opts.logLevel === 'trace') this.opts.logSink({ service: 'supervisor', level: 'debug', msg: msg(), time: Date.now() });
   }
+}
+
+/** A bundle's data work that failed, in the words its user needs: which service ended how, or ran out of time. */
+function bundleFailure(id: string, e: PagiError, timeoutMs: number): PagiError {
+  if (e.code === 'DEADLINE_EXCEEDED') return new PagiError('DEADLINE_EXCEEDED', `${id} did not finish its part of the bundle within ${Math.round(timeoutMs / 1000)} s`);
+  const reset = e.data as { peerReset?: boolean; reason?: string } | undefined;
+  if (e.code === 'UNAVAILABLE' && reset?.peerReset) return new PagiError('UNAVAILABLE', `${id} ${reset.reason ?? 'went away'} while working on a twin bundle`);
+  return e;
 }

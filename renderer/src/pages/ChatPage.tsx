@@ -4,6 +4,7 @@ import { siblingsOf, useChatStore, visiblePath, type TurnNode } from '../chatSto
 import { ErrorNote } from '../components/ErrorNote';
 import { Markdown } from '../components/Markdown';
 import { WhyPanel } from '../components/WhyPanel';
+import { useServiceStateChanges } from '../hooks/useServiceStateChanges';
 import { api } from '../trpcClient';
 
 function ReplyTools({ turn }: { turn: TurnNode }) {
@@ -147,6 +148,7 @@ function RepliesUnavailable() {
   const qc = useQueryClient();
   const status = useQuery({ queryKey: ['system.status'], queryFn: () => api.system.status.query(), refetchInterval: 3_000 });
   const restart = useMutation({ mutationFn: (id: string) => api.system.restart.mutate({ id }), onSettled: () => void qc.invalidateQueries({ queryKey: ['system.status'] }) });
+  useServiceStateChanges(() => void qc.invalidateQueries({ queryKey: ['system.status'] }));
   const down = (status.data ?? []).filter((s) => s.state === 'failed' && s.id in NEEDED_FOR_REPLIES);
   if (down.length === 0) return null;
   return (

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../../../core/api/router';
 import { EventLog } from '../components/EventLog';
+import { useServiceStateChanges } from '../hooks/useServiceStateChanges';
 import { api } from '../trpcClient';
 
 type ServiceRow = inferRouterOutputs<AppRouter>['system']['status'][number];
@@ -19,6 +20,7 @@ export function StatusPage() {
     const t = setInterval(refresh, 2_000);
     return () => clearInterval(t);
   }, [refresh]);
+  useServiceStateChanges(refresh);
 
   return (
     <section aria-label="System status">

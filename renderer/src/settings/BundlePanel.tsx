@@ -5,8 +5,7 @@ import { useNavStore } from '../navStore';
 import { api } from '../trpcClient';
 import { TWINS_KEY, TwinsList } from './TwinsList';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { BundleExportResult as ExportResult, BundleImportResult as ImportResult, ChatGptImportResult } from '../../../core/api/coreAccess';
-interface Progress { phase: string; doneBytes: number; totalBytes: number }
+import type { BundleExportResult as ExportResult, BundleImportResult as ImportResult, ConversationImportResult, OperationProgress as Progress } from '../../../core/api/coreAccess';
 
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 
@@ -15,7 +14,7 @@ function ProgressLine({ progress, label }: { progress: Progress | null; label: s
   return (
     <p role="status" className="muted">
       {progress.phase}…{' '}
-      {progress.totalBytes > 0 && <><progress max={progress.totalBytes} value={progress.doneBytes} aria-label={label} /> {mb(progress.doneBytes)} of {mb(progress.totalBytes)}</>}
+      {progress.total > 0 && <><progress max={progress.total} value={progress.done} aria-label={label} /> {progress.unit === 'bytes' ? `${mb(progress.done)} of ${mb(progress.total)}` : `${progress.done} of ${progress.total} ${progress.unit}`}</>}
     </p>
   );
 }
@@ -40,7 +39,7 @@ function useBundleRun<R>() {
     setRunning(true);
     setError(null);
     setResult(null);
-    setProgress({ phase: 'starting', doneBytes: 0, totalBytes: 0 });
+    setProgress({ phase: 'starting', done: 0, total: 0, unit: 'bytes' });
     const operationId = uuidv7();
     begin(operationId).then(
       () => {
@@ -139,7 +138,7 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
 function CardForm() {
   const [file, setFile] = useState('');
   const qc = useQueryClient();
-  const create = useMutation({ mutationFn: (path: string) => api.bundles.fromCard.mutate({ file: path }), onSuccess: () => void qc.invalidateQueries({ queryKey: TWINS_KEY }) });
+  const create = useMutation({ mutationFn: (path: string) => api.imports.card.mutate({ file: path }), onSuccess: () => void qc.invalidateQueries({ queryKey: TWINS_KEY }) });
   return (
     <form className="settings-form" aria-label="New twin from a character card" onSubmit={(e) => { e.preventDefault(); create.mutate(file.trim()); }}>
       <label>Character card (SillyTavern .png, .json or .charx) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/mira.png" required /></label>
@@ -158,16 +157,16 @@ function CardForm() {
 /** A ChatGPT data export (conversations.json) into this twin's episodic memory. */
 function ChatGptForm() {
   const [file, setFile] = useState('');
-  const run = useBundleRun<ChatGptImportResult>();
+  const run = useBundleRun<ConversationImportResult>();
   return (
-    <form className="settings-form" aria-label="Import ChatGPT conversations" onSubmit={(e) => { e.preventDefault(); run.start((operationId) => api.bundles.importChatGpt.mutate({ operationId, file: file.trim() }), (operationId, h) => api.bundles.importChatGptEvents.subscribe({ operationId }, h)); }}>
+    <form className="settings-form" aria-label="Import ChatGPT conversations" onSubmit={(e) => { e.preventDefault(); run.start((operationId) => api.imports.conversations.mutate({ operationId, file: file.trim(), extract: false }), (operationId, h) => api.imports.conversationEvents.subscribe({ operationId }, h)); }}>
       <label>ChatGPT export (conversations.json) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/chatgpt/conversations.json" required /></label>
       <div className="save-row"><button type="submit" disabled={run.running || !file.trim()}>Import into this twin's memory</button></div>
       <ProgressLine progress={run.progress} label="ChatGPT import progress" />
       {run.result && (
         <div role="status">
-          <p>Imported {run.result.episodes} messages from {run.result.conversations} conversations.</p>
-          {run.result.skipped.map((x) => <p key={x.conversation} className="muted">Skipped conversation {x.conversation}{x.title ? ` (${x.title})` : ''}: {x.error}</p>)}
+          <p>Imported {run.result.episodes} messages from {run.result.items} conversations.</p>
+          {run.result.skipped.map((x) => <p key={x.at} className="muted">Skipped conversation {x.at}{x.title ? ` (${x.title})` : ''}: {x.error}</p>)}
         </div>
       )}
       {run.error ? <ErrorNote error={run.error} /> : null}

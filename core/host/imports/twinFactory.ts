@@ -8,7 +8,7 @@ import { semanticMemoryContract } from '../../memory-semantic/common/contract.js
 import { twinDirOf } from '../../runtime/node/paths.js';
 import { forgetDatabases } from '../../runtime/node/twinManifest.js';
 import type { Supervisor } from '../../runtime/node/supervisor.js';
-import { serviceSpecs } from '../serviceCatalog.js';
+import { serviceSpecs } from '../installation.js';
 
 export interface NewTwin { name: string; persona: { description: string; traits: string[]; speakingStyle: string }; facts: string[] }
 

@@ -1,4 +1,4 @@
-import { cosine } from '../../runtime/common/vectorIndex.js';
+import { cosine } from './vectorIndex.js';
 
 /** Weights of the hybrid score; each signal is in [0, 1]. */
 export interface RetrievalWeights {
@@ -8,8 +8,6 @@ export interface RetrievalWeights {
   importance: number;
   salience: number;
 }
-
-export const DEFAULT_WEIGHTS: RetrievalWeights = { bm25: 0.5, vector: 0.3, recency: 0.1, importance: 0.05, salience: 0.05 };
 
 export interface ScoreBreakdown {
   bm25: number;
@@ -52,7 +50,8 @@ export interface FusionOptions {
   outOfRangeFactor: number;
   /** MMR trade-off: 1 = pure relevance, lower = more diverse. */
   mmrLambda: number;
-  k: number;
+  /** How many hits to return. */
+  limit: number;
   /** How far this embedding space can be trusted (its self-test), in [0, 1]; scales the vector weight. */
   vectorReliability?: number;
 }
@@ -95,7 +94,7 @@ export function fuseAndDiversify<C extends FusionCandidate>(candidates: C[], opt
   });
   scored.sort((a, b) => b.score - a.score);
   // an embedding space that cannot tell texts apart would call everything a near-duplicate
-  return mmr(scored, opts.k, opts.mmrLambda, (opts.vectorReliability ?? 1) >= 0.5);
+  return mmr(scored, opts.limit, opts.mmrLambda, (opts.vectorReliability ?? 1) >= 0.5);
 }
 
 /** Similarity of two candidates: cosine of their vectors when both have one, else word overlap. */

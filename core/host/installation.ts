@@ -3,6 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_MANIFEST, SERVICE_IDS, serviceFolder, type ServiceId } from '../contracts/manifest.js';
 
+// This installation: where its built files are (the service host, each service's module, the UI)
+// and which version it is. Nothing here depends on the data folder or the twin.
+
 /**
  * The built output folder: the `out/` this file was bundled into, or — when it runs from source
  * (tests) — the `out/` beside the project's package.json.

@@ -101,10 +101,19 @@ export function createVectorStore(db: SqliteDatabase, table: string, source: str
       for (const item of stored) live.addCode(item.rowid, item.code, item.q8);
       return stored.length;
     },
-    /** A memory's vector is stale (its text changed) or its memory is gone: out of the table and the index. */
-    remove(rowid: number): void {
-      drop.run(rowid);
-      index?.remove(rowid);
+    /**
+     * Runs a change to the memories in one transaction; `stale(rowid)` drops that memory's vector in
+     * it (its text changed, or it is gone). The in-memory index lets go of those only once the
+     * transaction commits, so a change that fails leaves the index as the table is.
+     */
+    transaction<T>(change: (stale: (rowid: number) => void) => T): T {
+      const dropped: number[] = [];
+      const result = db.transaction(() => change((rowid) => {
+        drop.run(rowid);
+        dropped.push(rowid);
+      }))();
+      for (const rowid of dropped) index?.remove(rowid);
+      return result;
     },
     has: (rowid: number): boolean => index?.has(rowid) ?? false,
     /** Rows of the source table with no vector in the current space, oldest first. */

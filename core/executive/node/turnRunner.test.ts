@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SqliteDatabase } from '../../../native/sqlite.js';
+import { PagiError } from '../../contracts/errors.js';
+import { openServiceDatabase } from '../../runtime/node/migrations.js';
+import type { TurnResult } from '../common/contract.js';
+import { goalsMigrations } from './migrations.js';
+import type { TurnInput } from './turnLoop.js';
+import { createTurnRunner, type TurnRequest } from './turnRunner.js';
+import { createTurnStore, type TurnStore } from './turnStore.js';
+
+const request = (turnId: string, over: Partial<TurnRequest> = {}): TurnRequest => ({ turnId, sessionId: 's1', text: 'hello', maxTokens: 16, temperature: 0, contextBudgetTokens: 256, ...over });
+const resultFor = (input: TurnInput, reply: string, stopReason = 'eos'): TurnResult => ({
+  turnId: input.turnId, sessionId: input.sessionId, reply, stopReason, usage: null, provenance: [],
+  mood: { pleasure: 0, arousal: 0, dominance: 0, label: 'neutral' }, userEpisodeId: null, replyEpisodeId: null, degraded: [], timings: {},
+});
+
+describe('turns are idempotent by id', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  let store: TurnStore;
+  let runs: TurnInput[];
+  let completed: TurnResult[];
+  let behaviour: (input: TurnInput, signal: AbortSignal) => Promise<TurnResult>;
+  const never = new AbortController().signal;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pagi-runner-'));
+    db = openServiceDatabase(dir, 'goals.db', goalsMigrations);
+    let tick = 0;
+    // a clock that always moves: turn order is start order
+    store = createTurnStore(db, () => new Date(Date.UTC(2025, 0, 1) + ++tick * 1000).toISOString());
+    runs = [];
+    completed = [];
+    behaviour = async (input) => resultFor(input, `reply ${runs.length}`);
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const runner = () => createTurnRunner({
+    store,
+    run: (input, _emit, signal) => {
+      runs.push(input);
+      return behaviour(input, signal);
+    },
+    completed: (r) => completed.push(r),
+  });
+
+  it('a finished turn id returns its stored result and never runs again, not even after a restart', async () => {
+    const first = await runner().turn(request('t1'), () => undefined, never);
+    expect(first.reply).toBe('reply 1');
+    expect(completed).toEqual([first]);
+    expect(await runner().turn(request('t1', { text: 'something else' }), () => undefined, never)).toEqual(first);
+    expect(runs).toHaveLength(1);
+  });
+
+  it('a running turn id shares the first call\'s promise', async () => {
+    let release: (() => void) | null = null;
+    behaviour = (input) => new Promise((resolve) => {
+      release = () => resolve(resultFor(input, 'slow'));
+    });
+    const r = runner();
+    const a = r.turn(request('t1'), () => undefined, never);
+    const b = r.turn(request('t1'), () => undefined, never);
+    expect(b).toBe(a);
+    expect(store.outcome('t1')?.status).toBe('running');
+    (release as (() => void) | null)?.();
+    expect((await b).reply).toBe('slow');
+    expect(runs).toHaveLength(1);
+  });
+
+  it('a failed turn id throws its first error again, code and all', async () => {
+    behaviour = () => Promise.reject(new PagiError('UNAVAILABLE', 'the model crashed on this input', { modelCrashed: true }));
+    const r = runner();
+    await expect(r.turn(request('t1'), () => undefined, never)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(r.turn(request('t1'), () => undefined, never)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'the model crashed on this input', data: { modelCrashed: true } });
+    expect(runs).toHaveLength(1);
+    expect(completed).toEqual([]);
+  });
+
+  it('cancel stops a running turn gracefully: its caller gets the reply so far, stored as cancelled', async () => {
+    behaviour = (input, signal) => new Promise((resolve) => {
+      signal.addEventListener('abort', () => resolve(resultFor(input, 'Once upon', 'cancelled')), { once: true });
+    });
+    const r = runner();
+    const done = r.turn(request('t1'), () => undefined, never);
+    expect(r.cancel('t1')).toBe(true);
+    expect(await done).toMatchObject({ reply: 'Once upon', stopReason: 'cancelled' });
+    expect(store.outcome('t1')).toMatchObject({ status: 'cancelled', result: { reply: 'Once upon' } });
+    expect(r.cancel('t1')).toBe(false);
+  });
+
+  it('a new turn follows the session\'s latest and is told the episodes of other branches', async () => {
+    behaviour = async (input) => ({ ...resultFor(input, 'x'), userEpisodeId: `${input.turnId}-u`, replyEpisodeId: `${input.turnId}-r` });
+    const r = runner();
+    await r.turn(request('t1'), () => undefined, never);
+    await r.turn(request('t2'), () => undefined, never);
+    await r.turn(request('t3', { parentTurnId: 't1' }), () => undefined, never);
+    expect(runs.map((i) => i.excludeEpisodes)).toEqual([[], [], ['t2-u', 't2-r']]);
+    expect(store.history('s1', 10).map((t) => t.parentTurnId)).toEqual([null, 't1', 't1']);
+    const made = await r.turn(request('t4', { sessionId: undefined, turnId: undefined }), () => undefined, never);
+    expect(made.sessionId).not.toBe('s1');
+  });
+});

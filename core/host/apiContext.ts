@@ -1,0 +1,100 @@
+import { dirname } from 'node:path';
+import type { ApiContext } from '../api/coreAccess.js';
+import { createOperationHub } from '../api/operationHub.js';
+import { PagiError } from '../contracts/errors.js';
+import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
+import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
+import type { Supervisor } from '../runtime/node/supervisor.js';
+import { setActiveTwin } from './activeTwin.js';
+import { exportTwin } from './bundle/bundleExport.js';
+import { importTwin } from './bundle/bundleImport.js';
+import { loadHostConfig, saveServiceConfig } from './hostConfig.js';
+import { twinFromCard } from './imports/cardPersona.js';
+import { readCharacterCard } from './imports/characterCard.js';
+import { importConversations } from './imports/conversationImport.js';
+import { openConversationSource } from './imports/conversationSources.js';
+import { createTwin } from './imports/twinFactory.js';
+import { appVersion, outDir } from './installation.js';
+import { privateRoots, scrubPaths } from './requestGuards.js';
+import { listTwins, recordTwin } from './twinRegistry.js';
+import { asRecord } from '../contracts/records.js';
+
+
+/** What both hosts hand the router: clients and controls of their supervisor, the data folder's files, and its twins. */
+export function createApiContext(supervisor: Supervisor, dataDir: string): ApiContext {
+  // a failure's message streams to the client as data, past tRPC's error handling: keep our folders out of it
+  const roots = privateRoots({ '<data-dir>': dataDir, '<app>': dirname(outDir()) });
+  const scrubMessage = (message: string): string => scrubPaths(message, roots);
+  const episodic = () => supervisor.client(episodicMemoryContract);
+  const semantic = () => supervisor.client(semanticMemoryContract);
+  return {
+    core: {
+      get twinId() {
+        return supervisor.twinId;
+      },
+      launcher: supervisor.launcherKind,
+      client: (contract) => supervisor.client(contract),
+    },
+    system: {
+      status: () => supervisor.status({ refresh: true }),
+      restart: (id) => supervisor.restart(id),
+      onStateChange: (listener) => supervisor.onStateChange((change) => listener({ ...change, lastError: change.lastError === null ? null : scrubMessage(change.lastError) })),
+      serviceConfig(id) {
+        const { effective } = supervisor.config(id);
+        return { saved: asRecord(loadHostConfig(dataDir).services[id]), effective: effective === null ? null : asRecord(effective) };
+      },
+      async reconfigure(id, patch, runtimeOnly = {}) {
+        const saved = asRecord(loadHostConfig(dataDir).services[id]);
+        // the running config may carry more than the file (e.g. `pagi serve --model`): keep that too
+        const running = asRecord(supervisor.config(id).given);
+        await supervisor.reconfigure(id, { ...running, ...patch, ...runtimeOnly });
+        saveServiceConfig(dataDir, id, { ...saved, ...patch });
+      },
+    },
+    operations: { turns: createOperationHub({ scrubMessage }), files: createOperationHub({ scrubMessage }) },
+    bundles: {
+      async export(input, onProgress) {
+        const r = await exportTwin({ supervisor, dataDir, appVersion: appVersion(), ...input, onProgress });
+        return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name };
+      },
+      async import(input, onProgress) {
+        const r = await importTwin({ supervisor, dataDir, ...input, onProgress });
+        recordTwin(dataDir, { id: r.twinId, name: r.name, origin: r.mode, parentId: r.parentId });
+        return r;
+      },
+    },
+    imports: {
+      async card(file) {
+        const card = await readCharacterCard(file);
+        const twin = twinFromCard(card);
+        const made = await createTwin(supervisor, dataDir, twin);
+        recordTwin(dataDir, { id: made.twinId, name: twin.name, origin: 'card', parentId: null });
+        return { twinId: made.twinId, name: twin.name, spec: card.spec, facts: made.facts, notes: twin.notes };
+      },
+      async conversations({ file, extract }, onProgress, signal) {
+        const source = openConversationSource(file, (read) => onProgress({ phase: 'import', done: read, total: source.bytes, unit: 'bytes' }));
+        return await importConversations(source, {
+          store: async (episodes) => (await episodic().storeMany({ episodes, by: 'import' })).ids,
+          extract: async (episodeIds) => (await semantic().extract({ episodeIds })).id,
+          job: (id) => semantic().extraction({ id }),
+        }, { extract, onProgress, signal });
+      },
+    },
+    twins: {
+      list: () => listTwins(dataDir),
+      async activate(id) {
+        if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
+        const previous = supervisor.twinId;
+        if (id === previous) return;
+        await supervisor.switchTwin(id);
+        // a twin whose services cannot run is not left running (nor made the one to start next time)
+        const failed = (await supervisor.status()).filter((s) => s.state === 'failed');
+        if (failed.length > 0) {
+          await supervisor.switchTwin(previous);
+          throw new PagiError('FAILED_PRECONDITION', `twin ${id} cannot run here (${failed.map((s) => `${s.id}: ${s.lastError ?? 'failed'}`).join('; ')}); ${previous} runs again`);
+        }
+        setActiveTwin(dataDir, id);
+      },
+    },
+  };
+}
