@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts', 'native/**/*.test.ts', 'main/**/*.test.ts'],
+    include: ['core/**/*.test.ts', 'native/**/*.test.ts', 'main/**/*.test.ts', 'renderer/src/**/*.test.ts'],
     globalSetup: ['core/test/globalSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -118,6 +118,49 @@ test.describe('the UI in a browser against pagi serve', () => {
     await expect(page.getByText('Nothing found for “sleepy dog”.')).toBeVisible();
   });
 
+  test('a reopened conversation shows all it showed when new, and the address bar holds where you are', async ({ page }) => {
+    await page.goto(served().url);
+    const skip = page.getByRole('button', { name: 'Skip: keep the defaults' });
+    if (await skip.isVisible().catch(() => false)) await skip.click();
+    await expect(page).toHaveURL(/#\/chat$/);
+    const input = page.getByLabel('Message');
+    await input.fill('The fox found a red ball in the garden');
+    await input.press('Enter');
+    const reply = page.locator('.message.twin').last();
+    await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    const meta = await reply.locator('.meta').innerText();
+    expect(meta).toMatch(/\d+ tokens.* · mood /);
+    // the conversation has its address once it started
+    await expect(page).toHaveURL(/#\/chat\/[0-9a-f-]{36}$/);
+    const address = page.url();
+
+    await page.reload();
+    await expect(page).toHaveURL(address);
+    const reopened = page.locator('.message.twin').last();
+    await expect(page.locator('.message.user').last()).toContainText('red ball');
+    await expect(reopened.locator('.meta')).toHaveText(meta);
+    for (const name of ['Good reply', 'Bad reply', "That's wrong", 'Why?', 'Regenerate']) await expect(reopened.getByRole('button', { name, exact: true })).toBeVisible();
+    await reopened.getByRole('button', { name: 'Why?' }).click();
+    await expect(reopened.locator('.why')).toContainText(/Memories used/);
+    await reopened.getByRole('button', { name: 'Bad reply' }).click();
+    await expect(reopened.getByRole('status')).toContainText('the twin learns from this');
+
+    // back and forward move between pages and land on the same conversation
+    await page.getByRole('button', { name: 'Memory', exact: true }).click();
+    await expect(page).toHaveURL(/#\/memory$/);
+    await page.goBack();
+    await expect(page).toHaveURL(address);
+    await expect(page.getByRole('button', { name: 'Chat', exact: true })).toHaveAttribute('aria-current', 'page');
+    await expect(page.locator('.message.user').last()).toContainText('red ball');
+    await page.goForward();
+    await expect(page.getByRole('button', { name: 'Memory', exact: true })).toHaveAttribute('aria-current', 'page');
+    // New chat is an empty conversation with the plain chat address
+    await page.goBack();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await expect(page).toHaveURL(/#\/chat$/);
+    await expect(page.locator('.message')).toHaveCount(0);
+  });
+
   test('without the token the page says what to open', async ({ page }) => {
     await page.goto(served().url.split('#')[0] as string);
     await expect(page.getByRole('alert')).toContainText('pagi serve');

@@ -7,9 +7,20 @@ import { MemoryPage } from './pages/MemoryPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { StatusPage } from './pages/StatusPage';
-import { PAGES, useNavStore } from './navStore';
+import { PageBoundary } from './components/PageBoundary';
+import { ServicesDown } from './components/ServicesDown';
+import { PAGES, useNavStore, type Page } from './navStore';
 import { api, hasCredentials } from './trpcClient';
 
+/** What each page shows comes from these services: when one has stopped for good, the page says so first. */
+const PAGE_NEEDS: Record<Page, { services: readonly string[]; lead: string }> = {
+  chat: { services: ['executive', 'inference', 'perception', 'memory.episodic'], lead: 'The twin cannot reply right now' },
+  memory: { services: ['memory.working', 'memory.episodic', 'memory.semantic'], lead: 'Part of your twin\'s memory cannot be shown' },
+  emotion: { services: ['emotion'], lead: 'The mood cannot be shown' },
+  models: { services: ['inference'], lead: 'Models cannot be loaded or changed' },
+  status: { services: [], lead: '' },
+  settings: { services: ['identity', 'inference', 'memory.episodic', 'memory.semantic', 'perception'], lead: 'Some settings cannot be shown or changed' },
+};
 
 export function App() {
   const { page, go: setPage } = useNavStore();
@@ -33,12 +44,15 @@ export function App() {
         ))}
       </nav>
       <main>
-        {page === 'chat' && (firstRun ? <OnboardingPage onDone={() => void twin.refetch()} /> : <ChatPage />)}
-        {page === 'memory' && <MemoryPage />}
-        {page === 'emotion' && <EmotionPage />}
-        {page === 'models' && <ModelsPage />}
-        {page === 'status' && <StatusPage />}
-        {page === 'settings' && <SettingsPage />}
+        <ServicesDown services={PAGE_NEEDS[page].services} lead={PAGE_NEEDS[page].lead} />
+        <PageBoundary key={page} name={PAGES.find(([id]) => id === page)?.[1] ?? page}>
+          {page === 'chat' && (firstRun ? <OnboardingPage onDone={() => void twin.refetch()} /> : <ChatPage />)}
+          {page === 'memory' && <MemoryPage />}
+          {page === 'emotion' && <EmotionPage />}
+          {page === 'models' && <ModelsPage />}
+          {page === 'status' && <StatusPage />}
+          {page === 'settings' && <SettingsPage />}
+        </PageBoundary>
       </main>
       <OpenedBundleDialog />
     </div>

@@ -37,6 +37,12 @@ interface ChatState {
 }
 
 const key = (parentId: string | null): string => parentId ?? 'root';
+
+/** The line under a finished reply: its length, speed and the mood it was written in — the same when reopened. */
+export function replyMeta(r: TurnResult): string {
+  const tps = r.usage?.tokensPerSecond ? ` · ${Math.round(r.usage.tokensPerSecond)} tok/s` : '';
+  return `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}${r.stopReason === 'cancelled' ? ' · stopped' : ''}`;
+}
 /** The turn being written now: its id (to stop it) and its event stream. */
 let current: { turnId: string; unsubscribe(): void } | null = null;
 
@@ -84,8 +90,7 @@ export const useChatStore = create<ChatState>((set, get) => {
           else if (event.type === 'token') patch((t) => ({ ...t, reply: t.reply + event.text, ...(t.meta?.startsWith('Waiting') ? { meta: undefined } : {}) }));
           else if (event.type === 'done') {
             const r = event.result;
-            const tps = r.usage?.tokensPerSecond ? ` · ${Math.round(r.usage.tokensPerSecond)} tok/s` : '';
-            finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}`, result: r }));
+            finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: replyMeta(r), result: r }));
           } else if (event.type === 'failed') finish((t) => ({ ...t, status: event.error.code === 'CANCELLED' ? 'stopped' : 'error', meta: event.error.code === 'CANCELLED' ? 'stopped' : event.error.message }));
         },
         onError(err) {
@@ -146,9 +151,13 @@ export const useChatStore = create<ChatState>((set, get) => {
       const history = await api.chat.history.query({ sessionId, limit: 1_000 });
       const turns: Record<string, TurnNode> = {};
       history.forEach((t, i) => {
+        const meta = t.result ? replyMeta(t.result) : t.status === 'cancelled' ? 'stopped' : t.error;
         turns[t.turnId] = {
           id: t.turnId, parentId: t.parentTurnId, userText: t.userText, reply: t.reply ?? '', order: i,
-          status: t.status === 'failed' ? 'error' : t.status === 'cancelled' ? 'stopped' : 'done', ...(t.error ? { meta: t.error } : {}),
+          status: t.status === 'failed' ? 'error' : t.status === 'cancelled' ? 'stopped' : t.status === 'running' ? 'streaming' : 'done',
+          // running here means another window or `pagi chat` is writing it now (a crash marks it failed)
+          ...(t.status === 'running' ? { meta: 'Being written elsewhere: open the conversation again in a moment to see it' } : meta ? { meta } : {}),
+          ...(t.result ? { result: t.result } : {}),
         };
       });
       set({ sessionId, turns, chosen: {} });

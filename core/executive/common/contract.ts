@@ -38,6 +38,8 @@ export const turnRecordSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   parentTurnId: z.string().nullable(),
+  /** A finished turn's whole result (provenance, mood, usage, timings), so a reopened reply shows all it showed when new; null while running, when failed, and for turns stored before results were kept. */
+  result: turnResultSchema.nullable(),
 });
 
 /** What became of a turn: its result once completed (or stopped), its error once failed. */

@@ -94,7 +94,19 @@ describe('the turn store', () => {
       const partial = resultOf('t1', 's1', { reply: 'Once upon', stopReason: 'cancelled' });
       store.complete('t1', partial);
       expect(store.outcome('t1')).toEqual({ turnId: 't1', sessionId: 's1', status: 'cancelled', result: partial, error: null });
-      expect(store.history('s1', 1)[0]).toMatchObject({ reply: 'Once upon', status: 'cancelled', error: null });
+      expect(store.history('s1', 1)[0]).toMatchObject({ reply: 'Once upon', status: 'cancelled', error: null, result: partial });
+    });
+
+    it('history carries each finished turn\'s whole result, so a reopened reply shows what it showed when new', () => {
+      turn('t1');
+      store.begin({ turnId: 't2', sessionId: 's1', text: 'and then?', parent: 't1' });
+      store.fail('t2', new PagiError('UNAVAILABLE', 'inference went away'));
+      const [first, second] = store.history('s1', 10);
+      expect(first?.result).toEqual(resultOf('t1', 's1'));
+      expect(second).toMatchObject({ status: 'failed', result: null });
+      // a row whose stored detail is damaged still lists, without a result
+      db.prepare("UPDATE turns SET detail = '{not json' WHERE id = 't1'").run();
+      expect(store.history('s1', 10)[0]).toMatchObject({ turnId: 't1', status: 'completed', result: null });
     });
 
     it('a failed turn has its error whole, code and data; one cancelled before a reply has its CANCELLED', () => {

@@ -13,6 +13,7 @@ interface TurnRow {
 export interface TurnRecord {
   turnId: string; sessionId: string; userText: string; reply: string | null; status: TurnStatus; error: string | null;
   startedAt: string; finishedAt: string | null; parentTurnId: string | null;
+  result: TurnResult | null;
 }
 
 export interface SessionSummary { sessionId: string; turns: number; lastAt: string; title: string }
@@ -92,7 +93,11 @@ export function createTurnStore(db: SqliteDatabase, now: () => string = () => ne
     /** The session's latest `limit` turns, oldest first. */
     history(sessionId: string, limit: number): TurnRecord[] {
       const rows = db.prepare('SELECT * FROM (SELECT * FROM turns WHERE session_id = ? ORDER BY started_at DESC LIMIT ?) ORDER BY started_at').all(sessionId, limit) as TurnRow[];
-      return rows.map((r) => ({ turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at, parentTurnId: r.parent_turn_id }));
+      return rows.map((r) => {
+        const detail = storedDetailSchema.safeParse(parseJson(r.detail));
+        const result = detail.success ? detail.data.result ?? null : null;
+        return { turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at, parentTurnId: r.parent_turn_id, result };
+      });
     },
 
     /** Newest first; the title is the user's, or the session's first message. */

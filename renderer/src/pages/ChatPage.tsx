@@ -4,7 +4,6 @@ import { siblingsOf, useChatStore, visiblePath, type TurnNode } from '../chatSto
 import { ErrorNote } from '../components/ErrorNote';
 import { Markdown } from '../components/Markdown';
 import { WhyPanel } from '../components/WhyPanel';
-import { useServiceStateChanges } from '../hooks/useServiceStateChanges';
 import { api } from '../trpcClient';
 
 function ReplyTools({ turn }: { turn: TurnNode }) {
@@ -18,7 +17,8 @@ function ReplyTools({ turn }: { turn: TurnNode }) {
   };
   return (
     <div className="reply-tools">
-      <button type="button" onClick={() => regenerate(turn.id)} disabled={streaming}>Regenerate</button>
+      {/* a reply that failed is sent again only when asked: beside it, never as a second conversation */}
+      <button type="button" onClick={() => regenerate(turn.id)} disabled={streaming}>{turn.status === 'error' ? 'Retry' : 'Regenerate'}</button>
       {result && <>
         <button type="button" aria-pressed={rated === 'up'} onClick={() => rate('up')} aria-label="Good reply">👍</button>
         <button type="button" aria-pressed={rated === 'down'} onClick={() => rate('down')} aria-label="Bad reply">👎</button>
@@ -136,34 +136,6 @@ function SessionList() {
   );
 }
 
-/** Services a reply cannot do without; when one has stopped for good, the chat says so before anyone types. */
-const NEEDED_FOR_REPLIES: Record<string, string> = {
-  executive: 'the part of the twin that runs a conversation (executive)',
-  inference: 'the model runner (inference)',
-  perception: 'the part that reads your message (perception)',
-  'memory.episodic': 'episodic memory',
-};
-
-function RepliesUnavailable() {
-  const qc = useQueryClient();
-  const status = useQuery({ queryKey: ['system.status'], queryFn: () => api.system.status.query(), refetchInterval: 3_000 });
-  const restart = useMutation({ mutationFn: (id: string) => api.system.restart.mutate({ id }), onSettled: () => void qc.invalidateQueries({ queryKey: ['system.status'] }) });
-  useServiceStateChanges(() => void qc.invalidateQueries({ queryKey: ['system.status'] }));
-  const down = (status.data ?? []).filter((s) => s.state === 'failed' && s.id in NEEDED_FOR_REPLIES);
-  if (down.length === 0) return null;
-  return (
-    <div role="alert" className="error-note">
-      {down.map((s) => (
-        <p key={s.id}>
-          The twin cannot reply right now: {NEEDED_FOR_REPLIES[s.id]} has stopped{s.lastError ? ` (${s.lastError})` : ''}.{' '}
-          <button type="button" onClick={() => restart.mutate(s.id)} disabled={restart.isPending}>Restart it</button>
-        </p>
-      ))}
-      {restart.error && <p>{restart.error.message}</p>}
-    </div>
-  );
-}
-
 export function ChatPage() {
   const { turns, chosen, streaming, send, stop } = useChatStore();
   const path = visiblePath(turns, chosen);
@@ -202,7 +174,6 @@ export function ChatPage() {
     <div className="chat-layout">
       <SessionList />
       <section className="chat" aria-label="Chat">
-        <RepliesUnavailable />
         <ol ref={listRef} className="messages" aria-live="polite" aria-label="Conversation" tabIndex={0}>
           {path.length === 0 && <li className="empty">Say hello to your twin. Enter sends, Shift+Enter adds a line, Esc stops a reply, ↑ edits your last message.</li>}
           {path.flatMap((t) => [

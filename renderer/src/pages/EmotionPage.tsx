@@ -11,10 +11,11 @@ const time = (iso: string): string => new Date(iso).toLocaleTimeString([], { hou
 export function EmotionPage() {
   const current = useQuery({ queryKey: ['emotion.current'], queryFn: () => api.emotion.current.query(), refetchInterval: 5_000 });
   const history = useQuery({ queryKey: ['emotion.history'], queryFn: () => api.emotion.history.query({ limit: 500 }), refetchInterval: 5_000 });
-  if (current.error) return <ErrorNote error={current.error} retry={() => void current.refetch()} />;
-  const points = (history.data ?? []).map((p) => ({ ...p, t: time(p.at) }));
   const go = useNavStore((s) => s.go);
   const openSession = useChatStore((s) => s.openSession);
+  // every hook above this line: an early return before a hook changes the hook order between renders
+  if (current.error) return <ErrorNote error={current.error} retry={() => void current.refetch()} />;
+  const points = (history.data ?? []).map((p) => ({ ...p, t: time(p.at) }));
   /** A change caused by a turn links to that conversation. */
   const openTurn = async (turnId: string): Promise<void> => {
     const { sessionId } = await api.chat.locateTurn.query({ turnId });
