@@ -24,6 +24,19 @@ function modelServer(data: Buffer): Promise<{ server: Server; base: string; rang
   let dropped = false;
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
+    // accepts the connection and never answers
+    if (path.startsWith('/silent')) return;
+    if (path === '/reset.gguf') {
+      req.socket.destroy();
+      return;
+    }
+    // sends the headers and a first piece, then nothing more
+    if (path === '/stall.gguf') {
+      res.writeHead(200, { 'content-length': data.length, 'accept-ranges': 'bytes' });
+      if (req.method === 'HEAD') res.end();
+      else res.write(data.subarray(0, 64 * 1024));
+      return;
+    }
     if (path === '/notes.gguf') {
       res.writeHead(200, { 'content-length': 64 }).end('x'.repeat(64));
       return;
@@ -48,12 +61,13 @@ describe.skipIf(!modelPath)('model downloads', () => {
     sha = createHash('sha256').update(data).digest('hex');
     srv = await modelServer(data);
     dataDir = mkdtempSync(join(tmpdir(), 'pagi-dl-'));
-    const specs = serviceSpecs({}).filter((s) => ['event-router', 'inference'].includes(s.id));
+    const specs = serviceSpecs({ inference: { downloadStallSeconds: 2 } }).filter((s) => ['event-router', 'inference'].includes(s.id)); // quiet for 2 s counts as gone (30 s for users)
     sup = new Supervisor({ launcher: createInProcessLauncher(loadServiceFromSource), specs, dataDir, twinId: TEST_TWIN_ID, logSink: () => undefined });
     await sup.start();
   });
   afterAll(async () => {
     await sup?.stop();
+    srv?.server.closeAllConnections();
     srv?.server.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -107,6 +121,45 @@ describe.skipIf(!modelPath)('model downloads', () => {
     await inference.cancelDownload({ id: started.id });
     expect((await finished(started.id)).status).toBe('cancelled');
     expect(existsSync(join(dataDir, 'models', 'slow.gguf'))).toBe(false);
+    expect(staging()).toEqual([]);
+  });
+
+  it('a server that accepts and never answers fails the download within the stall time, in words', async () => {
+    const started = await sup.client(inferenceContract).download({ url: `${srv.base}/silent.gguf` });
+    const done = await finished(started.id);
+    expect(done).toMatchObject({ status: 'failed', error: expect.stringMatching(/^127\.0\.0\.1:\d+ did not answer within 2 s: check the internet connection/) as unknown });
+    expect(staging()).toEqual([]);
+  });
+
+  it('a server that resets the connection fails the download with what happened', async () => {
+    const done = await finished((await sup.client(inferenceContract).download({ url: `${srv.base}/reset.gguf` })).id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/closed the connection|did not answer|refused/);
+    expect(done.error).not.toMatch(/^fetch failed$/);
+    expect(staging()).toEqual([]);
+  });
+
+  it('a transfer that stops moving is paused with the reason, and can be resumed or cancelled', async () => {
+    const inference = sup.client(inferenceContract);
+    const started = await inference.download({ url: `${srv.base}/stall.gguf` });
+    const paused = await waitFor('the stall noticed', async () => {
+      const d = await inference.getDownload({ id: started.id });
+      return d.status === 'paused' ? d : null;
+    }, 20_000, 50);
+    expect(paused.error).toMatch(/stopped sending for 2 s: check the internet connection, then resume/);
+    expect((await inference.cancelDownload({ id: started.id })).status).toBe('cancelled');
+    expect(staging()).toEqual([]);
+  });
+
+  it('pause and cancel are answered at once while the server has not answered yet', async () => {
+    const inference = sup.client(inferenceContract);
+    const first = await inference.download({ url: `${srv.base}/silent-1.gguf` });
+    const paused = await inference.pauseDownload({ id: first.id });
+    expect(paused.status).toBe('paused');
+    expect((await inference.cancelDownload({ id: first.id })).status).toBe('cancelled');
+    const second = await inference.download({ url: `${srv.base}/silent-2.gguf` });
+    await inference.cancelDownload({ id: second.id });
+    expect((await finished(second.id)).status).toBe('cancelled');
     expect(staging()).toEqual([]);
   });
 

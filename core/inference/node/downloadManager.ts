@@ -19,6 +19,42 @@ interface Row {
 
 const PAUSE = 'pause';
 const CANCEL = 'cancel';
+const STALLED = 'stalled';
+
+/** Settles as `work` does, or rejects as soon as `signal` aborts: a server that never answers cannot hold a pause or a cancel. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new PagiError('CANCELLED', 'stopped'));
+  work.catch(() => undefined); // abandoned after an abort: its late failure is of no interest
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new PagiError('CANCELLED', 'stopped'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** A failed transfer in words a user can act on: what happened to the connection, and what to do. */
+export function downloadFailureMessage(err: unknown, uri: string): string {
+  const host = (() => {
+    try {
+      return new URL(uri).host;
+    } catch {
+      return uri;
+    }
+  })();
+  const codes: string[] = [];
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN')) return `${host} could not be found: check the internet connection, then try again`;
+  if (codes.includes('ECONNREFUSED')) return `${host} refused the connection: the server may be down; try again later`;
+  if (codes.some((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET') || /socket hang up|other side closed|terminated/i.test(message)) {
+    return `${host} closed the connection during the download: try again (it goes on from what was already downloaded)`;
+  }
+  if (codes.some((c) => c === 'ETIMEDOUT' || c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'UND_ERR_HEADERS_TIMEOUT')) return `${host} did not answer in time: check the internet connection, then try again`;
+  return message;
+}
 
 export interface DownloadRequest {
   uri: string;
@@ -33,7 +69,12 @@ export interface DownloadRequest {
  * models folder. A download runs in its own staging folder, so a failed or cancelled one leaves
  * nothing behind, and one paused or interrupted by a restart resumes from what the folder holds.
  */
-export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: string; library: ReturnType<typeof createModelLibrary>; bus: BusClient; log: Logger }) {
+export function createDownloadManager(opts: {
+  db: SqliteDatabase; modelsDir: string; library: ReturnType<typeof createModelLibrary>; bus: BusClient; log: Logger;
+  /** A server that sends nothing for this long (no answer, or a transfer that stopped moving) fails the download. */
+  stallMs?: number;
+}) {
+  const stallMs = opts.stallMs ?? 30_000;
   // the record is the truth; a lost event is logged, not fatal
   const notPublished = (err: unknown): void => opts.log.warn('download event not published', { error: PagiError.from(err).message });
   const running = new Map<string, AbortController>();
@@ -58,13 +99,25 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
   };
 
 
-  const run = async (id: string, req: DownloadRequest, signal: AbortSignal): Promise<void> => {
+  const run = async (id: string, req: DownloadRequest, outer: AbortSignal): Promise<void> => {
     const staging = join(opts.modelsDir, '.downloads', id);
     mkdirSync(staging, { recursive: true });
     let lastWrite = 0;
     let outcome: { status: DownloadRecord['status']; fields: { error?: string; modelId?: string } } = { status: 'failed', fields: { error: 'unknown' } };
+    // the user's pause or cancel, or the watchdog's verdict that the server went quiet
+    const ctl = new AbortController();
+    const signal = ctl.signal;
+    const onOuter = (): void => ctl.abort(outer.reason);
+    if (outer.aborted) onOuter();
+    else outer.addEventListener('abort', onOuter, { once: true });
+    let stage: 'connecting' | 'transferring' | 'checking' = 'connecting';
+    let lastMoved = Date.now();
+    let lastBytes = -1;
+    const watchdog = setInterval(() => {
+      if (stage !== 'checking' && Date.now() - lastMoved > stallMs) ctl.abort(STALLED);
+    }, Math.max(50, Math.min(1_000, stallMs / 4)));
     try {
-      const downloader = await createModelDownloader({
+      const downloader = await untilAborted(createModelDownloader({
         ...(req.uri.startsWith('hf:') ? { modelUri: req.uri } : { modelUrl: req.uri }),
         dirPath: staging,
         fileName: req.fileName,
@@ -73,6 +126,10 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
         deleteTempFileOnCancel: false,
         onProgress: ({ totalSize, downloadedSize, averageSpeed }) => {
           const now = Date.now();
+          if (downloadedSize !== lastBytes) {
+            lastBytes = downloadedSize;
+            lastMoved = now;
+          }
           if (now - lastWrite < 250 && downloadedSize < totalSize) return;
           lastWrite = now;
           opts.db.prepare('UPDATE downloads SET total_bytes = ?, downloaded_bytes = ?, bytes_per_second = ? WHERE id = ?').run(totalSize, downloadedSize, averageSpeed || null, id);
@@ -80,9 +137,12 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
           const eta = speed ? Math.round((totalSize - downloadedSize) / speed) : null;
           void opts.bus.publish('inference.download.progressed', { id, downloadedBytes: downloadedSize, totalBytes: totalSize, bytesPerSecond: speed, etaSeconds: eta }).catch(notPublished);
         },
-      });
-      const file = await downloader.download({ signal });
+      }), signal);
+      stage = 'transferring';
+      lastMoved = Date.now();
+      const file = await untilAborted(downloader.download({ signal }), signal);
       if (signal.aborted) throw new PagiError('CANCELLED', 'cancelled');
+      stage = 'checking';
       opts.db.prepare("UPDATE downloads SET status = 'verifying', total_bytes = ?, downloaded_bytes = ? WHERE id = ?").run(downloader.totalSize, downloader.totalSize, id);
       const size = (await stat(file)).size;
       if (size !== downloader.totalSize) throw new PagiError('FAILED_PRECONDITION', `the download is ${size} bytes but the server announced ${downloader.totalSize}`);
@@ -97,10 +157,19 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
       await rename(file, target);
       outcome = { status: 'done', fields: { modelId: opts.library.register(target, 'download') } };
     } catch (err) {
-      const e = PagiError.from(err);
-      outcome = !signal.aborted ? { status: 'failed', fields: { error: e.message } } : signal.reason === PAUSE ? { status: 'paused', fields: {} } : { status: 'cancelled', fields: {} };
-      if (!signal.aborted) opts.log.warn(`download ${req.uri} failed: ${e.message}`);
+      const seconds = Math.round(stallMs / 1000);
+      const host = URL.canParse(req.uri) ? new URL(req.uri).host : req.uri;
+      const stalled = stage === 'connecting'
+        ? `${host} did not answer within ${seconds} s: check the internet connection, then try again`
+        : `${host} stopped sending for ${seconds} s: check the internet connection, then resume the download`;
+      outcome = !signal.aborted
+        ? { status: 'failed', fields: { error: err instanceof PagiError ? err.message : downloadFailureMessage(err, req.uri) } }
+        : signal.reason === STALLED ? { status: stage === 'connecting' ? 'failed' : 'paused', fields: { error: stalled } }
+        : signal.reason === PAUSE ? { status: 'paused', fields: {} } : { status: 'cancelled', fields: {} };
+      if (outcome.status === 'failed' || signal.reason === STALLED) opts.log.warn(`download ${req.uri} failed: ${outcome.fields.error ?? ''}`);
     } finally {
+      clearInterval(watchdog);
+      outer.removeEventListener('abort', onOuter);
       // nothing partial stays behind once the record says the download is over
       if (outcome.status !== 'paused') await rm(staging, { recursive: true, force: true });
       running.delete(id);
@@ -164,7 +233,7 @@ export function createDownloadManager(opts: { db: SqliteDatabase; modelsDir: str
     resume(id: string): DownloadRecord {
       const r = rowOf(id);
       if (r.status !== 'paused') throw new PagiError('FAILED_PRECONDITION', `download ${id} is ${r.status}: only a paused download can be resumed`);
-      opts.db.prepare("UPDATE downloads SET status = 'downloading', finished_at = NULL WHERE id = ?").run(id);
+      opts.db.prepare("UPDATE downloads SET status = 'downloading', error = NULL, finished_at = NULL WHERE id = ?").run(id);
       launch(id, requestOf(r));
       return get(id);
     },

@@ -55,6 +55,8 @@ const configSchema = z.object({
   embeddingModelPath: z.string().min(1).optional(),
   /** Unload a model after this many minutes unused (0 = never); the next use loads it again. */
   idleUnloadMinutes: z.number().min(0).max(7 * 24 * 60).default(30),
+  /** A model download whose server sends nothing for this long fails (no answer) or pauses (a transfer that stopped), with the reason. */
+  downloadStallSeconds: z.number().min(1).max(600).default(30),
   /** Milliseconds between streamed chunks: tokens are coalesced so per-token cost stays small. */
   streamIntervalMs: z.number().int().min(0).max(1_000).default(16),
 }).refine((c) => c.provider === 'local' || c.remote !== undefined, { path: ['remote'], message: 'provider "remote" needs remote.baseUrl and remote.model' });
@@ -152,7 +154,7 @@ export default defineService({
     const library = createModelLibrary({ db, modelsDir, bus: ctx.bus, log: ctx.log, signal: ctx.signal });
     library.adoptModelsFolder();
     library.kickHashing(); // checksums interrupted by a restart, and those of adopted files
-    const downloads = createDownloadManager({ db, modelsDir, library, bus: ctx.bus, log: ctx.log });
+    const downloads = createDownloadManager({ db, modelsDir, library, bus: ctx.bus, log: ctx.log, stallMs: config.downloadStallSeconds * 1000 });
     ctx.onDispose(() => downloads.dispose());
     // node-llama-cpp is loaded on first use: with a remote engine only the doctor and fit estimates need it
     const llama = createLlamaEngine({
