@@ -49,6 +49,9 @@ test.describe('memory explorer and emotion dashboard (no model needed)', () => {
 
     await detail.getByRole('button', { name: 'Delete' }).click();
     await expect(detail).toContainText('This memory is deleted');
+    // nothing is offered for a memory that is gone (Edit once failed there with a command-line hint)
+    for (const name of ['Edit', 'Pin', 'Delete', 'Forget forever…']) await expect(detail.getByRole('button', { name, exact: true })).toHaveCount(0);
+    await expect(detail).not.toContainText('pagi ');
     await detail.getByRole('button', { name: /^Undo delete/ }).click();
     await expect(detail.locator('.memory-text')).toHaveText('We adopted a greyhound called **Pixel**');
     expect(await seriousAxeViolations(page)).toEqual([]);

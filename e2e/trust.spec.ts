@@ -22,6 +22,9 @@ test.describe('with the model runner stopped for good', () => {
     const reply = page.locator('.message.twin').last();
     await expect(reply).toHaveAttribute('data-status', 'error');
     await expect(reply.locator('.meta')).toContainText('inference has failed');
+    // what to do, in the app's words: never a command line
+    await expect(reply.locator('.meta')).toContainText('restart it from the System page');
+    await expect(reply.locator('.meta')).not.toContainText('pagi ');
     // one message on screen and one conversation: nothing was sent again behind the user's back
     await expect(page.locator('.message.user')).toHaveCount(1);
     await page.reload();

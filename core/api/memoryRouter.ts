@@ -33,7 +33,7 @@ const tierClient = (ctx: ApiContext, tier: MemoryTierName): MemoryTierClient => 
 async function tierOf(ctx: ApiContext, id: string, hint?: MemoryTierName): Promise<MemoryTierName> {
   if (hint) return hint;
   for (const tier of TIERS) if ((await tierClient(ctx, tier).history({ id })).length > 0) return tier;
-  throw new PagiError('NOT_FOUND', `no memory with id ${id}; \`pagi memory list\` shows the ids`);
+  throw PagiError.hinted('NOT_FOUND', `no memory with id ${id}`, { cli: '`pagi memory list` shows the ids', app: 'it may have been deleted or forgotten: search your memories again' });
 }
 
 /** Which tier recorded a change. */
@@ -46,7 +46,7 @@ async function changeTier(ctx: ApiContext, changeId: string): Promise<MemoryTier
       if (PagiError.from(err).code !== 'NOT_FOUND') throw err;
     }
   }
-  throw new PagiError('NOT_FOUND', `no change with id ${changeId}; \`pagi memory history ID\` lists a memory's changes`);
+  throw PagiError.hinted('NOT_FOUND', `no change with id ${changeId}`, { cli: '`pagi memory history ID` lists a memory\'s changes', app: 'open the memory again to see its history' });
 }
 
 export const memoryRouter = router({

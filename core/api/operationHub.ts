@@ -1,10 +1,10 @@
 import { tracked, type TrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
-import { PagiError, type ErrorCode } from '../contracts/errors.js';
+import { hintOf, PagiError, type ErrorCode, type ErrorHint } from '../contracts/errors.js';
 import { idSchema } from '../contracts/ids.js';
 
 /** How an operation ended: the last event of its stream, always sent, never thrown. */
-export type FinalEvent<R> = { type: 'done'; result: R } | { type: 'failed'; error: { code: ErrorCode; message: string } };
+export type FinalEvent<R> = { type: 'done'; result: R } | { type: 'failed'; error: { code: ErrorCode; message: string; hint?: ErrorHint } };
 export type OperationEvent<E, R> = E | FinalEvent<R>;
 export type OperationState = 'running' | 'done' | 'failed';
 
@@ -33,7 +33,8 @@ export function followInput<K extends string>(key: K) {
 
 export function failedEvent(err: unknown, scrubMessage: (message: string) => string = (m) => m): FinalEvent<never> {
   const e = PagiError.from(err);
-  return { type: 'failed', error: { code: e.code, message: scrubMessage(e.message) } };
+  const hint = hintOf(e);
+  return { type: 'failed', error: { code: e.code, message: scrubMessage(e.message), ...(hint ? { hint } : {}) } };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
-import { PagiError, type ErrorCode } from '../contracts/errors.js';
+import { hintOf, PagiError, type ErrorCode } from '../contracts/errors.js';
 import type { ApiContext } from './coreAccess.js';
 
 const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -39,7 +39,7 @@ const t = initTRPC.context<ApiContext>().create({
       return { ...shape, message: pe.message, data: { ...data, pagiCode: 'INVALID_INPUT', issues: (pe.data as { issues: unknown }).issues } };
     }
     const pagiCode = cause instanceof PagiError ? cause.code : null;
-    return { ...shape, data: { ...data, pagiCode } };
+    return { ...shape, data: { ...data, pagiCode, hint: hintOf(cause) } };
   },
 });
 

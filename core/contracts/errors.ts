@@ -24,6 +24,21 @@ export const wireErrorSchema = z.object({
 });
 export type WireError = z.infer<typeof wireErrorSchema>;
 
+/**
+ * What the user can do about an error, in the words of the place they read it: a command in the
+ * CLI, a place in the app. Messages say what is wrong; hosts add the hint that fits them.
+ */
+export const errorHintSchema = z.object({ cli: z.string().max(300).optional(), app: z.string().max(300).optional() });
+export type ErrorHint = z.infer<typeof errorHintSchema>;
+
+/** The hint an error carries in its data (`data.hint`), if any. */
+export function hintOf(err: unknown): ErrorHint | null {
+  const data = err instanceof PagiError ? err.data : err;
+  if (!data || typeof data !== 'object' || !('hint' in data)) return null;
+  const parsed = errorHintSchema.safeParse((data as { hint: unknown }).hint);
+  return parsed.success ? parsed.data : null;
+}
+
 export class PagiError extends Error {
   readonly code: ErrorCode;
   readonly data: unknown;
@@ -45,6 +60,11 @@ export class PagiError extends Error {
     const parsed = wireErrorSchema.safeParse(wire);
     if (!parsed.success) return new PagiError('INTERNAL', 'malformed error on the wire', { wire });
     return new PagiError(parsed.data.code, parsed.data.message, parsed.data.data);
+  }
+
+  /** An error with what to do about it in each host's words (see ErrorHint). */
+  static hinted(code: ErrorCode, message: string, hint: ErrorHint, data: Record<string, unknown> = {}): PagiError {
+    return new PagiError(code, message, { ...data, hint });
   }
 
   /** Anything thrown becomes a PagiError; unknown errors keep their message but become INTERNAL. */

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { defaultDataDir } from '../../native/appPaths.js';
 import type { ChatEvent } from '../api/router.js';
-import { PagiError } from '../contracts/errors.js';
+import { hintOf, PagiError } from '../contracts/errors.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
 import { exportCommand, importCommand } from './cliBundles.js';
@@ -145,7 +145,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command(args);
   } catch (err) {
     const e = fromClientError(err);
-    process.stderr.write(`pagi ${args.command}: ${printable(e.message)}\n`);
+    const hint = hintOf(e)?.cli;
+    process.stderr.write(`pagi ${args.command}: ${printable(e.message)}${hint ? ` (${printable(hint)})` : ''}\n`);
     return e.code === 'INVALID_INPUT' ? EXIT.usage : EXIT.failure;
   }
 }

@@ -2,7 +2,7 @@ import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, TRPCClient
 import { EventSource } from 'eventsource';
 import type { inferRouterInputs } from '@trpc/server';
 import type { AppRouter, ChatEvent } from '../api/router.js';
-import { PagiError, ERROR_CODES, type ErrorCode } from '../contracts/errors.js';
+import { hintOf, PagiError, ERROR_CODES, type ErrorCode } from '../contracts/errors.js';
 import { newId } from '../contracts/ids.js';
 import type { TurnResult } from '../executive/common/contract.js';
 import type { HeadlessHostFile } from './hostFile.js';
@@ -26,9 +26,10 @@ export type HostClient = ReturnType<typeof createHostClient>;
 /** A tRPC client error back as the PagiError the service raised. */
 export function fromClientError(err: unknown): PagiError {
   if (err instanceof TRPCClientError) {
-    const data = err.data as { pagiCode?: string | null; code?: string } | undefined;
+    const data = err.data as { pagiCode?: string | null; code?: string; hint?: unknown } | undefined;
     const code = data?.pagiCode && (ERROR_CODES as readonly string[]).includes(data.pagiCode) ? (data.pagiCode as ErrorCode) : data?.code === 'UNAUTHORIZED' ? 'UNAUTHENTICATED' : 'UNAVAILABLE';
-    return new PagiError(code, err.message);
+    const hint = hintOf(data);
+    return hint ? PagiError.hinted(code, err.message, hint) : new PagiError(code, err.message);
   }
   return PagiError.from(err);
 }
@@ -60,7 +61,7 @@ export async function sendTurn(client: HostClient, request: TurnRequest, opts: {
         onData: ({ data: event }) => {
           opts.onEvent?.(event);
           if (event.type === 'done') settle(() => resolve(event.result));
-          else if (event.type === 'failed') settle(() => reject(new PagiError(event.error.code, event.error.message)));
+          else if (event.type === 'failed') settle(() => reject(event.error.hint ? PagiError.hinted(event.error.code, event.error.message, event.error.hint) : new PagiError(event.error.code, event.error.message)));
         },
         onError: (err) => settle(() => reject(fromClientError(err))),
         onConnectionStateChange: (state) => {

@@ -91,8 +91,9 @@ describe('pagi memory (against a running host)', () => {
     [['search', 'x', '--k', '0'], 2, /--k must be at least 1/],
     [['edit', 'some-id', '--importance', '2'], 2, /--importance must be a number from 0 to 1/],
     [['edit', 'some-id'], 2, /give something to change/],
-    [['undo', 'not-a-change'], 1, /no change with id not-a-change/],
-    [['show', 'not-an-id'], 1, /no memory with id not-an-id/],
+    // the CLI adds the command-line hint the core sends apart from the message
+    [['undo', 'not-a-change'], 1, /no change with id not-a-change \(`pagi memory history ID` lists a memory's changes\)/],
+    [['show', 'not-an-id'], 1, /no memory with id not-an-id \(`pagi memory list` shows the ids\)/],
     [['ingest', '/nonexistent/file.docx'], 2, /only \.txt, \.md, \.markdown, \.pdf files can be ingested/],
     [['ingest', '/nonexistent/file.md'], 1, /no file at/],
     [['search', 'x', '--now', 'yesterday'], 2, /--now must be an ISO 8601 date-time/],

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextContract } from '../context/common/contract.js';
-import { PagiError } from '../contracts/errors.js';
+import { hintOf, PagiError } from '../contracts/errors.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { executiveContract } from '../executive/common/contract.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
@@ -87,7 +87,9 @@ describe('a service that crashes on every start', () => {
     const err = await host.supervisor.client(semanticMemoryContract).search({ query: 'x' }).catch((e: unknown) => e as PagiError);
     expect(err).toBeInstanceOf(PagiError);
     expect((err as PagiError).code).toBe('UNAVAILABLE');
-    expect((err as PagiError).message).toMatch(/memory\.semantic has failed: .*pagi restart memory\.semantic/);
+    expect((err as PagiError).message).toMatch(/memory\.semantic has failed: crashed 4 times/);
+    // what to do about it comes apart from the message, in each host's words
+    expect(hintOf(err)).toEqual({ cli: '`pagi restart memory.semantic` starts it again', app: 'restart it from the System page' });
     const ctx = await host.supervisor.client(contextContract).build({ sessionId: 's', query: 'anything at all' });
     expect(ctx.degraded.join('\n')).toMatch(/memory\.semantic: memory\.semantic has failed/);
     if (!model) return console.log('skipping the turn part: no model');

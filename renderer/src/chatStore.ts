@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { create } from 'zustand';
+import { errorText } from './components/ErrorNote';
 import { api } from './trpcClient';
 import type { TurnResult } from './types';
 
@@ -91,7 +92,7 @@ export const useChatStore = create<ChatState>((set, get) => {
           else if (event.type === 'done') {
             const r = event.result;
             finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: replyMeta(r), result: r }));
-          } else if (event.type === 'failed') finish((t) => ({ ...t, status: event.error.code === 'CANCELLED' ? 'stopped' : 'error', meta: event.error.code === 'CANCELLED' ? 'stopped' : event.error.message }));
+          } else if (event.type === 'failed') finish((t) => ({ ...t, status: event.error.code === 'CANCELLED' ? 'stopped' : 'error', meta: event.error.code === 'CANCELLED' ? 'stopped' : errorText(event.error, event.error.hint ?? null) }));
         },
         onError(err) {
           finish((t) => ({ ...t, status: 'error', meta: err.message }));

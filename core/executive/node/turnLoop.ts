@@ -43,9 +43,10 @@ const MAX_TOOL_ROUNDS = 3;
 export function explainInferenceFailure(e: PagiError): PagiError {
   const data = e.data as { peerReset?: boolean; reason?: string } | undefined;
   if (e.code !== 'UNAVAILABLE' || !data?.peerReset) return e;
-  return new PagiError(
+  return PagiError.hinted(
     'UNAVAILABLE',
-    `the model crashed on this input (its process ${data.reason ?? 'exited'}). Inference restarts on its own: send the message again; if it crashes again, rephrase it or try another model (pagi doctor shows what is loaded).`,
+    `the model crashed on this input (its process ${data.reason ?? 'exited'}). Inference restarts on its own: send the message again; if it crashes again, rephrase it or try another model`,
+    { cli: '`pagi doctor` shows what is loaded', app: 'the Models page shows what is loaded' },
     { modelCrashed: true, reason: data.reason ?? null },
   );
 }

@@ -40,7 +40,7 @@ export function createModelRegistry(db: SqliteDatabase) {
     },
     get(id: string, loadedPath: string | null): ModelRecord {
       const r = byId.get(id) as Row | undefined;
-      if (!r) throw new PagiError('NOT_FOUND', `no installed model with id ${id} (see \`pagi models list\`)`);
+      if (!r) throw PagiError.hinted('NOT_FOUND', `no installed model with id ${id}`, { cli: 'see `pagi models list`', app: 'it may have been removed: pick one from the Models page' });
       return toRecord(r, loadedPath);
     },
     findByPath: (path: string, loadedPath: string | null): ModelRecord | null => {

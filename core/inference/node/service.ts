@@ -111,7 +111,7 @@ function libraryProcedures(engine: InferenceEngine, library: ModelLibrary, downl
 function downloadRequest({ catalogId, url, fileName, sha256 }: Parameters<Api['download']>[0]): DownloadRequest {
   if (catalogId) {
     const entry = CATALOG.find((e) => e.id === catalogId);
-    if (!entry) throw new PagiError('NOT_FOUND', `the catalog has no model "${catalogId}" (see \`pagi models catalog\`)`);
+    if (!entry) throw PagiError.hinted('NOT_FOUND', `the catalog has no model "${catalogId}"`, { cli: 'see `pagi models catalog`', app: 'pick one from the catalog on the Models page' });
     return { uri: entry.uri, fileName: entry.fileName, sha256: entry.sha256, catalogId };
   }
   const name = fileName ?? decodeURIComponent(new URL(url as string).pathname.split('/').pop() ?? '');

@@ -65,7 +65,7 @@ export function createEpisodeStore(db: SqliteDatabase, vectors: VectorStore) {
 
   const rowOf = (id: string): EpisodeRow => {
     const r = byId.get(id) as EpisodeRow | undefined;
-    if (!r) throw new PagiError('NOT_FOUND', `no episode with id ${id}; \`pagi memory list\` shows the ids`);
+    if (!r) throw PagiError.hinted('NOT_FOUND', `no episode with id ${id}`, { cli: '`pagi memory list` shows the ids', app: 'it may have been deleted or forgotten: search your memories again' });
     return r;
   };
   const get = (id: string): Episode => toEpisode(rowOf(id));

@@ -55,7 +55,7 @@ export function createChangeLog(db: SqlConnection, tier: 'episodic' | 'semantic'
     },
     get(id: string): MemoryChange {
       const r = byId.get(id) as ChangeRow | undefined;
-      if (!r) throw new PagiError('NOT_FOUND', `no change with id ${id} in ${tier} memory; \`pagi memory history ID\` lists a memory's changes`);
+      if (!r) throw PagiError.hinted('NOT_FOUND', `no change with id ${id} in ${tier} memory`, { cli: '`pagi memory history ID` lists a memory\'s changes', app: 'open the memory again to see its history' });
       return toChange(r);
     },
     history: (targetId: string): MemoryChange[] => (forTarget.all(targetId) as ChangeRow[]).map(toChange),

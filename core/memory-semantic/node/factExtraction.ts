@@ -52,7 +52,7 @@ export function createFactExtraction(deps: ExtractionDeps) {
   };
   const get = (id: string): ExtractionJob => {
     const r = byId.get(id) as JobRow | undefined;
-    if (!r) throw new PagiError('NOT_FOUND', `no extraction job ${id}; \`pagi memory extractions\` lists them`);
+    if (!r) throw PagiError.hinted('NOT_FOUND', `no extraction job ${id}`, { cli: '`pagi memory extractions` lists them' });
     return toJob(r);
   };
 

@@ -47,7 +47,7 @@ export function createFactStore(db: SqliteDatabase, vectors: VectorStore) {
   const byRowids = db.prepare('SELECT rowid, * FROM facts WHERE rowid IN (SELECT value FROM json_each(?))');
   const rowOf = (id: string): FactRow => {
     const r = byId.get(id) as FactRow | undefined;
-    if (!r) throw new PagiError('NOT_FOUND', `no fact with id ${id}; \`pagi memory list --tier semantic\` shows the ids`);
+    if (!r) throw PagiError.hinted('NOT_FOUND', `no fact with id ${id}`, { cli: '`pagi memory list --tier semantic` shows the ids', app: 'it may have been deleted or forgotten: search your memories again' });
     return r;
   };
   const get = (id: string): Fact => {

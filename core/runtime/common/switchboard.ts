@@ -1,4 +1,4 @@
-import { PagiError } from '../../contracts/errors.js';
+import { PagiError, type ErrorHint } from '../../contracts/errors.js';
 import { CONTROL_CHANNEL, type Envelope } from './wire.js';
 
 type EndpointState = 'up' | 'pending' | 'down';
@@ -10,6 +10,8 @@ interface Endpoint {
   deliver: ((env: Envelope) => void) | null;
   state: EndpointState;
   downReason: string;
+  /** What the user can do about it (restart the service), carried on every refusal. */
+  downHint?: ErrorHint | undefined;
   buffer: Array<{ from: string; m: unknown }>;
 }
 
@@ -55,11 +57,12 @@ export class Switchboard {
   }
 
   /** `id` is down for good (failed or stopped): answer its held and future requests with UNAVAILABLE and `reason`, a full sentence. */
-  down(id: string, reason: string): void {
+  down(id: string, reason: string, hint?: ErrorHint): void {
     const ep = this.endpoint(id);
     ep.deliver = null;
     ep.state = 'down';
     ep.downReason = reason;
+    ep.downHint = hint;
     for (const { from, m } of ep.buffer.splice(0)) this.refuse(from, { c: id, m });
   }
 
@@ -101,7 +104,8 @@ export class Switchboard {
       this.onUndelivered?.(env, from, `${why}, and ${from}, which asked, is not attached either`, false);
       return;
     }
-    const error = new PagiError('UNAVAILABLE', why, { service: to }).toWire();
+    const hint = reason === undefined ? this.endpoints.get(to)?.downHint : undefined;
+    const error = new PagiError('UNAVAILABLE', why, { service: to, ...(hint ? { hint } : {}) }).toWire();
     caller.deliver({ c: to, m: { k: 'res', id: env.m.id, ok: false, e: error } });
     this.onUndelivered?.(env, from, why, true);
   }

@@ -338,7 +338,7 @@ export class Supervisor {
       s.state = 'failed';
       const why = s.permanentError ? s.lastError ?? how : `crashed ${s.crashes.length} times in ${Math.round(this.policy.intensityWindowMs / 60_000)} min (last: ${s.lastError ?? how})`;
       s.lastError = why;
-      this.switchboard.down(id, `${id} has failed: ${why}. Restart it from the System page or with \`pagi restart ${id}\`.`);
+      this.switchboard.down(id, `${id} has failed: ${why}`, { cli: `\`pagi restart ${id}\` starts it again`, app: 'restart it from the System page' });
       this.emitState(s);
       wake(s);
       return;

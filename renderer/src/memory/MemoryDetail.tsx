@@ -20,7 +20,8 @@ export function MemoryDetail({ id, onClose }: { id: string; onClose: () => void 
   const refresh = (): void => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('memory.') });
   const act = useMutation({ mutationFn: (fn: () => Promise<unknown>) => fn(), onSuccess: refresh });
 
-  const m = memory.data?.episode ?? memory.data?.fact ?? null;
+  // a memory that is gone keeps its last data in the cache: offer nothing to do with it
+  const m = memory.isError ? null : memory.data?.episode ?? memory.data?.fact ?? null;
   const deleted = memory.error && history.data && history.data.length > 0;
   return (
     <aside className="memory-detail" aria-label="Memory">
