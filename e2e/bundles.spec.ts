@@ -37,6 +37,8 @@ test.describe('twin bundles from the Settings page', () => {
     await importForm.getByRole('button', { name: 'Import' }).click();
     await expect(importForm.getByText(/Imported .* as a clone \(generation 1\)/)).toBeVisible({ timeout: 30_000 });
     expect(readdirSync(join(dataDir, 'twins')).length).toBe(before.length + 1);
+    // the twin here had never been used (a fresh install): the imported one is the one that runs now
+    await expect(importForm.getByText(/is now the twin you talk to \(the twin that was here had never been used\)/)).toBeVisible();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await importForm.screenshot({ path: join(screenshotDir, 'settings-bundles.png') });
   });

@@ -20,7 +20,7 @@ export const bundleRouter = router({
     .mutation(({ ctx, input: { operationId: id, ...input } }) => startFileWork(ctx, id, 'export', (onProgress) => ctx.bundles.export(input, onProgress))),
   exportEvents: followFileWork<BundleExportResult>('export'),
   import: procedure
-    .input(z.object({ operationId, file: filePath('.pagi'), mode: z.enum(['clone', 'move'], { message: 'mode is "clone" (a new twin descending from this one) or "move" (the same twin, on this machine)' }), passphrase: z.string().max(1_024).optional() }).strict())
+    .input(z.object({ operationId, file: filePath('.pagi'), mode: z.enum(['clone', 'move'], { message: 'mode is "clone" (a new twin descending from this one) or "move" (the same twin, on this machine)' }), passphrase: z.string().max(1_024).optional(), activate: z.boolean().optional() }).strict())
     .mutation(({ ctx, input: { operationId: id, ...input } }) => startFileWork(ctx, id, 'import', (onProgress) => ctx.bundles.import(input, onProgress))),
   importEvents: followFileWork<BundleImportResult>('import'),
 });

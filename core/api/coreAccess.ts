@@ -78,11 +78,19 @@ export interface OperationProgress { phase: string; done: number; total: number;
 export interface ProgressEvent { type: 'progress'; progress: OperationProgress }
 export interface BundleExportInput { out: string; passphrase?: string | undefined; includeEvents: boolean; includeModel?: boolean }
 export interface BundleExportResult { file: string; bytes: number; entries: number; encrypted: boolean; twinId: string; name: string }
-export interface BundleImportInput { file: string; mode: 'clone' | 'move'; passphrase?: string | undefined }
+export interface BundleImportInput {
+  file: string; mode: 'clone' | 'move'; passphrase?: string | undefined;
+  /** true: run the imported twin now; false: keep the one that runs; absent: run it if the one running was never used. */
+  activate?: boolean | undefined;
+}
 export interface BundleImportResult {
   twinId: string; sourceTwinId: string; name: string; mode: 'clone' | 'move'; parentId: string | null; generation: number;
   databases: number; embeddingModel: string | null; settings: Record<string, Record<string, unknown>>;
   model: { fileName: string; installed: 'copied' | 'already-installed' } | null;
+  /** The imported twin is the one that runs now. */
+  activated: boolean;
+  /** The twin that ran before the import had never been used (no memories, no facts, persona as created). */
+  previousUnused: boolean;
 }
 export interface CardImportResult { twinId: string; name: string; spec: string; facts: number; notes: string[] }
 export interface ConversationImportInput { file: string; extract: boolean }

@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import type { ApiContext } from '../api/coreAccess.js';
 import { createOperationHub } from '../api/operationHub.js';
 import { PagiError } from '../contracts/errors.js';
+import { identityContract } from '../identity/common/contract.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
 import type { Supervisor } from '../runtime/node/supervisor.js';
@@ -27,6 +28,30 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
   const scrubMessage = (message: string): string => scrubPaths(message, roots);
   const episodic = () => supervisor.client(episodicMemoryContract);
   const semantic = () => supervisor.client(semanticMemoryContract);
+
+  /** Never used: no memories, no facts or documents, its persona as it was created. When unsure, it counts as used. */
+  const runningTwinUnused = async (): Promise<boolean> => {
+    try {
+      const [episodes, facts, twin] = await Promise.all([episodic().count({}), semantic().stats({}), supervisor.client(identityContract).get({})]);
+      return episodes.episodes === 0 && facts.facts === 0 && facts.documents === 0 && twin.updatedAt === twin.createdAt;
+    } catch {
+      return false;
+    }
+  };
+
+  const activateTwin = async (id: string): Promise<void> => {
+    if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
+    const previous = supervisor.twinId;
+    if (id === previous) return;
+    await supervisor.switchTwin(id);
+    // a twin whose services cannot run is not left running (nor made the one to start next time)
+    const failed = (await supervisor.status()).filter((s) => s.state === 'failed');
+    if (failed.length > 0) {
+      await supervisor.switchTwin(previous);
+      throw new PagiError('FAILED_PRECONDITION', `twin ${id} cannot run here (${failed.map((s) => `${s.id}: ${s.lastError ?? 'failed'}`).join('; ')}); ${previous} runs again`);
+    }
+    setActiveTwin(dataDir, id);
+  };
   return {
     core: {
       get twinId() {
@@ -57,10 +82,14 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
         const r = await exportTwin({ supervisor, dataDir, appVersion: appVersion(), ...input, onProgress });
         return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name };
       },
-      async import(input, onProgress) {
+      async import({ activate, ...input }, onProgress) {
+        // asked before the import: on a fresh install the empty twin gives way to the one imported
+        const previousUnused = await runningTwinUnused();
         const r = await importTwin({ supervisor, dataDir, ...input, onProgress });
         recordTwin(dataDir, { id: r.twinId, name: r.name, origin: r.mode, parentId: r.parentId });
-        return r;
+        const activated = activate ?? previousUnused;
+        if (activated) await activateTwin(r.twinId);
+        return { ...r, activated, previousUnused };
       },
     },
     imports: {
@@ -82,19 +111,7 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     },
     twins: {
       list: () => listTwins(dataDir),
-      async activate(id) {
-        if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
-        const previous = supervisor.twinId;
-        if (id === previous) return;
-        await supervisor.switchTwin(id);
-        // a twin whose services cannot run is not left running (nor made the one to start next time)
-        const failed = (await supervisor.status()).filter((s) => s.state === 'failed');
-        if (failed.length > 0) {
-          await supervisor.switchTwin(previous);
-          throw new PagiError('FAILED_PRECONDITION', `twin ${id} cannot run here (${failed.map((s) => `${s.id}: ${s.lastError ?? 'failed'}`).join('; ')}); ${previous} runs again`);
-        }
-        setActiveTwin(dataDir, id);
-      },
+      activate: activateTwin,
     },
   };
 }

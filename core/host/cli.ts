@@ -4,7 +4,7 @@ import type { ChatEvent } from '../api/router.js';
 import { hintOf, PagiError } from '../contracts/errors.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cliArgs.js';
-import { exportCommand, importCommand } from './cliBundles.js';
+import { exportCommand, importCommand, twinsCommand } from './cliBundles.js';
 import { startHeadlessHost } from './headlessHost.js';
 import { createHostClient, fromClientError, sendTurn, type HostClient } from './hostClient.js';
 import { reachableHost } from './hostFile.js';
@@ -131,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${appVersion()}\n`);
     return EXIT.ok;
   }
-  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)), restore: (a) => restoreCommand(a, dataDirOf(a)) };
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)), twins: (a) => twinsCommand(a, withHost), restore: (a) => restoreCommand(a, dataDirOf(a)) };
   if (args.help || !args.command || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;

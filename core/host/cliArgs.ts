@@ -21,6 +21,8 @@ Usage:
                                                                     [--json] [--data-dir DIR]
   pagi export --out FILE.pagi [--encrypt] [--include-events] [--include-model]  [--json] [--data-dir DIR]
   pagi import FILE.pagi --as clone|move [--activate]                     [--json] [--data-dir DIR]
+               (on a fresh install the imported twin runs at once; --activate makes it run in any case)
+  pagi twins   [list] | activate ID                                     [--json] [--data-dir DIR]
   pagi import CARD.png|.json|.charx [--activate]        a new twin from a SillyTavern character card
   pagi restore --list | --date YYYY-MM-DD [--file NAME.db] | --start-empty NAME.db  [--json] [--data-dir DIR]
   pagi help | --help | --version

@@ -77,7 +77,8 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
   if (!file) throw new PagiError('INVALID_INPUT', 'pagi import needs a bundle (pagi import FILE.pagi --as clone|move) or a character card (.png, .json, .charx)');
   if (/\.(png|json|charx)$/i.test(file)) return importCard(args, withHost, dataDir, resolve(file));
   if (!args.as) throw new PagiError('INVALID_INPUT', 'pagi import needs --as clone (a new twin descending from this one) or --as move (the same twin, moved to this machine)');
-  const input = { file: resolve(file), mode: args.as };
+  // --activate runs the imported twin; without it, it runs only if the one running now was never used
+  const input = { file: resolve(file), mode: args.as, ...(args.activate ? { activate: true } : {}) };
   const run = (secret?: string): Promise<BundleImportResult> =>
     withHost(args, (c) =>
       runFileWork<BundleImportResult>(
@@ -94,12 +95,37 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
     if (e.code !== 'PERMISSION_DENIED' || !/encrypted/.test(e.message) || !process.stdin.isTTY) throw e;
     result = await run(await passphrase('to decrypt the bundle'));
   }
-  const activated = args.activate ? activate(dataDir, result.twinId) : false;
-  if (args.json) process.stdout.write(`${terminalJson({ ...result, activated })}\n`);
+  if (args.json) process.stdout.write(`${terminalJson(result)}\n`);
   else {
     if (result.model) process.stdout.write(printable(`model ${result.model.fileName}: ${result.model.installed === 'copied' ? 'installed in the models folder' : 'already installed'}\n`));
     process.stdout.write(printable(`imported ${result.name} as ${result.mode === 'clone' ? `a clone (${result.twinId}, generation ${result.generation}, parent ${result.parentId})` : `the same twin (${result.twinId})`}\n`));
-    process.stdout.write(activated ? 'it is now the active twin of this data folder\n' : `run it: pagi import … --activate, or set active-twin.json to ${result.twinId}\n`);
+    process.stdout.write(
+      result.activated
+        ? `it is now the twin that runs${result.previousUnused && !args.activate ? ' (the one before it had never been used)' : ''}\n`
+        : `the twin that ran before has memories, so it still runs; switch with \`pagi twins activate ${result.twinId}\`\n`,
+    );
   }
   return 0;
+}
+
+/** `pagi twins [list]` and `pagi twins activate ID`: the twins of this data folder, and which one runs. */
+export async function twinsCommand(args: CliArgs, withHost: WithHost): Promise<number> {
+  const [sub = 'list', id] = args.positionals;
+  if (sub === 'list') {
+    const twins = await withHost(args, (c) => c.twin.list.query());
+    if (args.json) process.stdout.write(`${terminalJson(twins)}\n`);
+    else for (const t of twins) process.stdout.write(printable(`${t.active ? '*' : ' '} ${t.name ?? 'unnamed'} (${t.id})${t.origin ? ` · ${t.origin}` : ''}${t.addedAt ? ` · added ${t.addedAt.slice(0, 10)}` : ''}\n`));
+    return 0;
+  }
+  if (sub === 'activate') {
+    if (!id) throw new PagiError('INVALID_INPUT', 'pagi twins activate needs a twin id: `pagi twins` lists them');
+    const twins = await withHost(args, async (c) => {
+      await c.twin.activate.mutate({ id });
+      return c.twin.list.query();
+    });
+    const now = twins.find((t) => t.active);
+    process.stdout.write(args.json ? `${terminalJson({ active: now?.id ?? id })}\n` : printable(`${now?.name ?? id} (${now?.id ?? id}) is now the twin that runs\n`));
+    return 0;
+  }
+  throw new PagiError('INVALID_INPUT', `pagi twins needs list or activate ID, not "${sub}"`);
 }

@@ -95,6 +95,35 @@ function ExportForm() {
   );
 }
 
+/** What an import did, and which twin runs now: on a fresh install the imported one; otherwise the user is asked. */
+function ImportOutcome({ result }: { result: ImportResult }) {
+  const switchTo = useMutation({
+    mutationFn: () => api.twin.activate.mutate({ id: result.twinId }),
+    onSuccess: () => location.reload(), // every page's data belongs to the twin that ran before
+  });
+  return (
+    <div role="status">
+      <p>
+        Imported {result.name} as {result.mode === 'clone' ? `a clone (generation ${result.generation})` : 'the same twin'}.
+        {result.model ? ` Its model ${result.model.fileName} is ${result.model.installed === 'copied' ? 'now installed' : 'already installed'}.` : ''}
+      </p>
+      {result.activated ? (
+        <p>
+          {result.name} is now the twin you talk to{result.previousUnused ? ' (the twin that was here had never been used)' : ''}.{' '}
+          <button type="button" onClick={() => location.reload()}>Open it</button>
+        </p>
+      ) : (
+        <p>
+          Your current twin keeps running. Talk to {result.name} instead?{' '}
+          <button type="button" onClick={() => switchTo.mutate()} disabled={switchTo.isPending}>Switch to {result.name}</button>
+        </p>
+      )}
+      {switchTo.isPending && <p className="muted">Restarting every service for {result.name}…</p>}
+      {switchTo.error ? <ErrorNote error={switchTo.error} /> : null}
+    </div>
+  );
+}
+
 export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
   const [file, setFile] = useState(initialFile);
   const [mode, setMode] = useState<'clone' | 'move'>('clone');
@@ -123,12 +152,7 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
       <label>Passphrase (only for an encrypted bundle) <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" /></label>
       <div className="save-row"><button type="submit" disabled={run.running || !file.trim()}>Import</button></div>
       <ProgressLine progress={run.progress} label="Import progress" />
-      {run.result && (
-        <p role="status">
-          Imported {run.result.name} as {run.result.mode === 'clone' ? `a clone (generation ${run.result.generation})` : 'the same twin'}: {run.result.twinId}.
-          {run.result.model ? ` Its model ${run.result.model.fileName} is ${run.result.model.installed === 'copied' ? 'now installed' : 'already installed'}.` : ''} Switch to it in the list of twins above.
-        </p>
-      )}
+      {run.result && <ImportOutcome result={run.result} />}
       {run.error ? <ErrorNote error={run.error} /> : null}
     </form>
   );
