@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
  * A loopback OpenAI-compatible server (chat completions over SSE, embeddings) whose reply is chosen by
  * the test: `reply(userText)`. It stands in for a remote model so a test can decide what the "model"
  * says — e.g. hostile Markdown — which a real tiny model cannot be made to write. `requests` holds
- * every request body with its path, for tests that check what the engine sent.
+ * every request body with its path, for tests that check what the engine sent. With `chunkDelayMs`
+ * the reply streams slowly (12 characters a chunk), so a test can stop it half-way.
  */
-export function fakeOpenAi(reply: (userText: string) => string): Promise<{ server: Server; url: string; requests: Array<Record<string, unknown>> }> {
+export function fakeOpenAi(reply: (userText: string) => string, opts: { chunkDelayMs?: number } = {}): Promise<{ server: Server; url: string; requests: Array<Record<string, unknown>> }> {
   const requests: Array<Record<string, unknown>> = [];
   const server = createServer((req, res) => {
     let raw = '';
@@ -27,10 +28,29 @@ export function fakeOpenAi(reply: (userText: string) => string): Promise<{ serve
       const text = reply(lastUser);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const send = (o: unknown): void => void res.write(`data: ${JSON.stringify(o)}\n\n`);
-      for (let i = 0; i < text.length; i += 12) send({ choices: [{ delta: { content: text.slice(i, i + 12) } }] });
-      send({ choices: [{ delta: {}, finish_reason: 'stop' }] });
-      send({ choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(text.length / 4) } });
-      res.end('data: [DONE]\n\n');
+      const pieces: string[] = [];
+      for (let i = 0; i < text.length; i += 12) pieces.push(text.slice(i, i + 12));
+      const finish = (): void => {
+        send({ choices: [{ delta: {}, finish_reason: 'stop' }] });
+        send({ choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(text.length / 4) } });
+        res.end('data: [DONE]\n\n');
+      };
+      if (!opts.chunkDelayMs) {
+        for (const piece of pieces) send({ choices: [{ delta: { content: piece } }] });
+        finish();
+        return;
+      }
+      // slowly, until the client hangs up (a stopped reply)
+      let next = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || res.writableEnded) return clearInterval(timer);
+        const piece = pieces[next++];
+        if (piece === undefined) {
+          clearInterval(timer);
+          finish();
+        } else send({ choices: [{ delta: { content: piece } }] });
+      }, opts.chunkDelayMs);
+      res.on('close', () => clearInterval(timer));
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests })));

@@ -70,7 +70,7 @@ export default defineService({
       working: ctx.client(workingMemoryContract),
       identity: ctx.client(identityContract),
     };
-    const turns = createTurnRunner({ store, run: (input, emit, signal) => runTurn(clients, input, emit, signal), completed: (result) => publishTurn(ctx, result) });
+    const turns = createTurnRunner({ store, run: (input, emit, signal, remembered) => runTurn(clients, input, emit, signal, remembered), completed: (result) => publishTurn(ctx, result) });
 
     return {
       api: {

@@ -59,7 +59,7 @@ const importanceOf = (pad: Pad): number => Math.min(1, 0.4 + 0.35 * Math.abs(pad
  * tool calls through the actuator) → remember the reply. A failing optional step degrades the turn
  * and says so; only a failed generation fails it — and the user's message is stored before that.
  */
-export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> {
+export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal, remembered: (userEpisodeId: string) => void = () => undefined): Promise<TurnResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
   const mark = (name: string, since: number): void => {
@@ -87,6 +87,7 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
 
   t = performance.now();
   const userEpisode = await c.episodic.store({ sessionId: input.sessionId, actor: 'user', kind: 'message', text: appraisal.text, mood, importance: importanceOf(appraisal.pad) });
+  remembered(userEpisode.id);
   // working memory bounds itself with an estimate; the context builder counts with the model's tokenizer
   await soft('memory.working', () => c.working.append({ sessionId: input.sessionId, id: userEpisode.id, role: 'user', text: appraisal.text }), null);
   mark('rememberMs', t);

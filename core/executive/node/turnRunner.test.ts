@@ -23,7 +23,7 @@ describe('turns are idempotent by id', () => {
   let store: TurnStore;
   let runs: TurnInput[];
   let completed: TurnResult[];
-  let behaviour: (input: TurnInput, signal: AbortSignal) => Promise<TurnResult>;
+  let behaviour: (input: TurnInput, signal: AbortSignal, remembered: (id: string) => void) => Promise<TurnResult>;
   const never = new AbortController().signal;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pagi-runner-'));
@@ -41,9 +41,9 @@ describe('turns are idempotent by id', () => {
   });
   const runner = () => createTurnRunner({
     store,
-    run: (input, _emit, signal) => {
+    run: (input, _emit, signal, remembered) => {
       runs.push(input);
-      return behaviour(input, signal);
+      return behaviour(input, signal, remembered);
     },
     completed: (r) => completed.push(r),
   });
@@ -102,5 +102,19 @@ describe('turns are idempotent by id', () => {
     expect(store.history('s1', 10).map((t) => t.parentTurnId)).toEqual([null, 't1', 't1']);
     const made = await r.turn(request('t4', { sessionId: undefined, turnId: undefined }), () => undefined, never);
     expect(made.sessionId).not.toBe('s1');
+  });
+
+  it('a turn that failed after remembering the message keeps it out of the other branches too', async () => {
+    behaviour = async (input, _signal, remembered) => {
+      remembered(`${input.turnId}-u`);
+      if (input.turnId === 't2') throw new PagiError('UNAVAILABLE', 'inference has failed');
+      return { ...resultFor(input, 'x'), userEpisodeId: `${input.turnId}-u`, replyEpisodeId: `${input.turnId}-r` };
+    };
+    const r = runner();
+    await r.turn(request('t1'), () => undefined, never);
+    await expect(r.turn(request('t2'), () => undefined, never)).rejects.toThrow('inference has failed');
+    // the first message edited: a branch from the top, which must not recall t1 nor the failed t2
+    await r.turn(request('t3', { parentTurnId: null }), () => undefined, never);
+    expect(runs.at(-1)?.excludeEpisodes).toEqual(['t1-u', 't1-r', 't2-u']);
   });
 });

@@ -14,7 +14,7 @@ export interface TurnRequest extends Omit<TurnInput, 'turnId' | 'sessionId' | 'e
 export interface TurnRunnerOptions {
   store: TurnStore;
   /** One turn through the services (`runTurn` with its clients). */
-  run(input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult>;
+  run(input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal, remembered: (userEpisodeId: string) => void): Promise<TurnResult>;
   /** After a turn's result is stored: the durable events, which the reply does not wait for. */
   completed(result: TurnResult): void;
 }
@@ -39,7 +39,8 @@ export function createTurnRunner(opts: TurnRunnerOptions) {
     const { parent, offPath } = opts.store.place(sessionId, input.parentTurnId);
     opts.store.begin({ turnId, sessionId, text: input.text, parent });
     try {
-      const result = await opts.run({ ...input, turnId, sessionId, excludeEpisodes: offPath }, emit, signal);
+      const remembered = (episodeId: string): void => opts.store.recordUserEpisode(turnId, episodeId);
+      const result = await opts.run({ ...input, turnId, sessionId, excludeEpisodes: offPath }, emit, signal, remembered);
       opts.store.complete(turnId, result);
       opts.completed(result);
       return result;

@@ -42,6 +42,7 @@ export function createTurnStore(db: SqliteDatabase, now: () => string = () => ne
   const insert = db.prepare("INSERT INTO turns (id, session_id, user_text, status, started_at, parent_turn_id) VALUES (?, ?, ?, 'running', ?, ?)");
   const finish = db.prepare('UPDATE turns SET reply = ?, status = ?, error = ?, detail = ?, finished_at = ? WHERE id = ?');
   const setEpisodes = db.prepare('UPDATE turns SET user_episode_id = ?, reply_episode_id = ? WHERE id = ?');
+  const setUserEpisode = db.prepare('UPDATE turns SET user_episode_id = ? WHERE id = ?');
   const ofSession = db.prepare('SELECT id, status, parent_turn_id, user_episode_id, reply_episode_id FROM turns WHERE session_id = ? ORDER BY started_at');
 
   return {
@@ -71,6 +72,14 @@ export function createTurnStore(db: SqliteDatabase, now: () => string = () => ne
         setEpisodes.run(result.userEpisodeId, result.replyEpisodeId, turnId);
         finish.run(result.reply, result.stopReason === 'cancelled' ? 'cancelled' : 'completed', null, JSON.stringify({ result }), now(), turnId);
       })();
+    },
+
+    /**
+     * The user's message is remembered before the reply is written: recorded at once, so a turn that
+     * then fails still has its message kept out of the other branches' context.
+     */
+    recordUserEpisode(turnId: string, episodeId: string): void {
+      setUserEpisode.run(episodeId, turnId);
     },
 
     fail(turnId: string, error: PagiError): void {
