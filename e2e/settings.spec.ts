@@ -28,6 +28,29 @@ test.describe('settings', () => {
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   });
 
+  test('generation: reply length until the model stops and samplers are saved, kept, and put back to the defaults', async ({ page }) => {
+    await page.goto(served().url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Generation' });
+    await expect(form.getByLabel('Most tokens in a reply')).toHaveValue('1024');
+    await form.getByLabel('Until the model stops').check();
+    await form.getByLabel(/^Top-k/).fill('20');
+    await form.getByRole('button', { name: 'Save generation settings' }).click();
+    await expect(form.getByRole('status')).toContainText('Saved');
+    await page.reload();
+    await expect(form.getByLabel('Until the model stops')).toBeChecked();
+    await expect(form.getByLabel(/^Top-k/)).toHaveValue('20');
+    await expect(form.getByLabel(/^Top-p/)).toHaveValue('');
+    await form.getByLabel(/^Repeat penalty/).fill('1.5');
+    await form.getByLabel(/^Min-p/).fill('0.05');
+    await form.getByRole('button', { name: 'Save generation settings' }).click();
+    await expect(form.getByRole('status')).toContainText('Saved');
+    await form.getByRole('button', { name: 'Back to the defaults' }).click();
+    await expect(form.getByLabel('Most tokens in a reply')).toHaveValue('1024');
+    await expect(form.getByLabel(/^Top-k/)).toHaveValue('');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  });
+
   test('inference, memory weights and privacy are changed, refused when wrong, and kept', async ({ page }) => {
     await page.goto(served().url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PagiError } from '../contracts/errors.js';
+import { GENERATION_KEYS, generationChangeSchema, type GenerationSettings } from '../executive/common/generation.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { inferenceSettingsSchema, type InferenceSettings } from '../inference/common/settings.js';
 import { weightsSchema } from '../memory-episodic/common/contract.js';
@@ -38,7 +39,22 @@ export const settingsRouter = router({
       semantic: section(ctx, 'memory.semantic', weightsOf, (s) => Object.keys(asRecord(searchOf(s).weights))),
     },
     privacy: section(ctx, 'perception', (c) => c.pii as PiiPolicy, (s) => Object.keys(asRecord(s.pii))),
+    generation: section(ctx, 'executive', (c) => c.generation as GenerationSettings, (s) => Object.keys(asRecord(s.generation))),
   })),
+
+  /**
+   * The twin's reply settings: the keys given change (null is a value: "until the model stops", or
+   * "the model's default"); `reset` puts them all back to the defaults first.
+   */
+  setGeneration: procedure
+    .input(z.object({ values: generationChangeSchema.default({}), reset: z.boolean().default(false) }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const given = Object.fromEntries(Object.entries(input.values).filter(([, v]) => v !== undefined));
+      if (!input.reset && Object.keys(given).length === 0) throw new PagiError('INVALID_INPUT', `nothing to change: give one or more of ${GENERATION_KEYS.join(', ')}, or reset`);
+      const saved = input.reset ? {} : asRecord(ctx.system.serviceConfig('executive').saved.generation);
+      await ctx.system.reconfigure('executive', { generation: { ...saved, ...given } });
+      return { changed: Object.keys(given), reset: input.reset };
+    }),
 
   /** Only the keys given change; `null` puts a key back to its default. The model loaded now stays loaded. */
   setInference: procedure

@@ -3,6 +3,7 @@ import { call, defineContract, stream } from '../../contracts/contract.js';
 import { padSchema, provenanceSchema, usageSchema } from '../../contracts/domain.js';
 import { wireErrorSchema } from '../../contracts/errors.js';
 import { idSchema } from '../../contracts/ids.js';
+import { generationFields } from './generation.js';
 
 export const turnChunkSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), turnId: z.string(), sessionId: z.string() }),
@@ -64,8 +65,13 @@ export const executiveContract = defineContract('executive', {
       turnId: idSchema.optional(),
       text: z.string().trim().min(1, 'a message needs some text').max(100_000),
       sessionId: z.string().min(1).max(200).optional(),
-      maxTokens: z.number().int().min(1).max(8_192).default(256),
-      temperature: z.number().min(0).max(2).default(0.7),
+      /** Absent: the twin's settings (executive config `generation`); null: until the model stops, or the model's default. */
+      maxTokens: z.number().int().min(1).max(32_768).nullable().optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      topP: generationFields.topP.optional(),
+      topK: generationFields.topK.optional(),
+      minP: generationFields.minP.optional(),
+      repeatPenalty: generationFields.repeatPenalty.optional(),
       seed: z.number().int().min(0).optional(),
       contextBudgetTokens: z.number().int().min(64).max(100_000).default(768),
       /**

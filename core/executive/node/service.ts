@@ -17,6 +17,7 @@ import { goalsMigrations } from './migrations.js';
 import { runTurn, type TurnClients } from './turnLoop.js';
 import { createTurnRunner } from './turnRunner.js';
 import { createTurnStore } from './turnStore.js';
+import { GENERATION_DEFAULTS, generationSettingsSchema, resolveGeneration } from '../common/generation.js';
 
 /** The events of a finished turn. The reply is the user's at once: the durable events follow without making them wait. */
 function publishTurn(ctx: Pick<ServiceContext<unknown>, 'bus' | 'log'>, result: TurnResult): void {
@@ -54,6 +55,8 @@ export default defineService({
     breaker: z
       .object({ consecutiveTimeouts: z.number().int().min(1).max(100).default(2), halfOpenAfterMs: z.number().int().min(100).default(15_000) })
       .default({ consecutiveTimeouts: 2, halfOpenAfterMs: 15_000 }),
+    /** How replies are written (Settings → Generation); a turn may override each. */
+    generation: generationSettingsSchema.default(GENERATION_DEFAULTS),
   }),
   async start(ctx) {
     const db = openServiceDatabase(ctx, 'goals.db', goalsMigrations);
@@ -70,7 +73,8 @@ export default defineService({
       working: ctx.client(workingMemoryContract),
       identity: ctx.client(identityContract),
     };
-    const turns = createTurnRunner({ store, run: (input, emit, signal, remembered) => runTurn(clients, input, emit, signal, remembered), completed: (result) => publishTurn(ctx, result) });
+    const turns = createTurnRunner({ store, run: ({ maxTokens, temperature, topP, topK, minP, repeatPenalty, ...turn }, emit, signal, remembered) =>
+        runTurn(clients, { ...turn, ...resolveGeneration({ maxTokens, temperature, topP, topK, minP, repeatPenalty }, ctx.config.generation) }, emit, signal, remembered), completed: (result) => publishTurn(ctx, result) });
 
     return {
       api: {

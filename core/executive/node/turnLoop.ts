@@ -31,6 +31,10 @@ export interface TurnInput {
   text: string;
   maxTokens: number;
   temperature: number;
+  topP?: number | undefined;
+  topK?: number | undefined;
+  minP?: number | undefined;
+  repeatPenalty?: number | undefined;
   seed?: number | undefined;
   contextBudgetTokens: number;
   /** Episodes of turns on other branches of this conversation: kept out of the context. */
@@ -112,6 +116,7 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
     { role: 'user', content: appraisal.text },
   ];
 
+  const sampling = Object.fromEntries((['topP', 'topK', 'minP', 'repeatPenalty'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
   t = performance.now();
   let reply = '';
   let stopReason: string;
@@ -119,7 +124,7 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
   for (let round = 0; ; round++) {
     const out = await c.inference
       .generate(
-        { messages, maxTokens: input.maxTokens, temperature: input.temperature, ...(input.seed !== undefined ? { seed: input.seed } : {}), tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) },
+        { messages, maxTokens: input.maxTokens, temperature: input.temperature, ...sampling, ...(input.seed !== undefined ? { seed: input.seed } : {}), tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) },
         {
           // stopping keeps what was written: inference ends the reply and still answers with it
           stop: signal,

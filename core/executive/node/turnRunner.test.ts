@@ -8,11 +8,11 @@ import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import type { TurnResult } from '../common/contract.js';
 import { goalsMigrations } from './migrations.js';
 import type { TurnInput } from './turnLoop.js';
-import { createTurnRunner, type TurnRequest } from './turnRunner.js';
+import { createTurnRunner, type PlacedTurn, type TurnRequest } from './turnRunner.js';
 import { createTurnStore, type TurnStore } from './turnStore.js';
 
 const request = (turnId: string, over: Partial<TurnRequest> = {}): TurnRequest => ({ turnId, sessionId: 's1', text: 'hello', maxTokens: 16, temperature: 0, contextBudgetTokens: 256, ...over });
-const resultFor = (input: TurnInput, reply: string, stopReason = 'eos'): TurnResult => ({
+const resultFor = (input: Pick<TurnInput, "turnId" | "sessionId">, reply: string, stopReason = 'eos'): TurnResult => ({
   turnId: input.turnId, sessionId: input.sessionId, reply, stopReason, usage: null, provenance: [],
   mood: { pleasure: 0, arousal: 0, dominance: 0, label: 'neutral' }, userEpisodeId: null, replyEpisodeId: null, degraded: [], timings: {},
 });
@@ -21,9 +21,9 @@ describe('turns are idempotent by id', () => {
   let dir: string;
   let db: SqliteDatabase;
   let store: TurnStore;
-  let runs: TurnInput[];
+  let runs: PlacedTurn[];
   let completed: TurnResult[];
-  let behaviour: (input: TurnInput, signal: AbortSignal, remembered: (id: string) => void) => Promise<TurnResult>;
+  let behaviour: (input: PlacedTurn, signal: AbortSignal, remembered: (id: string) => void) => Promise<TurnResult>;
   const never = new AbortController().signal;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pagi-runner-'));

@@ -4,17 +4,28 @@ import type { TurnChunk, TurnOutcome, TurnResult } from '../common/contract.js';
 import type { TurnInput } from './turnLoop.js';
 import type { TurnStore } from './turnStore.js';
 
-/** `executive.turn`'s input after its defaults. */
-export interface TurnRequest extends Omit<TurnInput, 'turnId' | 'sessionId' | 'excludeEpisodes'> {
+type GenerationField = 'maxTokens' | 'temperature' | 'topP' | 'topK' | 'minP' | 'repeatPenalty';
+
+/** `executive.turn`'s input after its defaults; generation settings the turn does not give come from the twin's. */
+export interface TurnRequest extends Omit<TurnInput, 'turnId' | 'sessionId' | 'excludeEpisodes' | GenerationField> {
   turnId?: string | undefined;
   sessionId?: string | undefined;
   parentTurnId?: string | null | undefined;
+  maxTokens?: number | null | undefined;
+  temperature?: number | undefined;
+  topP?: number | null | undefined;
+  topK?: number | null | undefined;
+  minP?: number | null | undefined;
+  repeatPenalty?: number | null | undefined;
 }
+
+/** A turn placed in its conversation, its generation settings still the caller's. */
+export type PlacedTurn = Omit<TurnRequest, 'turnId' | 'sessionId' | 'parentTurnId'> & { turnId: string; sessionId: string; excludeEpisodes: string[] };
 
 export interface TurnRunnerOptions {
   store: TurnStore;
   /** One turn through the services (`runTurn` with its clients). */
-  run(input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal, remembered: (userEpisodeId: string) => void): Promise<TurnResult>;
+  run(input: PlacedTurn, emit: (chunk: TurnChunk) => void, signal: AbortSignal, remembered: (userEpisodeId: string) => void): Promise<TurnResult>;
   /** After a turn's result is stored: the durable events, which the reply does not wait for. */
   completed(result: TurnResult): void;
 }
@@ -40,7 +51,8 @@ export function createTurnRunner(opts: TurnRunnerOptions) {
     opts.store.begin({ turnId, sessionId, text: input.text, parent });
     try {
       const remembered = (episodeId: string): void => opts.store.recordUserEpisode(turnId, episodeId);
-      const result = await opts.run({ ...input, turnId, sessionId, excludeEpisodes: offPath }, emit, signal, remembered);
+      const { parentTurnId: _parent, ...request } = input;
+      const result = await opts.run({ ...request, turnId, sessionId, excludeEpisodes: offPath }, emit, signal, remembered);
       opts.store.complete(turnId, result);
       opts.completed(result);
       return result;

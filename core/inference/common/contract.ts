@@ -39,12 +39,25 @@ export const inferenceStatusSchema = z.object({
 });
 export type InferenceStatus = z.infer<typeof inferenceStatusSchema>;
 
+/**
+ * Sampling beyond temperature; each absent means the engine's own default. topK 0 and minP 0 turn
+ * that filter off; repeatPenalty 1 is no penalty.
+ */
+export const samplingShape = {
+  topP: z.number().gt(0, 'topP is above 0 (1 keeps every token)').max(1).optional(),
+  topK: z.number().int().min(0).max(1_000).optional(),
+  minP: z.number().min(0).max(1).optional(),
+  repeatPenalty: z.number().min(1).max(2).optional(),
+};
+export interface Sampling { topP?: number | undefined; topK?: number | undefined; minP?: number | undefined; repeatPenalty?: number | undefined }
+
 export const generateInputSchema = z.object({
   messages: z.array(chatMessageSchema).min(1).max(1_000),
   maxTokens: z.number().int().min(1).max(32_768).default(256),
   temperature: z.number().min(0).max(2).default(0.7),
   seed: z.number().int().min(0).optional(),
   tools: z.array(toolSchemaSchema).max(64).default([]),
+  ...samplingShape,
 });
 
 export const generateChunkSchema = z.discriminatedUnion('type', [

@@ -39,6 +39,10 @@ export interface GenerateRequest {
   maxTokens: number;
   temperature: number;
   seed?: number;
+  topP?: number | undefined;
+  topK?: number | undefined;
+  minP?: number | undefined;
+  repeatPenalty?: number | undefined;
   tools: Array<{ name: string; description: string; parameters?: Record<string, unknown> }>;
   signal: AbortSignal;
   onText(text: string): void;
@@ -224,6 +228,10 @@ export function createLlamaEngine(opts: EngineOptions) {
         maxTokens: req.maxTokens,
         temperature: req.temperature,
         ...(req.seed !== undefined ? { seed: req.seed } : {}),
+        ...(req.topP !== undefined ? { topP: req.topP } : {}),
+        ...(req.topK !== undefined && req.topK > 0 ? { topK: req.topK } : {}),
+        ...(req.minP !== undefined ? { minP: req.minP } : {}),
+        ...(req.repeatPenalty !== undefined ? { repeatPenalty: req.repeatPenalty > 1 ? { penalty: req.repeatPenalty } : false } : {}),
         signal,
         stopOnAbortSignal: true,
         onToken: () => {

@@ -16,6 +16,10 @@ export interface ChatCompletionRequest {
   maxTokens: number;
   temperature: number;
   seed?: number | undefined;
+  topP?: number | undefined;
+  topK?: number | undefined;
+  minP?: number | undefined;
+  repeatPenalty?: number | undefined;
   tools: Array<{ name: string; description: string; parameters?: Record<string, unknown> | undefined }>;
   jsonSchema?: Record<string, unknown>;
   signal: AbortSignal;
@@ -61,6 +65,11 @@ export function createOpenAiClient(opts: RemoteOptions) {
       max_tokens: req.maxTokens,
       temperature: req.temperature,
       ...(req.seed !== undefined ? { seed: req.seed } : {}),
+      ...(req.topP !== undefined ? { top_p: req.topP } : {}),
+      // not OpenAI's own, but what vLLM, llama.cpp's server and Ollama's OpenAI endpoint read
+      ...(req.topK !== undefined ? { top_k: req.topK } : {}),
+      ...(req.minP !== undefined ? { min_p: req.minP } : {}),
+      ...(req.repeatPenalty !== undefined ? { repetition_penalty: req.repeatPenalty, repeat_penalty: req.repeatPenalty } : {}),
       stream: true,
       stream_options: { include_usage: true },
       ...(req.tools.length ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters ?? { type: 'object', properties: {} } } })) } : {}),

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { BundlePanel } from '../settings/BundlePanel';
+import { GenerationSettingsForm } from '../settings/GenerationSettings';
 import { InferenceSettingsForm, MemoryWeightsSettings, PrivacySettings } from '../settings/ServiceSettings';
 import { useThemeStore, type Theme } from '../themeStore';
 import { api } from '../trpcClient';
@@ -52,6 +53,7 @@ export function SettingsPage() {
           {save.error && <ErrorNote error={save.error} />}
         </form>
       )}
+      <GenerationSettingsForm />
       <InferenceSettingsForm />
       <MemoryWeightsSettings />
       <PrivacySettings />

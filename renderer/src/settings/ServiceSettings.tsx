@@ -9,11 +9,11 @@ type InferenceValues = NonNullable<Settings['inference']['values']>;
 type Weights = NonNullable<Settings['memory']['episodic']['values']>;
 type Pii = NonNullable<Settings['privacy']['values']>;
 
-const SETTINGS_KEY = ['settings.get'];
-const useSettings = () => useQuery({ queryKey: SETTINGS_KEY, queryFn: () => api.settings.get.query() });
+export const SETTINGS_KEY = ['settings.get'];
+export const useSettings = () => useQuery({ queryKey: SETTINGS_KEY, queryFn: () => api.settings.get.query() });
 
 /** Every change restarts a service; the form says so, and shows the core's refusal when it has one. */
-function SaveRow({ pending, saved, error, label }: { pending: boolean; saved: boolean; error: unknown; label: string }) {
+export function SaveRow({ pending, saved, error, label }: { pending: boolean; saved: boolean; error: unknown; label: string }) {
   return (
     <div className="save-row">
       <button type="submit" disabled={pending}>{pending ? 'Restarting the service…' : label}</button>
@@ -23,7 +23,7 @@ function SaveRow({ pending, saved, error, label }: { pending: boolean; saved: bo
   );
 }
 
-function Unavailable({ why, children }: { why: string | null; children: ReactNode }) {
+export function Unavailable({ why, children }: { why: string | null; children: ReactNode }) {
   return why ? <p className="muted" role="status">{why}</p> : <>{children}</>;
 }
 
