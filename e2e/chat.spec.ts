@@ -121,7 +121,9 @@ test.describe('the UI in a browser against pagi serve', () => {
   test('a reopened conversation shows all it showed when new, and the address bar holds where you are', async ({ page }) => {
     await page.goto(served().url);
     const skip = page.getByRole('button', { name: 'Skip: keep the defaults' });
-    if (await skip.isVisible().catch(() => false)) await skip.click();
+    // first run (this test alone) or not (after the one above): either way, on to the chat
+    await expect(page.getByLabel('Message').or(skip)).toBeVisible();
+    if (await skip.isVisible()) await skip.click();
     await expect(page).toHaveURL(/#\/chat$/);
     const input = page.getByLabel('Message');
     await input.fill('The fox found a red ball in the garden');
@@ -130,6 +132,13 @@ test.describe('the UI in a browser against pagi serve', () => {
     await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
     const meta = await reply.locator('.meta').innerText();
     expect(meta).toMatch(/\d+ tokens.* · mood /);
+    // the twin's own face: its name in the header and on each reply, its mood in words, icons not emoji
+    const name = (await page.locator('.twin-header .twin-name').innerText()).trim();
+    expect(name.length).toBeGreaterThan(0);
+    await expect(reply.locator('.who-name')).toHaveText(name);
+    await expect(page.getByTestId('twin-mood')).toHaveText(/^(steady|(a little )?(cheerful|eager|content|gentle|irritated|worried|unimpressed|down))$/);
+    await expect(reply.getByRole('button', { name: 'Good reply' }).locator('svg')).toHaveCount(1);
+    expect(await reply.getByRole('button', { name: 'Good reply' }).innerText()).toBe('');
     // the conversation has its address once it started
     await expect(page).toHaveURL(/#\/chat\/[0-9a-f-]{36}$/);
     const address = page.url();

@@ -178,7 +178,7 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     const twin = await sup.client(identityContract).get({});
     const happy = await sup.client(socialContract).condition({ twinName: 'Ada', persona: twin.persona, mood: { pleasure: 0.8, arousal: 0.6, dominance: 0.5 } });
     const sad = await sup.client(socialContract).condition({ twinName: 'Ada', persona: twin.persona, mood: { pleasure: -0.8, arousal: -0.6, dominance: -0.5 } });
-    expect(happy.moodLabel).toBe('exuberant');
+    expect(happy.moodLabel).toBe('cheerful');
     expect(sad.systemPrompt).toMatch(/subdued/);
     expect(happy.systemPrompt).not.toEqual(sad.systemPrompt);
   });

@@ -46,7 +46,8 @@ export function App() {
       <main>
         <ServicesDown services={PAGE_NEEDS[page].services} lead={PAGE_NEEDS[page].lead} />
         <PageBoundary key={page} name={PAGES.find(([id]) => id === page)?.[1] ?? page}>
-          {page === 'chat' && (firstRun ? <OnboardingPage onDone={() => void twin.refetch()} /> : <ChatPage />)}
+          {/* until the twin is known, neither: the chat must not flash before the first-run setup replaces it */}
+          {page === 'chat' && (twin.isPending ? <p role="status" className="muted">Loading…</p> : firstRun ? <OnboardingPage onDone={() => void twin.refetch()} /> : <ChatPage />)}
           {page === 'memory' && <MemoryPage />}
           {page === 'emotion' && <EmotionPage />}
           {page === 'models' && <ModelsPage />}

@@ -16,9 +16,13 @@ describe('mood math', () => {
     expect(m.arousal).toBeCloseTo(0.5);
     expect(m.dominance).toBeCloseTo(-0.45);
   });
-  it('labels the octants and the neutral centre', () => {
-    expect(moodLabel({ pleasure: 0.05, arousal: 0, dominance: 0 })).toBe('neutral');
-    expect(moodLabel({ pleasure: 0.6, arousal: 0.5, dominance: 0.4 })).toBe('exuberant');
-    expect(moodLabel({ pleasure: -0.6, arousal: 0.5, dominance: -0.4 })).toBe('anxious');
+  it('names the octants in everyday words, mild moods as "a little", and the centre as steady', () => {
+    expect(moodLabel({ pleasure: 0.05, arousal: 0, dominance: 0 })).toBe('steady');
+    expect(moodLabel({ pleasure: 0.6, arousal: 0.5, dominance: 0.4 })).toBe('cheerful');
+    expect(moodLabel({ pleasure: -0.6, arousal: 0.5, dominance: -0.4 })).toBe('worried');
+    expect(moodLabel({ pleasure: 0.2, arousal: -0.1, dominance: 0.1 })).toBe('a little content');
+    const words = new Set<string>();
+    for (const p of [-0.7, 0.7]) for (const a of [-0.7, 0.7]) for (const d of [-0.7, 0.7]) words.add(moodLabel({ pleasure: p, arousal: a, dominance: d }));
+    expect([...words].sort()).toEqual(['cheerful', 'content', 'down', 'eager', 'gentle', 'irritated', 'unimpressed', 'worried']);
   });
 });

@@ -18,17 +18,17 @@ export function blendToward(current: Pad, target: Pad, sensitivity: number): Pad
   return out;
 }
 
-/** A word for a point of the PAD space (octants of Mehrabian's model, with a neutral centre). */
+/**
+ * The words a person would use for a point of the PAD space: the octants of Mehrabian's model
+ * (exuberant, dependent, relaxed, docile, hostile, anxious, disdainful, bored) said as one says them
+ * of a friend, "a little" when the mood is mild, "steady" near the centre.
+ */
 export function moodLabel(p: Pad): string {
   const mag = Math.hypot(p.pleasure, p.arousal, p.dominance);
-  if (mag < 0.15) return 'neutral';
+  if (mag < 0.15) return 'steady';
   const P = p.pleasure >= 0, A = p.arousal >= 0, D = p.dominance >= 0;
-  if (P && A && D) return 'exuberant';
-  if (P && A && !D) return 'dependent';
-  if (P && !A && D) return 'relaxed';
-  if (P && !A && !D) return 'docile';
-  if (!P && A && D) return 'hostile';
-  if (!P && A && !D) return 'anxious';
-  if (!P && !A && D) return 'disdainful';
-  return 'bored';
+  const word = P
+    ? A ? (D ? 'cheerful' : 'eager') : (D ? 'content' : 'gentle')
+    : A ? (D ? 'irritated' : 'worried') : (D ? 'unimpressed' : 'down');
+  return mag < 0.35 ? `a little ${word}` : word;
 }

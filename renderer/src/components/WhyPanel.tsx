@@ -3,6 +3,12 @@ import { api } from '../trpcClient';
 import type { TurnResult } from '../types';
 import { ScoreBars } from './ScoreBars';
 
+/** Each step of a turn in words (the executive's timing names). */
+const STEP_WORDS: Record<string, string> = {
+  perceptionMs: 'Understanding', emotionMs: 'Feeling', rememberMs: 'Remembering your message', contextMs: 'Recall',
+  generateMs: 'Writing', rememberReplyMs: 'Remembering the reply', totalMs: 'In all',
+};
+
 /** "Why this answer": the memories that went into the prompt with their scores, the mood, tokens and timings. */
 export function WhyPanel({ result }: { result: TurnResult }) {
   const recalled = result.provenance.filter((p) => p.tier !== 'working');
@@ -13,7 +19,7 @@ export function WhyPanel({ result }: { result: TurnResult }) {
   return (
     <div className="why">
       <p className="small">Mood {result.mood.label} (pleasure {result.mood.pleasure.toFixed(2)}, arousal {result.mood.arousal.toFixed(2)}) · {result.usage?.promptTokens ?? 0} prompt + {result.usage?.completionTokens ?? 0} reply tokens{result.usage?.tokensPerSecond ? ` · ${Math.round(result.usage.tokensPerSecond)} tok/s` : ''}</p>
-      <p className="small muted">{Object.entries(result.timings).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(' · ')}</p>
+      <p className="small muted">{Object.entries(result.timings).map(([k, v]) => `${STEP_WORDS[k] ?? k} ${Math.round(v)} ms`).join(' · ')}</p>
       {result.degraded.length > 0 && <ul className="small muted">{result.degraded.map((d) => <li key={d}>{d}</li>)}</ul>}
       <h4>Memories used ({recalled.length}; plus {result.provenance.length - recalled.length} recent turns)</h4>
       {recalled.length === 0 && <p className="small muted">No memory was recalled for this reply.</p>}

@@ -1,3 +1,4 @@
+import { Pin } from 'lucide-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
@@ -44,7 +45,7 @@ export function FactsPanel({ onOpen }: { onOpen: (id: string) => void }) {
         {(facts.data?.facts ?? []).map((f) => (
           <li key={f.id} className={f.retiredAt ? 'retired' : undefined}>
             <button type="button" className="link" onClick={() => onOpen(f.id)}>
-              <span className="tier-badge">{f.kind}</span> {f.text}{f.pinned ? ' 📌' : ''}{f.retiredAt ? ` (until ${new Date(f.retiredAt).toLocaleDateString()})` : ''}
+              <span className="tier-badge">{f.kind}</span> {f.text}{f.pinned ? <> <Pin size={14} aria-label="pinned" /></> : ''}{f.retiredAt ? ` (until ${new Date(f.retiredAt).toLocaleDateString()})` : ''}
             </button>
           </li>
         ))}

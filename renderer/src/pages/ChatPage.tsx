@@ -1,8 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ThumbsDown, ThumbsUp } from 'lucide-react';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { siblingsOf, useChatStore, visiblePath, type TurnNode } from '../chatStore';
 import { ErrorNote } from '../components/ErrorNote';
 import { Markdown } from '../components/Markdown';
+import { Avatar, TwinHeader, useTwinName } from '../components/TwinFace';
 import { WhyPanel } from '../components/WhyPanel';
 import { api } from '../trpcClient';
 
@@ -20,8 +22,8 @@ function ReplyTools({ turn }: { turn: TurnNode }) {
       {/* a reply that failed is sent again only when asked: beside it, never as a second conversation */}
       <button type="button" onClick={() => regenerate(turn.id)} disabled={streaming}>{turn.status === 'error' ? 'Retry' : 'Regenerate'}</button>
       {result && <>
-        <button type="button" aria-pressed={rated === 'up'} onClick={() => rate('up')} aria-label="Good reply">👍</button>
-        <button type="button" aria-pressed={rated === 'down'} onClick={() => rate('down')} aria-label="Bad reply">👎</button>
+        <button type="button" className="icon-button" aria-pressed={rated === 'up'} onClick={() => rate('up')} aria-label="Good reply" title="Good reply"><ThumbsUp size={16} aria-hidden="true" /></button>
+        <button type="button" className="icon-button" aria-pressed={rated === 'down'} onClick={() => rate('down')} aria-label="Bad reply" title="Bad reply"><ThumbsDown size={16} aria-hidden="true" /></button>
         <button type="button" aria-pressed={rated === 'wrong'} onClick={() => rate('wrong')}>That's wrong</button>
         <button type="button" aria-expanded={why} onClick={() => setWhy(!why)}>Why?</button>
       </>}
@@ -142,6 +144,7 @@ export function ChatPage() {
   const [draft, setDraft] = useState('');
   const [editing, setEditing] = useState<string | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
+  const twinName = useTwinName();
 
   useEffect(() => {
     if (listRef.current) listRef.current.scrollTop = listRef.current.scrollHeight;
@@ -174,12 +177,13 @@ export function ChatPage() {
     <div className="chat-layout">
       <SessionList />
       <section className="chat" aria-label="Chat">
+        <TwinHeader />
         <ol ref={listRef} className="messages" aria-live="polite" aria-label="Conversation" tabIndex={0}>
           {path.length === 0 && <li className="empty">Say hello to your twin. Enter sends, Shift+Enter adds a line, Esc stops a reply, ↑ edits your last message.</li>}
           {path.flatMap((t) => [
             <UserMessage key={`u-${t.id}`} turn={t} editing={editing === t.id} setEditing={(on) => setEditing(on ? t.id : null)} />,
             <li key={`r-${t.id}`} className="message twin" data-status={t.status}>
-              <span className="who">Twin</span>
+              <span className="who"><Avatar name={twinName} size={20} /> <span className="who-name">{twinName}</span></span>
               <div className="text">{t.reply ? <Markdown text={t.reply} /> : t.status === 'streaming' ? '…' : ''}</div>
               {t.meta && <span className="meta">{t.meta}</span>}
               {t.status !== 'streaming' && <ReplyTools turn={t} />}
