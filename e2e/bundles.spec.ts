@@ -80,5 +80,26 @@ test.describe('twin bundles from the Settings page', () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click({ timeout: 30_000 });
     await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Captain Mira', { timeout: 30_000 });
     await expect(page.locator('table.twins')).toContainText('running');
+
+    // every twin is named (those not running too), with where it came from; the one running cannot be deleted
+    const rows = page.locator('table.twins tbody tr');
+    await expect(rows).toHaveCount(3);
+    await expect(page.locator('table.twins')).not.toContainText('not yet named');
+    await expect(page.locator('table.twins')).toContainText('made from a character card');
+    const running = rows.filter({ hasText: 'running' });
+    await expect(running.getByRole('button', { name: /^Delete/ })).toHaveCount(0);
+    const others = rows.filter({ hasNotText: 'running' });
+    const first = others.first();
+    await first.getByRole('button', { name: /^Rename/ }).click();
+    await first.getByLabel('New name').fill('Old Ada');
+    await first.getByRole('button', { name: 'Save' }).click();
+    await expect(page.locator('table.twins')).toContainText('Old Ada (takes this name when it next runs)');
+    const doomed = others.last();
+    const doomedId = await doomed.getAttribute('data-twin');
+    await doomed.getByRole('button', { name: /^Delete/ }).click();
+    await doomed.getByRole('button', { name: 'Delete for good' }).click();
+    await expect(rows).toHaveCount(2);
+    expect(existsSync(join(dataDir, 'twins', doomedId as string))).toBe(false);
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 });

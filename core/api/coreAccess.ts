@@ -60,7 +60,13 @@ export interface Imports {
 }
 
 export interface Twins {
-  list(): Array<{ id: string; name: string | null; origin: 'clone' | 'move' | 'card' | null; parentId: string | null; addedAt: string | null }>;
+  list(): Array<{ id: string; name: string | null; origin: 'clone' | 'move' | 'card' | 'created' | null; parentId: string | null; addedAt: string | null; pendingName: string | null }>;
+  /** The running twin's name as it is now, kept so the list names it while another twin runs. */
+  rememberName(id: string, name: string): void;
+  /** Renames a twin: the running one at once, another when it next runs. */
+  rename(id: string, name: string): Promise<void>;
+  /** Deletes a twin that does not run, with its memories and backups, for good. */
+  delete(id: string): Promise<void>;
   /** Runs another twin of this data folder: every service restarts for it. */
   activate(id: string): Promise<void>;
 }

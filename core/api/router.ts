@@ -57,12 +57,29 @@ export const appRouter = router({
   twin: router({
     get: procedure.query(({ ctx }) => ctx.core.client(identityContract).get({})),
     hardware: procedure.query(({ ctx }) => ctx.core.client(identityContract).hardware({ refresh: false })),
-    update: procedure.input(identityContract.procedures.update.input).mutation(({ ctx, input }) => ctx.core.client(identityContract).update(input)),
+    update: procedure.input(identityContract.procedures.update.input).mutation(async ({ ctx, input }) => {
+      const twin = await ctx.core.client(identityContract).update(input);
+      ctx.twins.rememberName(ctx.core.twinId, twin.name);
+      return twin;
+    }),
     /** Every twin of this data folder; the running one's name is its current one. */
     list: procedure.query(async ({ ctx }) => {
       const active = ctx.core.twinId;
       const current = await ctx.core.client(identityContract).get({}).catch(() => null);
+      if (current) ctx.twins.rememberName(active, current.name);
       return ctx.twins.list().map((t) => ({ ...t, active: t.id === active, name: t.id === active && current ? current.name : t.name }));
+    }),
+    /** A new name: the running twin's at once, another's when it next runs. */
+    rename: procedure
+      .input(z.object({ id: idSchema, name: z.string().trim().min(1, 'a name needs some text').max(120) }).strict())
+      .mutation(async ({ ctx, input }) => {
+        await ctx.twins.rename(input.id, input.name);
+        return { id: input.id, name: input.name, now: input.id === ctx.core.twinId };
+      }),
+    /** Deletes a twin that does not run: its folder, memories and backups, for good. */
+    delete: procedure.input(z.object({ id: idSchema }).strict()).mutation(async ({ ctx, input }) => {
+      await ctx.twins.delete(input.id);
+      return { deleted: input.id };
     }),
     /** Runs another twin of this data folder: every service restarts for it. */
     activate: procedure.input(z.object({ id: idSchema }).strict()).mutation(async ({ ctx, input }) => {

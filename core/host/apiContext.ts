@@ -17,7 +17,7 @@ import { openConversationSource } from './imports/conversationSources.js';
 import { createTwin } from './imports/twinFactory.js';
 import { appVersion, outDir } from './installation.js';
 import { privateRoots, scrubPaths } from './requestGuards.js';
-import { listTwins, recordTwin } from './twinRegistry.js';
+import { deleteTwinFiles, listTwins, recordTwin, rememberTwinName, renameTwinLater, takePendingName } from './twinRegistry.js';
 import { asRecord } from '../contracts/records.js';
 
 
@@ -51,6 +51,11 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
       throw new PagiError('FAILED_PRECONDITION', `twin ${id} cannot run here (${failed.map((s) => `${s.id}: ${s.lastError ?? 'failed'}`).join('; ')}); ${previous} runs again`);
     }
     setActiveTwin(dataDir, id);
+    // a name given while it did not run is its name now
+    const identity = supervisor.client(identityContract);
+    const pending = takePendingName(dataDir, id);
+    const twin = pending ? await identity.update({ name: pending }) : await identity.get({}).catch(() => null);
+    if (twin) rememberTwinName(dataDir, id, twin.name);
   };
   return {
     core: {
@@ -112,6 +117,17 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     twins: {
       list: () => listTwins(dataDir),
       activate: activateTwin,
+      rememberName: (id, name) => rememberTwinName(dataDir, id, name),
+      async rename(id, name) {
+        if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
+        if (id !== supervisor.twinId) return renameTwinLater(dataDir, id, name);
+        await supervisor.client(identityContract).update({ name });
+        rememberTwinName(dataDir, id, name);
+      },
+      async delete(id) {
+        if (id === supervisor.twinId) throw PagiError.hinted('FAILED_PRECONDITION', 'the twin that runs now cannot be deleted', { app: 'switch to another twin first', cli: 'switch to another first with `pagi twins activate ID`' });
+        deleteTwinFiles(dataDir, id);
+      },
     },
   };
 }

@@ -14,6 +14,7 @@ import { describeHost, readHostFile, removeHostFile, writeHostFile, type HostFil
 import { serviceSpecs } from './installation.js';
 import { createLogSink } from './logSink.js';
 import { createApiContext } from './apiContext.js';
+import { sweepDeletedTwins } from './twinRegistry.js';
 
 export interface BootOptions {
   dataDir: string;
@@ -74,6 +75,7 @@ export async function bootCore(opts: BootOptions): Promise<BootedCore> {
   }
   const twinId = activeTwinId(dataDir);
   sweepImportStaging(dataDir); // what a killed import left: never a twin
+  sweepDeletedTwins(dataDir); // a deletion a crash cut short
   sweepExportWork(dataDir); // copies of databases a killed export left
   const logs = createLogSink(dataDir, { level: config.logLevel, stderrLevel: opts.logToStderr ? 'warn' : null });
   const supervisor = new Supervisor({

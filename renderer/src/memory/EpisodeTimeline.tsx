@@ -29,6 +29,14 @@ export function EpisodeTimeline({ onOpen }: { onOpen: (id: string) => void }) {
     getNextPageParam: (last, all) => (last.length === PAGE ? all.length * PAGE : undefined),
   });
   const sessionList = useQuery({ queryKey: ['memory.sessions'], queryFn: () => api.memory.sessions.query() });
+  // conversations by their titles (the chat's, or the user's own); imported ones by where they came from
+  const chats = useQuery({ queryKey: ['chat.sessions', 'titles'], queryFn: () => api.chat.sessions.query({ limit: 1_000 }) });
+  const titleOf = (sessionId: string): string => {
+    const chat = chats.data?.find((c) => c.sessionId === sessionId);
+    if (chat) return chat.title || 'Untitled conversation';
+    if (sessionId.startsWith('chatgpt:')) return 'a ChatGPT conversation';
+    return `conversation ${sessionId.slice(0, 8)}`;
+  };
   const rows = useMemo<Row[]>(() => {
     const out: Row[] = [];
     let day = '';
@@ -50,7 +58,7 @@ export function EpisodeTimeline({ onOpen }: { onOpen: (id: string) => void }) {
       <div className="filters">
         <label>Session <select value={sessionId} onChange={(e) => setSessionId(e.target.value)}>
           <option value="">All sessions</option>
-          {(sessionList.data ?? []).map((s) => <option key={s.sessionId} value={s.sessionId}>{s.sessionId} ({s.episodes})</option>)}
+          {(sessionList.data ?? []).map((s) => <option key={s.sessionId} value={s.sessionId}>{titleOf(s.sessionId)} ({s.episodes})</option>)}
         </select></label>
         <label>Speaker <input value={actor} onChange={(e) => setActor(e.target.value)} placeholder="any" /></label>
         <label>Kind <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
@@ -62,7 +70,7 @@ export function EpisodeTimeline({ onOpen }: { onOpen: (id: string) => void }) {
       </div>
       {sessions.error && <ErrorNote error={sessions.error} retry={() => void sessions.refetch()} />}
       {sessions.isLoading && <p className="muted" role="status">Loading episodes…</p>}
-      {!sessions.isLoading && rows.length === 0 && <p className="empty">No episodes yet. They appear as you chat, or import a conversation with <code>pagi memory import</code>.</p>}
+      {!sessions.isLoading && rows.length === 0 && <p className="empty">No episodes yet. They appear as you chat, or import past conversations in Settings.</p>}
       <div ref={parent} className="timeline" role="list" aria-label="Episodes" tabIndex={0}>
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
@@ -71,7 +79,7 @@ export function EpisodeTimeline({ onOpen }: { onOpen: (id: string) => void }) {
               <div key={item.key} role="listitem" className={row.kind === 'day' ? 'day-header' : 'timeline-row'} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
                 {row.kind === 'day' ? <h3>{row.day}</h3> : (
                   <button type="button" className="link" onClick={() => onOpen(row.episode.id)}>
-                    <span className="muted small">{new Date(row.episode.time).toLocaleTimeString()} · {row.episode.sessionId}</span>{' '}
+                    <span className="muted small">{new Date(row.episode.time).toLocaleTimeString()} · {titleOf(row.episode.sessionId)}</span>{' '}
                     <strong>{row.episode.actor}:</strong> {row.episode.text.length > 160 ? `${row.episode.text.slice(0, 159)}…` : row.episode.text}
                     {row.episode.pinned && <span className="tier-badge">pinned</span>}
                   </button>
