@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { png, v2 } from '../core/test/cardFixtures';
-import { chromiumMissing, hostForSuite, screenshotDir, seriousAxeViolations } from './serveFixture';
+import { chromiumMissing, hostForSuite, openSettings, screenshotDir, seriousAxeViolations } from './serveFixture';
 
 const noBrowser = chromiumMissing();
 
@@ -13,7 +13,7 @@ test.describe('twin bundles from the Settings page', () => {
   test('the twin is exported (encrypted), refused with a wrong passphrase, and imported as a clone', async ({ page }) => {
     const { url, dataDir } = served();
     await page.goto(url);
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await openSettings(page, 'Import and export');
     const exportForm = page.getByRole('form', { name: 'Export this twin' });
     await exportForm.getByLabel(/Save the bundle as/).fill(join(dataDir, 'twin.zip'));
     await exportForm.getByRole('button', { name: 'Export' }).click();
@@ -54,7 +54,7 @@ test.describe('twin bundles from the Settings page', () => {
       a: { id: 'a', parent: 'u', children: [], message: { id: 'a', author: { role: 'assistant' }, create_time: 1_700_000_005, content: { content_type: 'text', parts: ['Chamomile goes well with honey.'] } } },
     } }]));
     await page.goto(url);
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await openSettings(page, 'Import and export');
     const chatgpt = page.getByRole('form', { name: 'Import ChatGPT conversations' });
     await chatgpt.getByLabel(/ChatGPT export/).fill(conversations);
     await chatgpt.getByRole('button', { name: "Import into this twin's memory" }).click();
@@ -64,7 +64,7 @@ test.describe('twin bundles from the Settings page', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await expect(page.getByText('Chamomile goes well with honey.').first()).toBeVisible();
 
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await openSettings(page, 'Import and export');
     const cardForm = page.getByRole('form', { name: 'New twin from a character card' });
     await cardForm.getByLabel(/Character card/).fill(join(dataDir, 'broken.png'));
     await cardForm.getByRole('button', { name: 'Create the twin' }).click();
@@ -73,12 +73,14 @@ test.describe('twin bundles from the Settings page', () => {
     await cardForm.getByRole('button', { name: 'Create the twin' }).click();
     await expect(cardForm.getByText(/Created Captain Mira .* with 2 lorebook facts/)).toBeVisible({ timeout: 30_000 });
     expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.getByRole('tab', { name: 'Twins' }).click();
     await page.locator('table.twins').screenshot({ path: join(screenshotDir, 'settings-twins.png') });
 
     // switching: every service restarts for Captain Mira, and the window shows her
     await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.getByRole('button', { name: 'Switch to Captain Mira' }).click()]);
     await page.getByRole('button', { name: 'Settings', exact: true }).click({ timeout: 30_000 });
     await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Captain Mira', { timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Twins' }).click();
     await expect(page.locator('table.twins')).toContainText('running');
 
     // every twin is named (those not running too), with where it came from; the one running cannot be deleted

@@ -55,6 +55,12 @@ export async function servePagi(model: string | null, config?: unknown): Promise
   };
 }
 
+/** Opens Settings at one of its sections (its tab). */
+export async function openSettings(page: Page, section: string): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByRole('tab', { name: section, exact: true }).click();
+}
+
 /** Serious and critical accessibility violations on the page as it is now (axe-core), with where they are. */
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();

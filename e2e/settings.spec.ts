@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { chromiumMissing, screenshotDir, seriousAxeViolations, hostForSuite } from './serveFixture';
+import { chromiumMissing, hostForSuite, openSettings, screenshotDir, seriousAxeViolations } from './serveFixture';
 
 const noBrowser = chromiumMissing();
 
@@ -11,6 +11,8 @@ test.describe('settings', () => {
   test('the persona is edited and kept; the theme switches, in both themes without accessibility faults', async ({ page }) => {
     await page.goto(served().url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    // Persona is the first section; the others are tabs away (arrow keys move between them)
+    await expect(page.getByRole('tab', { name: 'Persona' })).toHaveAttribute('aria-selected', 'true');
     await page.getByLabel('Name', { exact: true }).fill('Ada');
     await page.getByLabel('Traits (comma-separated)').fill('patient, funny');
     await page.getByRole('button', { name: 'Save persona' }).click();
@@ -20,6 +22,15 @@ test.describe('settings', () => {
     await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Ada');
     await expect(page.getByLabel('Traits (comma-separated)')).toHaveValue('patient, funny');
     expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.getByRole('tab', { name: 'Persona' }).focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByRole('tab', { name: 'Generation' })).toBeFocused();
+    await expect(page.getByRole('tab', { name: 'Generation' })).toHaveAttribute('aria-selected', 'true');
+    await page.keyboard.press('End');
+    await expect(page.getByRole('tab', { name: 'Appearance' })).toHaveAttribute('aria-selected', 'true');
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByRole('tab', { name: 'Persona' })).toHaveAttribute('aria-selected', 'true');
+    await page.getByRole('tab', { name: 'Appearance' }).click();
     await page.getByLabel('dark').check();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -30,7 +41,7 @@ test.describe('settings', () => {
 
   test('generation: reply length until the model stops and samplers are saved, kept, and put back to the defaults', async ({ page }) => {
     await page.goto(served().url);
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await openSettings(page, 'Generation');
     const form = page.getByRole('form', { name: 'Generation' });
     await expect(form.getByLabel('Most tokens in a reply')).toHaveValue('1024');
     await form.getByLabel('Until the model stops').check();
@@ -38,6 +49,7 @@ test.describe('settings', () => {
     await form.getByRole('button', { name: 'Save generation settings' }).click();
     await expect(form.getByRole('status')).toContainText('Saved');
     await page.reload();
+    await page.getByRole('tab', { name: 'Generation' }).click();
     await expect(form.getByLabel('Until the model stops')).toBeChecked();
     await expect(form.getByLabel(/^Top-k/)).toHaveValue('20');
     await expect(form.getByLabel(/^Top-p/)).toHaveValue('');
@@ -53,7 +65,7 @@ test.describe('settings', () => {
 
   test('inference, memory weights and privacy are changed, refused when wrong, and kept', async ({ page }) => {
     await page.goto(served().url);
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await openSettings(page, 'Model and hardware');
     const inference = page.getByRole('form', { name: 'Inference settings' });
     // a value the core refuses: the message names the field and nothing changes
     await inference.getByLabel(/Context size/).fill('12');
@@ -64,6 +76,7 @@ test.describe('settings', () => {
     await inference.getByRole('button', { name: 'Save inference settings' }).click();
     await expect(inference.getByText(/runs with it now/)).toBeVisible({ timeout: 30_000 });
 
+    await page.getByRole('tab', { name: 'Memory', exact: true }).click();
     const episodic = page.getByRole('form', { name: 'episodic memory weights' });
     for (const label of ['Words in common (BM25)', 'Meaning (embeddings)', 'Recency', 'Importance', 'Emotional salience']) await episodic.getByLabel(label).fill('0');
     await episodic.getByRole('button', { name: 'Save episodic weights' }).click();
@@ -73,6 +86,7 @@ test.describe('settings', () => {
     await episodic.getByRole('button', { name: 'Save episodic weights' }).click();
     await expect(episodic.getByText(/runs with it now/)).toBeVisible({ timeout: 30_000 });
 
+    await page.getByRole('tab', { name: 'Privacy' }).click();
     const privacy = page.getByRole('form', { name: 'Personal data' });
     await privacy.getByRole('group', { name: 'Email addresses' }).getByLabel('redact').check();
     await privacy.getByRole('button', { name: 'Save privacy settings' }).click();
@@ -81,11 +95,13 @@ test.describe('settings', () => {
     await page.screenshot({ path: join(screenshotDir, 'settings-services.png'), fullPage: true });
 
     await page.reload();
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await openSettings(page, 'Model and hardware');
     await expect(page.getByRole('form', { name: 'Inference settings' }).getByLabel(/Context size/)).toHaveValue('1024');
+    await page.getByRole('tab', { name: 'Privacy' }).click();
+    await expect(page.getByRole('form', { name: 'Personal data' }).getByRole('group', { name: 'Email addresses' }).getByLabel('redact')).toBeChecked();
+    await page.getByRole('tab', { name: 'Memory', exact: true }).click();
     await expect(page.getByRole('form', { name: 'episodic memory weights' }).getByLabel('Importance')).toHaveValue('0');
     await expect(page.getByRole('form', { name: 'episodic memory weights' }).getByLabel('Recency')).toHaveValue('0.5');
-    await expect(page.getByRole('form', { name: 'Personal data' }).getByRole('group', { name: 'Email addresses' }).getByLabel('redact')).toBeChecked();
     await page.getByRole('form', { name: 'episodic memory weights' }).getByRole('button', { name: 'Reset episodic weights to defaults' }).click();
     await expect(page.getByRole('form', { name: 'episodic memory weights' }).getByLabel('Importance')).not.toHaveValue('0');
   });

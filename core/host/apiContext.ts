@@ -43,6 +43,9 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
     const previous = supervisor.twinId;
     if (id === previous) return;
+    // its name, while it can still be asked, so the list can name it once another runs
+    const leaving = await supervisor.client(identityContract).get({}).catch(() => null);
+    if (leaving) rememberTwinName(dataDir, previous, leaving.name);
     await supervisor.switchTwin(id);
     // a twin whose services cannot run is not left running (nor made the one to start next time)
     const failed = (await supervisor.status()).filter((s) => s.state === 'failed');

@@ -1,20 +1,20 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { BundlePanel } from '../settings/BundlePanel';
 import { GenerationSettingsForm } from '../settings/GenerationSettings';
 import { InferenceSettingsForm, MemoryWeightsSettings, PrivacySettings } from '../settings/ServiceSettings';
+import { TwinsList } from '../settings/TwinsList';
 import { useThemeStore, type Theme } from '../themeStore';
 import { api } from '../trpcClient';
 
 interface PersonaForm { name: string; description: string; traits: string; speakingStyle: string; pleasure: number; arousal: number; dominance: number; halfLife: number }
 
-/** Settings: the twin's persona and mood baseline (its identity service), inference, memory retrieval, privacy, and this window's theme. */
-export function SettingsPage() {
+/** The twin's name, who it is, how it speaks, and the mood it drifts back to (its identity service). */
+function PersonaSettings() {
   const qc = useQueryClient();
   const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query() });
   const [form, setForm] = useState<PersonaForm | null>(null);
-  const { theme, setTheme } = useThemeStore();
   useEffect(() => {
     if (twin.data && !form) {
       const p = twin.data.persona;
@@ -31,8 +31,7 @@ export function SettingsPage() {
   const field = <K extends keyof PersonaForm>(key: K) => (value: PersonaForm[K]): void => setForm((f) => (f ? { ...f, [key]: value } : f));
 
   return (
-    <section className="settings" aria-label="Settings">
-      <h2>Settings</h2>
+    <>
       <h3>Persona</h3>
       {twin.error && <ErrorNote error={twin.error} retry={() => void twin.refetch()} />}
       {form && (
@@ -53,11 +52,14 @@ export function SettingsPage() {
           {save.error && <ErrorNote error={save.error} />}
         </form>
       )}
-      <GenerationSettingsForm />
-      <InferenceSettingsForm />
-      <MemoryWeightsSettings />
-      <PrivacySettings />
-      <BundlePanel />
+    </>
+  );
+}
+
+function AppearanceSettings() {
+  const { theme, setTheme } = useThemeStore();
+  return (
+    <>
       <h3>Appearance</h3>
       <fieldset className="theme">
         <legend>Theme</legend>
@@ -65,6 +67,51 @@ export function SettingsPage() {
           <label key={t}><input type="radio" name="theme" value={t} checked={theme === t} onChange={() => setTheme(t)} /> {t}</label>
         ))}
       </fieldset>
+    </>
+  );
+}
+
+const SECTIONS = [
+  ['persona', 'Persona', PersonaSettings],
+  ['generation', 'Generation', GenerationSettingsForm],
+  ['model', 'Model and hardware', InferenceSettingsForm],
+  ['memory', 'Memory', MemoryWeightsSettings],
+  ['privacy', 'Privacy', PrivacySettings],
+  ['twins', 'Twins', TwinsList],
+  ['transfer', 'Import and export', BundlePanel],
+  ['appearance', 'Appearance', AppearanceSettings],
+] as const;
+type SectionId = (typeof SECTIONS)[number][0];
+
+/** Settings in sections, each with its own tab (arrow keys move between them, as in any tab list). */
+export function SettingsPage() {
+  const [current, setCurrent] = useState<SectionId>('persona');
+  const tabs = useRef<Array<HTMLButtonElement | null>>([]);
+  const index = SECTIONS.findIndex(([id]) => id === current);
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const last = SECTIONS.length - 1;
+    const next = { ArrowDown: index + 1, ArrowRight: index + 1, ArrowUp: index - 1, ArrowLeft: index - 1, Home: 0, End: last }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const to = (next + SECTIONS.length) % SECTIONS.length;
+    setCurrent(SECTIONS[to]?.[0] as SectionId);
+    tabs.current[to]?.focus();
+  };
+  const Section = SECTIONS[index]?.[2] ?? PersonaSettings;
+  return (
+    <section className="settings" aria-label="Settings">
+      <h2>Settings</h2>
+      <div className="settings-layout">
+        <div role="tablist" aria-label="Settings sections" aria-orientation="vertical" className="settings-tabs" onKeyDown={onKeyDown}>
+          {SECTIONS.map(([id, label], i) => (
+            <button key={id} type="button" role="tab" id={`settings-tab-${id}`} aria-selected={id === current} aria-controls={`settings-panel-${id}`} tabIndex={id === current ? 0 : -1}
+              ref={(el) => { tabs.current[i] = el; }} onClick={() => setCurrent(id)}>{label}</button>
+          ))}
+        </div>
+        <div role="tabpanel" id={`settings-panel-${current}`} aria-labelledby={`settings-tab-${current}`} className="settings-panel" tabIndex={0}>
+          <Section />
+        </div>
+      </div>
     </section>
   );
 }

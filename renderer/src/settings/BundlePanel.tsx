@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ErrorNote } from '../components/ErrorNote';
 import { useNavStore } from '../navStore';
 import { api } from '../trpcClient';
-import { TWINS_KEY, TwinsList } from './TwinsList';
+import { TWINS_KEY } from './TwinsList';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { BundleExportResult as ExportResult, BundleImportResult as ImportResult, ConversationImportResult, OperationProgress as Progress } from '../../../core/api/coreAccess';
 
@@ -202,7 +202,6 @@ function ChatGptForm() {
 export function BundlePanel() {
   return (
     <section aria-labelledby="bundles-h">
-      <TwinsList />
       <h3 id="bundles-h">Twin bundles</h3>
       <p className="muted">A bundle holds the whole twin: persona, every memory with its history, mood history, learning and its own settings. Never the model weights, API keys or this machine's settings.</p>
       <ExportForm />
