@@ -41,6 +41,7 @@ export function ModelsPage() {
 
       <h3>Installed</h3>
       {models.data?.length === 0 && <p className="empty">No models yet.</p>}
+      <div className="table-scroll">
       <table className="models">
         <thead><tr><th scope="col">Model</th><th scope="col">Size</th><th scope="col">Source</th><th scope="col">Checksum</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
         <tbody>
@@ -58,6 +59,7 @@ export function ModelsPage() {
           ))}
         </tbody>
       </table>
+      </div>
       <form className="inline-form" onSubmit={(e) => { e.preventDefault(); act.mutate(() => api.models.import.mutate({ path: path.trim() })); setPath(''); }}>
         <label htmlFor="model-path">Import a .gguf file (its path on this computer)</label>
         <input id="model-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/models/model.gguf" />

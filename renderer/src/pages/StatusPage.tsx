@@ -28,6 +28,7 @@ export function StatusPage() {
       {error && <p role="alert" className="error">Cannot reach the core: {error}</p>}
       {!rows && !error && <p>Loading…</p>}
       {rows && (
+        <div className="table-scroll">
         <table className="services">
           <thead>
             <tr><th scope="col">Service</th><th scope="col">State</th><th scope="col">PID</th><th scope="col">Restarts</th><th scope="col">Memory</th><th scope="col">CPU</th><th scope="col">Last error</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
@@ -47,6 +48,7 @@ export function StatusPage() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       <EventLog />
     </section>
