@@ -19,6 +19,14 @@ test.describe('every page, in both themes, at 1280×800 and 800×600', () => {
         const skip = page.getByRole('button', { name: 'Skip: keep the defaults' });
         await expect(page.getByLabel('Message').or(skip)).toBeVisible();
         if (await skip.isVisible()) await skip.click();
+        // the first Tab stop of a page leads straight to the message box, from any page
+        await page.getByRole('button', { name: 'Memory', exact: true }).click();
+        await page.reload();
+        await expect(page.getByRole('button', { name: 'Memory', exact: true })).toHaveAttribute('aria-current', 'page');
+        await page.keyboard.press('Tab');
+        await expect(page.getByRole('link', { name: 'Skip to the message box' })).toBeFocused();
+        await page.keyboard.press('Enter');
+        await expect(page.getByLabel('Message')).toBeFocused();
         for (const name of PAGES) {
           await page.getByRole('button', { name, exact: true }).click();
           await expect(page.getByRole('button', { name, exact: true })).toHaveAttribute('aria-current', 'page');

@@ -22,6 +22,13 @@ const PAGE_NEEDS: Record<Page, { services: readonly string[]; lead: string }> = 
   settings: { services: ['identity', 'inference', 'memory.episodic', 'memory.semantic', 'perception'], lead: 'Some settings cannot be shown or changed' },
 };
 
+/** Focuses the message box once the chat page has rendered it (a frame or a few after switching to it). */
+function focusComposer(framesLeft = 30): void {
+  const box = document.getElementById('composer-input');
+  if (box) box.focus();
+  else if (framesLeft > 0) requestAnimationFrame(() => focusComposer(framesLeft - 1));
+}
+
 export function App() {
   const { page, go: setPage } = useNavStore();
   const signedIn = hasCredentials();
@@ -37,6 +44,12 @@ export function App() {
   }
   return (
     <div className="app">
+      {/* the first stop for the keyboard: straight to the message box (on the chat page) */}
+      <a className="skip-link" href="#composer-input" onClick={(e) => {
+        e.preventDefault();
+        setPage('chat');
+        focusComposer();
+      }}>Skip to the message box</a>
       <nav aria-label="Main">
         <h1>PAGI Twin</h1>
         {PAGES.map(([id, label]) => (
