@@ -128,7 +128,7 @@ describe('pagi CLI without a running host', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pagi-cli-'));
     try {
       const r = await pagi(['chat', 'Tell me a story', '--model', model as string, '--seed', '2', '--max-tokens', '16'], { PAGI_DATA_DIR: dataDir });
-      expect(r.stdout).toMatch(/\[session [0-9a-f-]{36} · \d+ tokens · mood \w+\]/);
+      expect(r.stdout).toMatch(/\[session [0-9a-f-]{36} · \d+ tokens · mood [\w ]+\]/);
       expect(readHostFile(dataDir)).toBeNull();
       const again = await pagi(['status', '--data-dir', dataDir]);
       expect(again).toMatchObject({ code: 3 });

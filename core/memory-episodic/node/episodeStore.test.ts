@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteDatabase } from '../../../native/sqlite.js';
+import { hintOf } from '../../contracts/errors.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { createVectorStore, type VectorStore } from '../../memory-kit/node/vectorStore.js';
 import { createEpisodeSearch, DEFAULT_SEARCH } from './episodeSearch.js';
@@ -133,7 +134,17 @@ describe('episode store and hybrid search', () => {
   });
 
   it('refuses unknown ids and changes with a message that says what to do', () => {
-    expect(() => store.edit('nope', { text: 'x' }, 'user')).toThrow(/no episode with id nope; `pagi memory list`/);
+    const gone = (() => {
+      try {
+        store.edit('nope', { text: 'x' }, 'user');
+      } catch (err) {
+        return err;
+      }
+      return null;
+    })();
+    expect(gone).toMatchObject({ code: 'NOT_FOUND', message: 'no episode with id nope' });
+    // what to do travels beside the message, in each host's words
+    expect(hintOf(gone)).toEqual({ cli: '`pagi memory list` shows the ids', app: 'it may have been deleted or forgotten: search your memories again' });
     expect(() => store.undo('nope', 'user')).toThrow(/no change with id nope/);
     expect(() => store.forget('nope', 'user')).toThrow(/no episode/);
   });
