@@ -34,6 +34,8 @@ test.describe('models and system pages', () => {
     const name = (model as string).split('/').pop() as string;
     await page.getByRole('button', { name: `Load ${name}` }).click();
     await expect(page.locator('.model-status')).toContainText('Loaded', { timeout: 30_000 });
+    // named as a person would know it: this tiny model's general.name is only its architecture ("llama")
+    await expect(page.locator('.model-status strong')).toHaveText(name.replace(/\.gguf$/, ''));
     await page.screenshot({ path: join(screenshotDir, 'models.png') });
   });
 

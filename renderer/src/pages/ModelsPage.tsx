@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { HardwarePanel } from '../models/HardwarePanel';
 import { api } from '../trpcClient';
+import { modelDisplayName } from '../modelName';
 
 const size = (b: number | null): string => (b === null ? '?' : b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : `${(b / 2 ** 20).toFixed(0)} MB`);
 
@@ -29,7 +30,7 @@ export function ModelsPage() {
       {status.error && <ErrorNote error={status.error} retry={() => void status.refetch()} />}
       {s && (
         <p aria-live="polite" className="model-status">
-          {s.state === 'ready' && s.model ? <>Loaded: <strong>{s.model.name ?? s.model.path}</strong> · context {s.model.contextSize} tokens{s.backend ? ` · ${s.backend.name}${s.backend.gpu ? ` (${s.backend.gpu})` : ''}, ${s.backend.threads} threads` : ''}</> : null}
+          {s.state === 'ready' && s.model ? <>Loaded: <strong>{modelDisplayName(s.model)}</strong> · context {s.model.contextSize} tokens{s.backend ? ` · ${s.backend.name}${s.backend.gpu ? ` (${s.backend.gpu})` : ''}, ${s.backend.threads} threads` : ''}</> : null}
           {s.state === 'loading' && <>Loading… <progress max={1} value={s.loadProgress ?? 0} aria-label="Loading the model" /></>}
           {s.state === 'no-model' && 'No model is loaded. Load one below, import a .gguf file, or download one from the catalog.'}
           {s.state === 'idle-unloaded' && 'The model was unloaded after a quiet spell; it loads again with the next message.'}
@@ -47,7 +48,7 @@ export function ModelsPage() {
         <tbody>
           {(models.data ?? []).map((m) => (
             <tr key={m.id}>
-              <td>{m.metadata.name ?? m.fileName}<div className="muted small">{m.metadata.architecture ?? '?'}{m.metadata.quantization ? ` · ${m.metadata.quantization}` : ''}</div></td>
+              <td>{modelDisplayName({ name: m.metadata.name ?? null, architecture: m.metadata.architecture ?? null, fileName: m.fileName })}<div className="muted small">{m.metadata.architecture ?? '?'}{m.metadata.quantization ? ` · ${m.metadata.quantization}` : ''}</div></td>
               <td>{size(m.fileBytes)}</td>
               <td>{m.source}</td>
               <td className="small">{m.hash.status === 'done' ? `sha256 ${m.sha256?.slice(0, 12)}…` : m.hash.status === 'error' ? <span className="error">{m.hash.error}</span> : `${m.hash.status}…`}</td>

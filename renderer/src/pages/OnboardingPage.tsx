@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { api } from '../trpcClient';
+import { modelDisplayName } from '../modelName';
 
 const TEMPERAMENTS = {
   warm: { label: 'Warm and upbeat', baseline: { pleasure: 0.4, arousal: 0.1, dominance: 0.1 } },
@@ -63,7 +64,7 @@ export function OnboardingPage({ onDone }: { onDone: () => void }) {
             <label>Installed models
               <select value={modelId} onChange={(e) => setModelId(e.target.value)}>
                 <option value="">Choose later</option>
-                {models.data.map((m) => <option key={m.id} value={m.id}>{m.metadata.name ?? m.fileName}</option>)}
+                {models.data.map((m) => <option key={m.id} value={m.id}>{modelDisplayName({ name: m.metadata.name ?? null, architecture: m.metadata.architecture ?? null, fileName: m.fileName })}</option>)}
               </select>
             </label>
           )}
