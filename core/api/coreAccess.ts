@@ -97,6 +97,8 @@ export interface BundleImportResult {
   activated: boolean;
   /** The twin that ran before the import had never been used (no memories, no facts, persona as created). */
   previousUnused: boolean;
+  /** Why the imported twin, asked to run, could not (it is imported all the same); null otherwise. */
+  activationError: string | null;
 }
 export interface CardImportResult { twinId: string; name: string; spec: string; facts: number; notes: string[] }
 export interface ConversationImportInput { file: string; extract: boolean }

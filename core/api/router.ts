@@ -66,7 +66,8 @@ export const appRouter = router({
     list: procedure.query(async ({ ctx }) => {
       const active = ctx.core.twinId;
       const current = await ctx.core.client(identityContract).get({}).catch(() => null);
-      if (current) ctx.twins.rememberName(active, current.name);
+      // a switch while asking would put one twin's name on another
+      if (current && ctx.core.twinId === active) ctx.twins.rememberName(active, current.name);
       return ctx.twins.list().map((t) => ({ ...t, active: t.id === active, name: t.id === active && current ? current.name : t.name }));
     }),
     /** A new name: the running twin's at once, another's when it next runs. */

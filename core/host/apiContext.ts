@@ -39,6 +39,14 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     }
   };
 
+  // switching, renaming and deleting twins take turns: a delete must never meet a switch half-way
+  let twinOps: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(op: () => Promise<T>): Promise<T> => {
+    const run = twinOps.then(op, op);
+    twinOps = run.catch(() => undefined);
+    return run;
+  };
+
   const activateTwin = async (id: string): Promise<void> => {
     if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
     const previous = supervisor.twinId;
@@ -95,9 +103,18 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
         const previousUnused = await runningTwinUnused();
         const r = await importTwin({ supervisor, dataDir, ...input, onProgress });
         recordTwin(dataDir, { id: r.twinId, name: r.name, origin: r.mode, parentId: r.parentId });
-        const activated = activate ?? previousUnused;
-        if (activated) await activateTwin(r.twinId);
-        return { ...r, activated, previousUnused };
+        let activated = false;
+        let activationError: string | null = null;
+        if (activate ?? previousUnused) {
+          // the twin is in and recorded: a twin that cannot run here is said, never an import that "failed"
+          try {
+            await oneAtATime(() => activateTwin(r.twinId));
+            activated = true;
+          } catch (err) {
+            activationError = scrubMessage(PagiError.from(err).message);
+          }
+        }
+        return { ...r, activated, previousUnused, activationError };
       },
     },
     imports: {
@@ -119,18 +136,18 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     },
     twins: {
       list: () => listTwins(dataDir),
-      activate: activateTwin,
+      activate: (id) => oneAtATime(() => activateTwin(id)),
       rememberName: (id, name) => rememberTwinName(dataDir, id, name),
-      async rename(id, name) {
+      rename: (id, name) => oneAtATime(async () => {
         if (!listTwins(dataDir).some((t) => t.id === id)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
         if (id !== supervisor.twinId) return renameTwinLater(dataDir, id, name);
         await supervisor.client(identityContract).update({ name });
         rememberTwinName(dataDir, id, name);
-      },
-      async delete(id) {
+      }),
+      delete: (id) => oneAtATime(async () => {
         if (id === supervisor.twinId) throw PagiError.hinted('FAILED_PRECONDITION', 'the twin that runs now cannot be deleted', { app: 'switch to another twin first', cli: 'switch to another first with `pagi twins activate ID`' });
         deleteTwinFiles(dataDir, id);
-      },
+      }),
     },
   };
 }

@@ -99,6 +99,7 @@ export async function importCommand(args: CliArgs, withHost: WithHost, dataDir: 
   else {
     if (result.model) process.stdout.write(printable(`model ${result.model.fileName}: ${result.model.installed === 'copied' ? 'installed in the models folder' : 'already installed'}\n`));
     process.stdout.write(printable(`imported ${result.name} as ${result.mode === 'clone' ? `a clone (${result.twinId}, generation ${result.generation}, parent ${result.parentId})` : `the same twin (${result.twinId})`}\n`));
+    if (result.activationError) process.stdout.write(printable(`it cannot run here yet: ${result.activationError}\n`));
     process.stdout.write(
       result.activated
         ? `it is now the twin that runs${result.previousUnused && !args.activate ? ' (the one before it had never been used)' : ''}\n`

@@ -69,17 +69,24 @@ export function deleteTwinFiles(dataDir: string, id: string): void {
   if (!existsSync(folder)) throw new PagiError('NOT_FOUND', `there is no twin ${id} on this computer`);
   // renamed first, so a crash half-way leaves no half twin in the list (the sweep at start removes it)
   const doomed = join(dataDir, 'twins', `.deleting-${id}`);
+  rmSync(doomed, { recursive: true, force: true }); // an earlier deletion of it, cut short
   renameSync(folder, doomed);
   rmSync(doomed, { recursive: true, force: true });
   rmSync(join(dataDir, 'backups', id), { recursive: true, force: true });
   write(dataDir, read(dataDir).filter((t) => t.id !== id));
 }
 
-/** Twin folders whose deletion a crash interrupted. */
+/** Twin deletions a crash interrupted: the folder, its backups and its entry go, as asked. */
 export function sweepDeletedTwins(dataDir: string): void {
   const dir = join(dataDir, 'twins');
   if (!existsSync(dir)) return;
-  for (const d of readdirSync(dir)) if (d.startsWith('.deleting-')) rmSync(join(dir, d), { recursive: true, force: true });
+  for (const d of readdirSync(dir)) {
+    const id = d.startsWith('.deleting-') ? d.slice('.deleting-'.length) : null;
+    if (id === null || !idSchema.safeParse(id).success) continue;
+    rmSync(join(dir, d), { recursive: true, force: true });
+    rmSync(join(dataDir, 'backups', id), { recursive: true, force: true });
+    write(dataDir, read(dataDir).filter((t) => t.id !== id));
+  }
 }
 
 function addedAtOf(dataDir: string, id: string): string {

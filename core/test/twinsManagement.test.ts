@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../contracts/ids.js';
 import { hintOf, type PagiError } from '../contracts/errors.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
 import { createHostClient, fromClientError, type HostClient } from '../host/hostClient.js';
@@ -69,9 +70,14 @@ describe('the twins of a data folder: named, renamed, deleted', () => {
   });
 
   it('a deletion cut short by a crash is finished at the next start, and never listed', () => {
-    const half = join(dir, 'twins', `.deleting-${second}`);
+    const gone = newId();
+    const half = join(dir, 'twins', `.deleting-${gone}`);
     mkdirSync(half, { recursive: true });
+    mkdirSync(join(dir, 'backups', gone), { recursive: true });
     sweepDeletedTwins(dir);
     expect(existsSync(half)).toBe(false);
+    expect(existsSync(join(dir, 'backups', gone))).toBe(false);
+    // the twins that were not being deleted are untouched
+    expect(existsSync(join(dir, 'twins', second))).toBe(true);
   });
 });

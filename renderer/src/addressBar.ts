@@ -24,9 +24,10 @@ export function followAddressBar(): () => void {
     if (applying) return;
     const next = formatAddress(useNavStore.getState().page, useChatStore.getState().sessionId);
     if (next === location.hash) return;
-    // a new page is a step back can undo; a conversation getting its id as it starts is not
-    const samePage = parseAddress(location.hash)?.page === useNavStore.getState().page;
-    if (samePage) history.replaceState(null, '', next);
+    // a new page is a step back can undo; a conversation getting its id as it starts is not, nor the
+    // first address (none yet, or the token's, which trpcClient took out)
+    const current = parseAddress(location.hash);
+    if (!current || current.page === useNavStore.getState().page) history.replaceState(null, '', next);
     else history.pushState(null, '', next);
   };
   apply();

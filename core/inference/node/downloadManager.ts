@@ -125,6 +125,7 @@ export function createDownloadManager(opts: {
         // a pause keeps the partial file; a cancel or failure removes the whole staging folder below
         deleteTempFileOnCancel: false,
         onProgress: ({ totalSize, downloadedSize, averageSpeed }) => {
+          if (signal.aborted) return; // the record already says paused or cancelled
           const now = Date.now();
           if (downloadedSize !== lastBytes) {
             lastBytes = downloadedSize;
@@ -140,6 +141,9 @@ export function createDownloadManager(opts: {
       }), signal);
       stage = 'transferring';
       lastMoved = Date.now();
+      // stopped waiting is not enough: the transfer itself stops before this download counts as over
+      const stopTransfer = (): void => void downloader.cancel({ deleteTempFile: false }).catch(() => undefined);
+      signal.addEventListener('abort', stopTransfer, { once: true });
       const file = await untilAborted(downloader.download({ signal }), signal);
       if (signal.aborted) throw new PagiError('CANCELLED', 'cancelled');
       stage = 'checking';

@@ -229,7 +229,7 @@ export function createLlamaEngine(opts: EngineOptions) {
         temperature: req.temperature,
         ...(req.seed !== undefined ? { seed: req.seed } : {}),
         ...(req.topP !== undefined ? { topP: req.topP } : {}),
-        ...(req.topK !== undefined && req.topK > 0 ? { topK: req.topK } : {}),
+        ...(req.topK !== undefined ? { topK: req.topK } : {}),
         ...(req.minP !== undefined ? { minP: req.minP } : {}),
         ...(req.repeatPenalty !== undefined ? { repeatPenalty: req.repeatPenalty > 1 ? { penalty: req.repeatPenalty } : false } : {}),
         signal,

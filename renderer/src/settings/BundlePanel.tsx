@@ -107,7 +107,9 @@ function ImportOutcome({ result }: { result: ImportResult }) {
         Imported {result.name} as {result.mode === 'clone' ? `a clone (generation ${result.generation})` : 'the same twin'}.
         {result.model ? ` Its model ${result.model.fileName} is ${result.model.installed === 'copied' ? 'now installed' : 'already installed'}.` : ''}
       </p>
-      {result.activated ? (
+      {result.activationError ? (
+        <p className="error">{result.name} is imported but cannot run here: {result.activationError}</p>
+      ) : result.activated ? (
         <p>
           {result.name} is now the twin you talk to{result.previousUnused ? ' (the twin that was here had never been used)' : ''}.{' '}
           <button type="button" onClick={() => location.reload()}>Open it</button>

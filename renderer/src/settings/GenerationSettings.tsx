@@ -32,9 +32,10 @@ export function GenerationSettingsForm() {
   }, [section?.values, form]);
   const save = useMutation({
     mutationFn: (input: { values?: Partial<Generation>; reset?: boolean }) => api.settings.setGeneration.mutate(input),
-    onSettled: async () => {
+    // saved: shown again as the service now runs it; refused: what the user typed stays to be mended
+    onSuccess: async () => {
       await qc.invalidateQueries({ queryKey: SETTINGS_KEY });
-      setForm(null); // shown again as the service now runs it
+      setForm(null);
     },
   });
   const submit = (e: FormEvent): void => {
@@ -56,7 +57,7 @@ export function GenerationSettingsForm() {
           <form className="settings-form" aria-label="Generation" onSubmit={submit}>
             <fieldset>
               <legend>Reply length</legend>
-              <label><input type="radio" name="reply-length" checked={!form.untilStop} onChange={() => set({ untilStop: false })} /> At most <input type="number" aria-label="Most tokens in a reply" min={16} max={32768} step={1} value={form.maxTokens} disabled={form.untilStop} onChange={(e) => set({ maxTokens: e.target.value })} /> tokens</label>
+              <label><input type="radio" name="reply-length" checked={!form.untilStop} onChange={() => set({ untilStop: false })} /> At most <input type="number" aria-label="Most tokens in a reply" min={16} max={32768} step={1} value={form.maxTokens} disabled={form.untilStop} required={!form.untilStop} onChange={(e) => set({ maxTokens: e.target.value })} /> tokens</label>
               <label><input type="radio" name="reply-length" checked={form.untilStop} onChange={() => set({ untilStop: true })} /> Until the model stops</label>
             </fieldset>
             <label>Temperature (0 is the most predictable, 2 the most varied) <input type="number" min={0} max={2} step={0.05} value={form.temperature} onChange={(e) => set({ temperature: e.target.value })} required /></label>
