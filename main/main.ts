@@ -21,6 +21,7 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('second-instance', (_event, argv) => {
     openedBundle = bundleIn(argv) ?? openedBundle;
+    if (openedBundle) booted?.context.watch.tell({ kind: 'bundle-opened' }); // the renderer asks for it now, not on a timer
     if (mainWindow?.isMinimized()) mainWindow.restore();
     mainWindow?.focus();
   });
@@ -28,6 +29,7 @@ if (!app.requestSingleInstanceLock()) {
     if (!path.toLowerCase().endsWith('.pagi')) return;
     event.preventDefault();
     openedBundle = path;
+    booted?.context.watch.tell({ kind: 'bundle-opened' });
     mainWindow?.focus();
   });
 

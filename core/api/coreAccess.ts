@@ -3,6 +3,7 @@ import type { ServiceId } from '../contracts/manifest.js';
 import type { TurnChunk, TurnResult } from '../executive/common/contract.js';
 import type { ServiceStateListener, ServiceStatus } from '../runtime/common/serviceStatus.js';
 import type { OperationHub } from './operationHub.js';
+import type { WatchFeed } from './watchFeed.js';
 
 /**
  * What a host hands the router, in the parts each group of procedures needs. Both hosts build it
@@ -21,6 +22,8 @@ export interface ApiContext {
   imports: Imports;
   /** The twins of this data folder. */
   twins: Twins;
+  /** What changed, for `events.watch`: one feed per host, read by every client at its own pace. */
+  watch: WatchFeed;
 }
 
 export interface ServiceAccess {

@@ -17,9 +17,11 @@ import { bundleRouter } from './bundleRouter.js';
 import { importRouter } from './importRouter.js';
 import { memoryRouter } from './memoryRouter.js';
 import { settingsRouter } from './settingsRouter.js';
+import { eventsRouter } from './watchRouter.js';
 import { procedure, router } from './trpc.js';
 
 export type ChatEvent = OperationEvent<TurnChunk, TurnResult>;
+export type { WatchArea, WatchNotice } from './watchNotices.js';
 
 const chatInput = executiveContract.procedures.turn.input.extend({ turnId: idSchema });
 
@@ -121,6 +123,7 @@ export const appRouter = router({
     deleteSession: procedure.input(executiveContract.procedures.deleteSession.input).mutation(({ ctx, input }) => ctx.core.client(executiveContract).deleteSession(input)),
     feedback: procedure.input(learningContract.procedures.feedback.input).mutation(({ ctx, input }) => ctx.core.client(learningContract).feedback(input)),
   }),
+  events: eventsRouter,
   memory: memoryRouter,
   settings: settingsRouter,
   bundles: bundleRouter,

@@ -1,6 +1,9 @@
 import { dirname } from 'node:path';
 import type { ApiContext } from '../api/coreAccess.js';
 import { createOperationHub } from '../api/operationHub.js';
+import { createWatchFeed } from '../api/watchFeed.js';
+import { eventRouterContract } from '../event-router/common/contract.js';
+import type { ServiceStateListener } from '../runtime/common/serviceStatus.js';
 import { PagiError } from '../contracts/errors.js';
 import { identityContract } from '../identity/common/contract.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
@@ -68,7 +71,10 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     const twin = pending ? await identity.update({ name: pending }) : await identity.get({}).catch(() => null);
     if (twin) rememberTwinName(dataDir, id, twin.name);
   };
+  const scrubbedStateChanges = (listener: ServiceStateListener): (() => void) =>
+    supervisor.onStateChange((change) => listener({ ...change, lastError: change.lastError === null ? null : scrubMessage(change.lastError) }));
   return {
+    watch: createWatchFeed({ onStateChange: scrubbedStateChanges, bus: () => supervisor.client(eventRouterContract), twinId: () => supervisor.twinId }),
     core: {
       get twinId() {
         return supervisor.twinId;
@@ -79,7 +85,7 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     system: {
       status: () => supervisor.status({ refresh: true }),
       restart: (id) => supervisor.restart(id),
-      onStateChange: (listener) => supervisor.onStateChange((change) => listener({ ...change, lastError: change.lastError === null ? null : scrubMessage(change.lastError) })),
+      onStateChange: scrubbedStateChanges,
       serviceConfig(id) {
         const { effective } = supervisor.config(id);
         return { saved: asRecord(loadHostConfig(dataDir).services[id]), effective: effective === null ? null : asRecord(effective) };

@@ -13,6 +13,7 @@ import { loadHostConfig, type HostConfig } from './hostConfig.js';
 import { describeHost, readHostFile, removeHostFile, writeHostFile, type HostFile } from './hostFile.js';
 import { serviceSpecs } from './installation.js';
 import { createLogSink } from './logSink.js';
+import { recordServiceLifecycle } from './serviceLifecycleLog.js';
 import { createApiContext } from './apiContext.js';
 import { sweepDeletedTwins } from './twinRegistry.js';
 
@@ -87,14 +88,17 @@ export async function bootCore(opts: BootOptions): Promise<BootedCore> {
     logLevel: config.logLevel,
     ...(opts.policy ? { policy: opts.policy } : {}),
   });
+  // before the start: a service that cannot start is in the log too
+  const stopRecording = recordServiceLifecycle(supervisor, logs.sink);
   await supervisor.start();
   const startedAt = new Date().toISOString();
+  const context = createApiContext(supervisor, dataDir);
   let stopping: Promise<void> | null = null;
   return {
     dataDir,
     config,
     supervisor,
-    context: createApiContext(supervisor, dataDir),
+    context,
     logSink: logs.sink,
     readyMs: performance.now() - t0,
     announce(host) {
@@ -103,6 +107,8 @@ export async function bootCore(opts: BootOptions): Promise<BootedCore> {
     },
     stop() {
       stopping ??= (async () => {
+        stopRecording();
+        context.watch.close();
         await supervisor.stop();
         removeHostFile(dataDir, process.pid);
         logs.flush();

@@ -8,7 +8,9 @@ import { ModelsPage } from './pages/ModelsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { StatusPage } from './pages/StatusPage';
 import { PageBoundary } from './components/PageBoundary';
+import { ServicesBadge } from './components/ServicesBadge';
 import { ServicesDown } from './components/ServicesDown';
+import { useWatch } from './hooks/useWatch';
 import { PAGES, useNavStore, type Page } from './navStore';
 import { api, hasCredentials } from './trpcClient';
 
@@ -33,6 +35,8 @@ export function App() {
   const { page, go: setPage } = useNavStore();
   const signedIn = hasCredentials();
   const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query(), enabled: signedIn });
+  // the app's one stream of changes: every view below is fetched again when it says so, never on a timer
+  useWatch(signedIn);
   // a twin never updated since it was created has not been set up: the first run starts there
   const firstRun = twin.data !== undefined && twin.data.updatedAt === twin.data.createdAt;
   if (!signedIn) {
@@ -55,6 +59,7 @@ export function App() {
         {PAGES.map(([id, label]) => (
           <button key={id} type="button" aria-current={page === id ? 'page' : undefined} onClick={() => setPage(id)}>{label}</button>
         ))}
+        <ServicesBadge />
       </nav>
       <main>
         <ServicesDown services={PAGE_NEEDS[page].services} lead={PAGE_NEEDS[page].lead} />

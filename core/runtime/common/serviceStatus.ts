@@ -24,6 +24,11 @@ export const serviceStateChangeSchema = z.object({
   restarts: z.number().int(),
   lastError: z.string().nullable(),
   at: z.number(),
+  /**
+   * Only on the change a process's end caused: how it ended, and whether someone asked for it (a
+   * restart, a stop) or not (a crash). The event log records crashes from this, not from guesses.
+   */
+  ended: z.object({ how: z.string(), asked: z.boolean() }).optional(),
 });
 export type ServiceStateChange = z.infer<typeof serviceStateChangeSchema>;
 export type ServiceStateListener = (change: ServiceStateChange) => void;

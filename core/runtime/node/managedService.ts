@@ -27,6 +27,8 @@ export interface ManagedService {
   effectiveConfig: unknown;
   missedPings: number;
   manualRestart: boolean;
+  /** How its process just ended, told with the next state change only (see ServiceStateChange.ended). */
+  ended: { how: string; asked: boolean } | null;
   timers: Set<ReturnType<typeof setTimeout>>;
   waiters: Array<() => void>;
 }
@@ -34,7 +36,7 @@ export interface ManagedService {
 export function createManaged(spec: ServiceSpec): ManagedService {
   return {
     spec, state: 'stopped', proc: null, pid: null, restarts: 0, crashes: [], lastError: null, permanentError: false,
-    startedAt: null, rssBytes: null, cpuMicros: null, healthy: null, effectiveConfig: null, missedPings: 0, manualRestart: false,
+    startedAt: null, rssBytes: null, cpuMicros: null, healthy: null, effectiveConfig: null, missedPings: 0, manualRestart: false, ended: null,
     timers: new Set(), waiters: [],
   };
 }
@@ -82,7 +84,9 @@ export function createStateChanges(onListenerError: (err: unknown) => void) {
       const key = JSON.stringify([s.state, s.restarts, s.lastError]);
       if (told.get(s.spec.id) === key) return;
       told.set(s.spec.id, key);
-      const change: ServiceStateChange = Object.freeze({ id: s.spec.id, state: s.state, restarts: s.restarts, lastError: s.lastError, at: Date.now() });
+      const change: ServiceStateChange = Object.freeze({
+        id: s.spec.id, state: s.state, restarts: s.restarts, lastError: s.lastError, at: Date.now(), ...(s.ended ? { ended: { ...s.ended } } : {}),
+      });
       for (const listener of [...listeners]) {
         try {
           const result: unknown = listener(change);

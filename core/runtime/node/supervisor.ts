@@ -319,7 +319,7 @@ export class Supervisor {
       s.state = 'stopped';
       this.switchboard.down(id, `${id} is stopped`);
       this.switchboard.announceReset(id, 'stopped');
-      this.emitState(s);
+      this.emitEnded(s, { how, asked: true });
       wake(s);
       return;
     }
@@ -339,14 +339,14 @@ export class Supervisor {
       const why = s.permanentError ? s.lastError ?? how : `crashed ${s.crashes.length} times in ${Math.round(this.policy.intensityWindowMs / 60_000)} min (last: ${s.lastError ?? how})`;
       s.lastError = why;
       this.switchboard.down(id, `${id} has failed: ${why}`, { cli: `\`pagi restart ${id}\` starts it again`, app: 'restart it from the System page' });
-      this.emitState(s);
+      this.emitEnded(s, { how, asked: manual });
       wake(s);
       return;
     }
     s.restarts++;
     const delay = Math.min(this.policy.backoffInitialMs * 2 ** Math.max(0, s.crashes.length - 1), this.policy.backoffMaxMs);
     s.state = 'restarting';
-    this.emitState(s);
+    this.emitEnded(s, { how, asked: manual });
     after(s, delay, () => this.launch(s, 'restarting'));
   }
 
@@ -372,6 +372,16 @@ export class Supervisor {
 
   private emitState(s: ManagedService): void {
     this.stateChanges.emit(s);
+  }
+
+  /** The state change a process's end caused, saying how it ended; the changes after it do not. */
+  private emitEnded(s: ManagedService, ended: { how: string; asked: boolean }): void {
+    s.ended = ended;
+    try {
+      this.stateChanges.emit(s);
+    } finally {
+      s.ended = null;
+    }
   }
 
   /** Frames dropped or refused are worth a line only when someone debugs: the line is not even built otherwise. */

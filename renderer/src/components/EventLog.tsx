@@ -1,44 +1,62 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useWatchNotices } from '../hooks/useWatch';
 import { api } from '../trpcClient';
 import type { Outputs } from '../types';
 
 type BusEvent = Outputs['system']['events']['events'][number];
 const KEEP = 500;
+const PAGE = 200;
 
-/** The durable event log, tailed live (newest first), filtered by topic, pausable. */
+/**
+ * The durable event log, newest first, filtered by topic, pausable. Read once on opening, then only
+ * when the app's watch stream tells of a newer event (or of notices lost): never on a timer.
+ */
 export function EventLog() {
   const [events, setEvents] = useState<BusEvent[]>([]);
   const [filter, setFilter] = useState('');
   const [paused, setPaused] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const next = useRef<number | null>(null);
+  const reading = useRef(false);
+  const again = useRef(false);
 
-  useEffect(() => {
-    if (paused) return;
-    let stop = false;
-    const poll = async (): Promise<void> => {
-      try {
+  /** Reads what is new since the last read; one read at a time, and one more if told of news meanwhile. */
+  const readNew = useCallback(async (): Promise<void> => {
+    if (reading.current) {
+      again.current = true;
+      return;
+    }
+    reading.current = true;
+    try {
+      do {
+        again.current = false;
         if (next.current === null) {
           const head = await api.system.events.query({ fromOffset: 1, limit: 1 });
           next.current = Math.max(1, head.headOffset - 50);
         }
-        const r = await api.system.events.query({ fromOffset: next.current, limit: 200 });
+        const r = await api.system.events.query({ fromOffset: next.current, limit: PAGE });
         if (r.events.length > 0) {
           next.current = (r.events[r.events.length - 1] as BusEvent).offset + 1;
           setEvents((old) => [...r.events.reverse(), ...old].slice(0, KEEP));
         }
+        if (r.events.length === PAGE) again.current = true; // more than a page came: read on
         setError(null);
-      } catch (e) {
-        setError((e as Error).message);
-      }
-      if (!stop) timer = setTimeout(() => void poll(), 1_000);
-    };
-    let timer = setTimeout(() => void poll(), 0);
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
-  }, [paused]);
+      } while (again.current);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      reading.current = false;
+    }
+  }, []);
+
+  useEffect(() => {
+    if (!paused) void readNew();
+  }, [paused, readNew]);
+  useWatchNotices((notice) => {
+    if (paused) return;
+    const newer = notice.kind === 'event' && (next.current === null || notice.offset >= next.current);
+    if (newer || notice.kind === 'resync' || notice.kind === 'ready') void readNew();
+  });
 
   const shown = filter ? events.filter((e) => e.topic.includes(filter)) : events;
   return (

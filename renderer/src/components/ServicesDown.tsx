@@ -1,5 +1,4 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useServiceStateChanges } from '../hooks/useServiceStateChanges';
 import { api } from '../trpcClient';
 
 /** Each service in the words of someone who never saw the architecture, with its id for support. */
@@ -26,9 +25,9 @@ export const SERVICE_WORDS: Record<string, string> = {
  */
 export function ServicesDown({ services, lead }: { services: readonly string[]; lead: string }) {
   const qc = useQueryClient();
-  const status = useQuery({ queryKey: ['system.status'], queryFn: () => api.system.status.query(), refetchInterval: 3_000 });
+  // fetched again when the supervisor tells of a change (useWatch), never on a timer
+  const status = useQuery({ queryKey: ['system.status'], queryFn: () => api.system.status.query() });
   const restart = useMutation({ mutationFn: (id: string) => api.system.restart.mutate({ id }), onSettled: () => void qc.invalidateQueries({ queryKey: ['system.status'] }) });
-  useServiceStateChanges(() => void qc.invalidateQueries({ queryKey: ['system.status'] }));
   const down = (status.data ?? []).filter((s) => s.state === 'failed' && services.includes(s.id));
   if (down.length === 0) return null;
   return (

@@ -9,7 +9,7 @@ export function FactsPanel({ onOpen }: { onOpen: (id: string) => void }) {
   const qc = useQueryClient();
   const [showRetired, setShowRetired] = useState(false);
   const facts = useQuery({ queryKey: ['memory.facts', showRetired], queryFn: () => api.memory.list.query({ tier: 'semantic', limit: 500, includeRetired: showRetired }) });
-  const documents = useQuery({ queryKey: ['memory.documents'], queryFn: () => api.memory.documents.query(), refetchInterval: (q) => (q.state.data?.some((d) => d.status === 'ingesting') ? 500 : false) });
+  const documents = useQuery({ queryKey: ['memory.documents'], queryFn: () => api.memory.documents.query() }); // ingestion progress comes by the watch stream
   const [fact, setFact] = useState('');
   const [path, setPath] = useState('');
   const refresh = (): void => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('memory.') });

@@ -5,7 +5,7 @@ import { api } from '../trpcClient';
 
 /** What each live session holds right now: its recent turns and their token counts. */
 export function WorkingPanel() {
-  const sessions = useQuery({ queryKey: ['memory.workingSessions'], queryFn: () => api.memory.workingSessions.query(), refetchInterval: 3_000 });
+  const sessions = useQuery({ queryKey: ['memory.workingSessions'], queryFn: () => api.memory.workingSessions.query() });
   const [sessionId, setSessionId] = useState<string | null>(null);
   const chosen = sessionId ?? sessions.data?.[0]?.sessionId ?? null;
   const turns = useQuery({ queryKey: ['memory.working', chosen], queryFn: () => api.memory.working.query({ sessionId: chosen as string }), enabled: chosen !== null });

@@ -9,8 +9,8 @@ const time = (iso: string): string => new Date(iso).toLocaleTimeString([], { hou
 
 /** The mood now on the valence–arousal plane, and how pleasure, arousal and dominance moved, turn by turn. */
 export function EmotionPage() {
-  const current = useQuery({ queryKey: ['emotion.current'], queryFn: () => api.emotion.current.query(), refetchInterval: 5_000 });
-  const history = useQuery({ queryKey: ['emotion.history'], queryFn: () => api.emotion.history.query({ limit: 500 }), refetchInterval: 5_000 });
+  const current = useQuery({ queryKey: ['emotion.current'], queryFn: () => api.emotion.current.query() });
+  const history = useQuery({ queryKey: ['emotion.history'], queryFn: () => api.emotion.history.query({ limit: 500 }) });
   const go = useNavStore((s) => s.go);
   const openSession = useChatStore((s) => s.openSession);
   // every hook above this line: an early return before a hook changes the hook order between renders

@@ -13,7 +13,7 @@ type Tab = (typeof TABS)[number][0];
 export function MemoryPage() {
   const [tab, setTab] = useState<Tab>('search');
   const [open, setOpen] = useState<string | null>(null);
-  const stats = useQuery({ queryKey: ['memory.stats'], queryFn: () => api.memory.stats.query(), refetchInterval: 5_000 });
+  const stats = useQuery({ queryKey: ['memory.stats'], queryFn: () => api.memory.stats.query() });
   return (
     <div className="memory-page">
       <section className="memory-main" aria-label="Memory explorer">

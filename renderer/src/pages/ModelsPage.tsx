@@ -10,11 +10,12 @@ const size = (b: number | null): string => (b === null ? '?' : b >= 2 ** 30 ? `$
 /** Models & hardware: what is loaded, what is installed, what fits, and downloads in flight. */
 export function ModelsPage() {
   const qc = useQueryClient();
-  const status = useQuery({ queryKey: ['models.status'], queryFn: () => api.models.status.query(), refetchInterval: (q) => (q.state.data?.state === 'loading' ? 300 : 3_000) });
+  // kept current by the app's watch stream: loading and download progress are written into these as they come
+  const status = useQuery({ queryKey: ['models.status'], queryFn: () => api.models.status.query() });
   const models = useQuery({ queryKey: ['models.list'], queryFn: () => api.models.list.query() });
   const catalog = useQuery({ queryKey: ['models.catalog'], queryFn: () => api.models.catalog.query(), staleTime: 60_000 });
-  // polled every second: a download started elsewhere (the CLI, another window) shows up too
-  const downloads = useQuery({ queryKey: ['models.downloads'], queryFn: () => api.models.downloads.query(), refetchInterval: 1_000 });
+  // a download started elsewhere (the CLI, another window) shows up too: its first progress event fetches the list
+  const downloads = useQuery({ queryKey: ['models.downloads'], queryFn: () => api.models.downloads.query() });
   const finished = (downloads.data ?? []).filter((d) => d.status === 'done').length;
   useEffect(() => void qc.invalidateQueries({ queryKey: ['models.list'] }), [finished, qc]);
   const [path, setPath] = useState('');

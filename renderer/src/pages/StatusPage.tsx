@@ -1,26 +1,16 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '../../../core/api/router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { EventLog } from '../components/EventLog';
-import { useServiceStateChanges } from '../hooks/useServiceStateChanges';
 import { api } from '../trpcClient';
-
-type ServiceRow = inferRouterOutputs<AppRouter>['system']['status'][number];
 
 const mb = (b: number | null): string => (b === null ? '–' : `${(b / 1024 / 1024).toFixed(0)} MB`);
 
 export function StatusPage() {
-  const [rows, setRows] = useState<ServiceRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const refresh = useCallback(() => {
-    api.system.status.query().then((r) => { setRows(r); setError(null); }, (e: Error) => setError(e.message));
-  }, []);
-  useEffect(() => {
-    refresh();
-    const t = setInterval(refresh, 2_000);
-    return () => clearInterval(t);
-  }, [refresh]);
-  useServiceStateChanges(refresh);
+  const qc = useQueryClient();
+  // fetched on opening and again when the supervisor tells of a change (useWatch): no timer pings the services
+  const status = useQuery({ queryKey: ['system.status'], queryFn: () => api.system.status.query() });
+  const restart = useMutation({ mutationFn: (id: string) => api.system.restart.mutate({ id }), onSettled: () => void qc.invalidateQueries({ queryKey: ['system.status'] }) });
+  const rows = status.data ?? null;
+  const error = status.error?.message ?? restart.error?.message ?? null;
 
   return (
     <section aria-label="System status">
@@ -43,7 +33,7 @@ export function StatusPage() {
                 <td>{mb(s.rssBytes)}</td>
                 <td>{s.cpuMicros === null ? '–' : `${(s.cpuMicros / 1e6).toFixed(1)} s`}</td>
                 <td className="last-error">{s.lastError ?? ''}</td>
-                <td><button type="button" aria-label={`Restart ${s.id}`} onClick={() => void api.system.restart.mutate({ id: s.id }).then(refresh, (e: Error) => setError(e.message))}>Restart</button></td>
+                <td><button type="button" aria-label={`Restart ${s.id}`} onClick={() => restart.mutate(s.id)}>Restart</button></td>
               </tr>
             ))}
           </tbody>

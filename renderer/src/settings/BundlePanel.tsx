@@ -217,8 +217,8 @@ export function BundlePanel() {
 
 /** A `.pagi` file opened with the app (double-click): the import dialog, over any page. */
 export function OpenedBundleDialog() {
-  // only a host the OS can hand files to (the desktop app) is asked again
-  const opened = useQuery({ queryKey: ['bundles.opened'], queryFn: () => api.bundles.opened.query(), refetchInterval: (q) => (q.state.data?.supported === false ? false : 1_500) });
+  // asked on start (a file the app was started with), then again when the desktop host tells of one (a `bundle-opened` notice, useWatch)
+  const opened = useQuery({ queryKey: ['bundles.opened'], queryFn: () => api.bundles.opened.query() });
   const [file, setFile] = useState<string | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
   const go = useNavStore((s) => s.go);
