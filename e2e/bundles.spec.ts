@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { png, v2 } from '../core/test/cardFixtures';
 import { chromiumMissing, hostForSuite, openSettings, screenshotDir, seriousAxeViolations } from './serveFixture';
@@ -10,35 +10,37 @@ test.describe('twin bundles from the Settings page', () => {
   test.skip(!!noBrowser, noBrowser ?? '');
   const served = hostForSuite(null);
 
-  test('the twin is exported (encrypted), refused with a wrong passphrase, and imported as a clone', async ({ page }) => {
+  test('the twin is exported (encrypted) as a download, refused with a wrong passphrase, and imported as a clone through an upload', async ({ page }) => {
     const { url, dataDir } = served();
     await page.goto(url);
     await openSettings(page, 'Import and export');
     const exportForm = page.getByRole('form', { name: 'Export this twin' });
-    await exportForm.getByLabel(/Save the bundle as/).fill(join(dataDir, 'twin.zip'));
-    await exportForm.getByRole('button', { name: 'Export' }).click();
-    await expect(exportForm.getByRole('alert')).toContainText('must end in .pagi');
-
-    const file = join(dataDir, 'twin.pagi');
-    await exportForm.getByLabel(/Save the bundle as/).fill(file);
     await exportForm.getByLabel('Encrypt with a passphrase').check();
     await exportForm.getByLabel(/Passphrase \(at least 8/).fill('correct horse battery');
-    await exportForm.getByRole('button', { name: 'Export' }).click();
-    await expect(exportForm.getByText(/Exported .* databases, encrypted/)).toBeVisible({ timeout: 30_000 });
-    expect(existsSync(file)).toBe(true);
+    // the browser's own download: nothing on this computer is overwritten without its save dialog asking
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), exportForm.getByRole('button', { name: 'Export' }).click()]);
+    await expect(exportForm.getByText(/Exported .* databases, encrypted/)).toBeVisible();
+    expect(download.suggestedFilename()).toMatch(/\.pagi$/);
+    const file = join(dataDir, 'twin.pagi');
+    await download.saveAs(file);
+    expect(statSync(file).size).toBeGreaterThan(1_000);
 
     const importForm = page.getByRole('form', { name: 'Import a twin' });
-    await importForm.getByLabel('Bundle file (.pagi)').fill(file);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), importForm.getByRole('button', { name: 'Choose a file' }).click()]);
+    await chooser.setFiles(file);
+    await expect(importForm.locator('.file-picker-name')).toHaveText(/twin\.pagi/, { timeout: 30_000 });
     await importForm.getByLabel(/Passphrase \(only for/).fill('wrong horse battery');
     await importForm.getByRole('button', { name: 'Import' }).click();
     await expect(importForm.getByRole('alert')).toContainText('wrong passphrase');
     const before = readdirSync(join(dataDir, 'twins'));
+    // the upload is kept for another try: no second upload after a wrong passphrase
     await importForm.getByLabel(/Passphrase \(only for/).fill('correct horse battery');
     await importForm.getByRole('button', { name: 'Import' }).click();
     await expect(importForm.getByText(/Imported .* as a clone \(generation 1\)/)).toBeVisible({ timeout: 30_000 });
     expect(readdirSync(join(dataDir, 'twins')).length).toBe(before.length + 1);
     // the twin here had never been used (a fresh install): the imported one is the one that runs now
     await expect(importForm.getByText(/is now the twin you talk to \(the twin that was here had never been used\)/)).toBeVisible();
+    expect(readdirSync(join(dataDir, 'tmp')).filter((n) => n.startsWith('upload-'))).toEqual([]);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await importForm.screenshot({ path: join(screenshotDir, 'settings-bundles.png') });
   });
@@ -56,7 +58,8 @@ test.describe('twin bundles from the Settings page', () => {
     await page.goto(url);
     await openSettings(page, 'Import and export');
     const chatgpt = page.getByRole('form', { name: 'Import ChatGPT conversations' });
-    await chatgpt.getByLabel(/ChatGPT export/).fill(conversations);
+    await chatgpt.locator('input[type=file]').setInputFiles(conversations);
+    await expect(chatgpt.locator('.file-picker-name')).toHaveText(/conversations\.json/, { timeout: 30_000 });
     await chatgpt.getByRole('button', { name: "Import into this twin's memory" }).click();
     await expect(chatgpt.getByText('Imported 2 messages from 1 conversations.')).toBeVisible({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Memory', exact: true }).click();
@@ -66,10 +69,18 @@ test.describe('twin bundles from the Settings page', () => {
 
     await openSettings(page, 'Import and export');
     const cardForm = page.getByRole('form', { name: 'New twin from a character card' });
-    await cardForm.getByLabel(/Character card/).fill(join(dataDir, 'broken.png'));
+    await cardForm.locator('input[type=file]').setInputFiles(join(dataDir, 'broken.png'));
+    await expect(cardForm.locator('.file-picker-name')).toHaveText(/broken\.png/, { timeout: 30_000 });
     await cardForm.getByRole('button', { name: 'Create the twin' }).click();
     await expect(cardForm.getByRole('alert')).toContainText('not valid base64');
-    await cardForm.getByLabel(/Character card/).fill(card);
+    // dropped onto the form's drop zone, as from a file manager
+    const dropped = await page.evaluateHandle((b64) => {
+      const data = new DataTransfer();
+      data.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'mira.png', { type: 'image/png' }));
+      return data;
+    }, readFileSync(card).toString('base64'));
+    await cardForm.getByRole('group', { name: /Character card/ }).dispatchEvent('drop', { dataTransfer: dropped });
+    await expect(cardForm.locator('.file-picker-name')).toHaveText(/mira\.png/, { timeout: 30_000 });
     await cardForm.getByRole('button', { name: 'Create the twin' }).click();
     await expect(cardForm.getByText(/Created Captain Mira .* with 2 lorebook facts/)).toBeVisible({ timeout: 30_000 });
     expect(await seriousAxeViolations(page)).toEqual([]);

@@ -75,7 +75,7 @@ test.describe('the desktop app (Electron)', () => {
       const page = await app.firstWindow();
       const dialog = page.getByRole('dialog', { name: 'Import a twin bundle' });
       await expect(dialog).toBeVisible({ timeout: 30_000 });
-      await expect(dialog.getByLabel('Bundle file (.pagi)')).toHaveValue(bundle);
+      await expect(dialog.getByRole('group', { name: 'Bundle file (.pagi)' })).toContainText('friend.pagi');
       await dialog.getByRole('button', { name: 'Import' }).click();
       await expect(dialog.getByText(/Imported .* as a clone/)).toBeVisible({ timeout: 60_000 });
       await page.screenshot({ path: join(screenshotDir, 'electron-open-bundle.png') });
@@ -83,6 +83,59 @@ test.describe('the desktop app (Electron)', () => {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(source, { recursive: true, force: true });
+    }
+  });
+
+  test('files come from the system dialogs: a bundle exported through the save dialog (never over a file unasked), imported through the open dialog, a document ingested', async () => {
+    const { app, dataDir } = await launch();
+    const files = mkdtempSync(join(tmpdir(), 'pagi-electron-files-'));
+    const saved = join(files, 'saved.pagi');
+    const notes = join(files, 'notes.md');
+    writeFileSync(notes, '# Garden\n\nThe roses along the north wall bloom in June.\n');
+    try {
+      // the dialogs answer as a user would; the renderer asks through the preload bridge
+      await app.evaluate(({ dialog }, paths) => {
+        let opened = 0;
+        dialog.showSaveDialog = (async () => ({ canceled: false, filePath: paths.saved })) as unknown as typeof dialog.showSaveDialog;
+        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [opened++ === 0 ? paths.saved : paths.notes] })) as unknown as typeof dialog.showOpenDialog;
+      }, { saved, notes });
+      const page = await app.firstWindow();
+      await page.getByRole('button', { name: 'Skip: keep the defaults' }).click();
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      await page.getByRole('tab', { name: 'Import and export', exact: true }).click();
+      const exportForm = page.getByRole('form', { name: 'Export this twin' });
+      await exportForm.getByRole('button', { name: 'Export…' }).click();
+      await expect(exportForm.getByText(/Exported .* to .*saved\.pagi/)).toBeVisible({ timeout: 60_000 });
+      expect(existsSync(saved)).toBe(true);
+
+      const importForm = page.getByRole('form', { name: 'Import a twin' });
+      await importForm.getByRole('button', { name: 'Choose a file' }).click();
+      await expect(importForm.getByRole('group', { name: 'Bundle file (.pagi)' })).toContainText('saved.pagi');
+      await importForm.getByRole('button', { name: 'Import' }).click();
+      await expect(importForm.getByText(/Imported .* as a clone/)).toBeVisible({ timeout: 60_000 });
+
+      // a file dragged from a web page has no place on disk: said, never guessed
+      const dropped = await page.evaluateHandle(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(['x'], 'mira.png', { type: 'image/png' }));
+        return data;
+      });
+      const card = page.getByRole('form', { name: 'New twin from a character card' });
+      await card.getByRole('group', { name: /Character card/ }).dispatchEvent('drop', { dataTransfer: dropped });
+      await expect(card.getByRole('alert')).toContainText('not a file on this computer');
+
+      await page.getByRole('button', { name: 'Memory', exact: true }).click();
+      await page.getByRole('tab', { name: /Facts/ }).click();
+      const docForm = page.getByRole('form', { name: 'Import a document' });
+      await docForm.getByRole('button', { name: 'Choose a file' }).click();
+      await expect(docForm).toContainText('notes.md');
+      await docForm.getByRole('button', { name: 'Import' }).click();
+      await expect(page.getByRole('list', { name: 'Documents' })).toContainText('notes.md', { timeout: 30_000 });
+      await page.screenshot({ path: join(screenshotDir, 'electron-files.png') });
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(files, { recursive: true, force: true });
     }
   });
 });

@@ -19,18 +19,23 @@ test.describe('models and system pages', () => {
     await host?.stop();
   });
 
-  test('with no model the page says what to do; a bad path is refused with the reason; a real file imports and loads', async ({ page }) => {
+  test('with no model the page says what to do; a bad file is refused with the reason; a real file is uploaded, imports and loads', async ({ page }) => {
     await page.goto(host.url);
     await page.getByRole('button', { name: 'Models', exact: true }).click();
     await expect(page.locator('.model-status')).toContainText('No model is loaded');
     await expect(page.getByRole('region', { name: 'Hardware', exact: true })).toContainText(/cpu/i);
-    await page.getByLabel(/Import a \.gguf file/).fill('/nonexistent/model.gguf');
-    await page.getByRole('button', { name: 'Import' }).click();
-    await expect(page.getByRole('alert')).toContainText(/nonexistent\/model\.gguf/);
+    const importForm = page.getByRole('form', { name: 'Import a model' });
+    // not a GGUF file: uploaded, then refused with the reason, naming the file as the user called it
+    await importForm.locator('input[type=file]').setInputFiles({ name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+    await expect(importForm.locator('.file-picker-name')).toHaveText(/broken\.gguf/, { timeout: 30_000 });
+    await importForm.getByRole('button', { name: 'Import' }).click();
+    await expect(page.getByRole('alert')).toContainText('broken.gguf');
     expect(await seriousAxeViolations(page)).toEqual([]);
     test.skip(!model, 'no model file to import: set PAGI_TEST_MODEL or put stories260K-chatml.gguf in ../shared/models');
-    await page.getByLabel(/Import a \.gguf file/).fill(model as string);
-    await page.getByRole('button', { name: 'Import' }).click();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), importForm.getByRole('button', { name: 'Choose a file' }).click()]);
+    await chooser.setFiles(model as string);
+    await expect(importForm.locator('.file-picker-name')).toContainText((model as string).split('/').pop() as string, { timeout: 30_000 });
+    await importForm.getByRole('button', { name: 'Import' }).click();
     const name = (model as string).split('/').pop() as string;
     await page.getByRole('button', { name: `Load ${name}` }).click();
     await expect(page.locator('.model-status')).toContainText('Loaded', { timeout: 30_000 });

@@ -2,6 +2,7 @@ import { app, dialog } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootCore, serviceHostEntry, type BootedCore } from '../core/host/hostBoot.js';
+import { serveFileDialogs } from './fileDialogs.js';
 import { serveTrpcOverIpc } from './trpcIpc.js';
 import { createUtilityProcessLauncher } from './utilityProcessLauncher.js';
 import { createMainWindow } from './window.js';
@@ -53,6 +54,7 @@ if (!app.requestSingleInstanceLock()) {
     const { context } = booted;
     context.bundles.takeOpened = takeOpenedBundle; // assigned, not spread: the twin id is a live getter
     serveTrpcOverIpc(mainWindow, context);
+    serveFileDialogs(mainWindow);
   }).catch((err: unknown) => {
     dialog.showErrorBox('PAGI Twin could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);

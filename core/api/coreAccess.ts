@@ -1,4 +1,5 @@
 import type { ClientOf, Contract } from '../contracts/contract.js';
+import type { FileKind } from '../contracts/fileKinds.js';
 import type { ServiceId } from '../contracts/manifest.js';
 import type { TurnChunk, TurnResult } from '../executive/common/contract.js';
 import type { ServiceStateListener, ServiceStatus } from '../runtime/common/serviceStatus.js';
@@ -24,6 +25,8 @@ export interface ApiContext {
   twins: Twins;
   /** What changed, for `events.watch`: one feed per host, read by every client at its own pace. */
   watch: WatchFeed;
+  /** Files a browser uploaded to the host, and exports staged for a browser to download. */
+  files: StagedFiles;
 }
 
 export interface ServiceAccess {
@@ -62,6 +65,24 @@ export interface Imports {
   conversations(input: ConversationImportInput, onProgress: (p: OperationProgress) => void, signal: AbortSignal): Promise<ConversationImportResult>;
 }
 
+/**
+ * An uploaded file taken for one use: its path inside the host, and what ends the use. Work that
+ * succeeded removes it; work that failed (a wrong passphrase) gives it back for another try, until
+ * it goes unused for an hour.
+ */
+export interface StagedUploadUse { path: string; name: string; release(used: boolean): void }
+
+export interface StagedFiles {
+  /** Throws NOT_FOUND unless `handle` is an upload of `kind` this host gave out and still holds (a call says a bad one at once). */
+  checkUpload(handle: string, kind: FileKind): void;
+  /** Takes the upload for one use (CONFLICT while another use has it); `release` deletes it. */
+  takeUpload(handle: string, kind: FileKind): StagedUploadUse;
+  /** A fresh file to export into, for a browser to download once `publish` names it. */
+  stageDownload(): { id: string; path: string; publish(name: string): void; discard(): void };
+  /** A single-use URL, valid a minute, that downloads a published export: a link cannot carry the token. */
+  downloadTicket(id: string): { url: string; name: string };
+}
+
 export interface Twins {
   list(): Array<{ id: string; name: string | null; origin: 'clone' | 'move' | 'card' | 'created' | null; parentId: string | null; addedAt: string | null; pendingName: string | null }>;
   /** The running twin's name as it is now, kept so the list names it while another twin runs. */
@@ -85,8 +106,16 @@ export interface HostOperations {
 /** How far a long operation is: bytes of a file, or jobs (fact extraction after an import). */
 export interface OperationProgress { phase: string; done: number; total: number; unit: 'bytes' | 'jobs' }
 export interface ProgressEvent { type: 'progress'; progress: OperationProgress }
-export interface BundleExportInput { out: string; passphrase?: string | undefined; includeEvents: boolean; includeModel?: boolean }
-export interface BundleExportResult { file: string; bytes: number; entries: number; encrypted: boolean; twinId: string; name: string }
+export interface BundleExportInput {
+  out: string; passphrase?: string | undefined; includeEvents: boolean; includeModel?: boolean;
+  /** Replace a file already at `out` (a save dialog asked the user); otherwise CONFLICT. */
+  overwrite?: boolean | undefined;
+}
+export interface BundleExportResult {
+  file: string; bytes: number; entries: number; encrypted: boolean; twinId: string; name: string;
+  /** An export for a browser: the staged file to ask a download ticket for (`files.downloadTicket`); null for a path. */
+  download: string | null;
+}
 export interface BundleImportInput {
   file: string; mode: 'clone' | 'move'; passphrase?: string | undefined;
   /** true: run the imported twin now; false: keep the one that runs; absent: run it if the one running was never used. */

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { changeActorSchema, episodeKindSchema, isoTime, scoreBreakdownSchema } from '../contracts/domain.js';
 import { PagiError } from '../contracts/errors.js';
+import { uploadedFileSchema } from '../contracts/fileKinds.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
 import { type MemoryTierClient, type MemoryTierName } from '../memory-kit/common/tierContract.js';
 import { semanticMemoryContract } from '../memory-semantic/common/contract.js';
 import { workingMemoryContract } from '../memory-working/common/contract.js';
+import { withChosenFile } from './chosenFile.js';
 import type { ApiContext } from './coreAccess.js';
 import { procedure, router } from './trpc.js';
 
@@ -140,7 +142,10 @@ export const memoryRouter = router({
   addFact: procedure.input(semanticMemoryContract.procedures.addFact.input).mutation(({ ctx, input }) => clients(ctx).semantic.addFact({ ...input, by: 'user' })),
   supersede: procedure.input(semanticMemoryContract.procedures.supersede.input).mutation(({ ctx, input }) => clients(ctx).semantic.supersede({ ...input, by: 'user' })),
   beliefsAt: procedure.input(semanticMemoryContract.procedures.beliefsAt.input).query(({ ctx, input }) => clients(ctx).semantic.beliefsAt(input)),
-  ingest: procedure.input(semanticMemoryContract.procedures.ingestDocument.input).mutation(({ ctx, input }) => clients(ctx).semantic.ingestDocument(input)),
+  /** A document by its path, or uploaded to the headless host (removed once read: ingestion reads the file before it answers). */
+  ingest: procedure
+    .input(z.union([semanticMemoryContract.procedures.ingestDocument.input, uploadedFileSchema]))
+    .mutation(({ ctx, input }) => withChosenFile(ctx, 'upload' in input ? input : input.path, 'document', (path) => clients(ctx).semantic.ingestDocument({ path }))),
   documents: procedure.query(({ ctx }) => clients(ctx).semantic.documents({})),
   document: procedure.input(semanticMemoryContract.procedures.document.input).query(({ ctx, input }) => clients(ctx).semantic.document(input)),
   extract: procedure.input(semanticMemoryContract.procedures.extract.input).mutation(({ ctx, input }) => clients(ctx).semantic.extract(input)),

@@ -2,6 +2,7 @@ import { tracked, type TrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
 import { PagiError } from '../contracts/errors.js';
 import { idSchema } from '../contracts/ids.js';
+import { uploadedFileSchema, uploadHandleSchema } from '../contracts/fileKinds.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
 import { emotionContract } from '../emotion/common/contract.js';
 import { eventRouterContract } from '../event-router/common/contract.js';
@@ -14,6 +15,7 @@ import type { ServiceAccess } from './coreAccess.js';
 import { listenerStream } from './listenerStream.js';
 import { failedEvent, followInput, type FinalEvent, type OperationEvent } from './operationHub.js';
 import { bundleRouter } from './bundleRouter.js';
+import { withChosenFile } from './chosenFile.js';
 import { importRouter } from './importRouter.js';
 import { memoryRouter } from './memoryRouter.js';
 import { settingsRouter } from './settingsRouter.js';
@@ -128,6 +130,11 @@ export const appRouter = router({
   settings: settingsRouter,
   bundles: bundleRouter,
   imports: importRouter,
+  /** Files between a browser and the headless host (uploads arrive over plain HTTP: `core/host/fileRoutes.ts`). */
+  files: router({
+    /** A single-use URL, valid a minute, that downloads an export made without `out`. */
+    downloadTicket: procedure.input(z.object({ download: uploadHandleSchema }).strict()).mutation(({ ctx, input }) => ctx.files.downloadTicket(input.download)),
+  }),
   emotion: router({
     current: procedure.query(({ ctx }) => ctx.core.client(emotionContract).current({})),
     history: procedure.input(emotionContract.procedures.history.input).query(({ ctx, input }) => ctx.core.client(emotionContract).history(input)),
@@ -136,7 +143,11 @@ export const appRouter = router({
     status: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).status({})),
     list: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).listModels({})),
     fit: procedure.input(inferenceContract.procedures.fit.input).query(({ ctx, input }) => ctx.core.client(inferenceContract).fit(input)),
-    import: procedure.input(inferenceContract.procedures.importModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).importModel(input)),
+    /** A path (used where it is, or copied with `mode: 'copy'`), or an uploaded file, which is always copied into the models folder. */
+    import: procedure.input(z.union([inferenceContract.procedures.importModel.input, uploadedFileSchema])).mutation(({ ctx, input }) =>
+      'upload' in input
+        ? withChosenFile(ctx, input, 'model', (path) => ctx.core.client(inferenceContract).importModel({ path, mode: 'copy' }))
+        : ctx.core.client(inferenceContract).importModel(input)),
     remove: procedure.input(inferenceContract.procedures.removeModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).removeModel(input)),
     load: procedure.input(inferenceContract.procedures.load.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).load(input)),
     unload: procedure.mutation(({ ctx }) => ctx.core.client(inferenceContract).unload({})),

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { ApiContext } from '../api/coreAccess.js';
+import type { ApiContext, StagedFiles } from '../api/coreAccess.js';
 import { createOperationHub } from '../api/operationHub.js';
 import { createWatchFeed } from '../api/watchFeed.js';
 import { eventRouterContract } from '../event-router/common/contract.js';
@@ -20,12 +20,13 @@ import { openConversationSource } from './imports/conversationSources.js';
 import { createTwin } from './imports/twinFactory.js';
 import { appVersion, outDir } from './installation.js';
 import { privateRoots, scrubPaths } from './requestGuards.js';
+import { createStagedFiles } from './stagedFiles.js';
 import { deleteTwinFiles, listTwins, recordTwin, rememberTwinName, renameTwinLater, takePendingName } from './twinRegistry.js';
 import { asRecord } from '../contracts/records.js';
 
 
 /** What both hosts hand the router: clients and controls of their supervisor, the data folder's files, and its twins. */
-export function createApiContext(supervisor: Supervisor, dataDir: string): ApiContext {
+export function createApiContext(supervisor: Supervisor, dataDir: string, files: StagedFiles = createStagedFiles(dataDir)): ApiContext {
   // a failure's message streams to the client as data, past tRPC's error handling: keep our folders out of it
   const roots = privateRoots({ '<data-dir>': dataDir, '<app>': dirname(outDir()) });
   const scrubMessage = (message: string): string => scrubPaths(message, roots);
@@ -102,7 +103,7 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
     bundles: {
       async export(input, onProgress) {
         const r = await exportTwin({ supervisor, dataDir, appVersion: appVersion(), ...input, onProgress });
-        return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name };
+        return { file: r.file, bytes: r.bytes, entries: r.entries, encrypted: r.encrypted, twinId: r.manifest.twin.id, name: r.manifest.twin.name, download: null };
       },
       async import({ activate, ...input }, onProgress) {
         // asked before the import: on a fresh install the empty twin gives way to the one imported
@@ -140,6 +141,7 @@ export function createApiContext(supervisor: Supervisor, dataDir: string): ApiCo
         }, { extract, onProgress, signal });
       },
     },
+    files,
     twins: {
       list: () => listTwins(dataDir),
       activate: (id) => oneAtATime(() => activateTwin(id)),

@@ -19,7 +19,7 @@ Usage:
                | delete ID [--hard] | history ID | undo CHANGE-ID | add-fact "text"
                | ingest FILE.txt|.md|.pdf | extractions [--retry [JOB-ID]] | status
                                                                     [--json] [--data-dir DIR]
-  pagi export --out FILE.pagi [--encrypt] [--include-events] [--include-model]  [--json] [--data-dir DIR]
+  pagi export --out FILE.pagi [--force] [--encrypt] [--include-events] [--include-model]  [--json] [--data-dir DIR]
   pagi import FILE.pagi --as clone|move [--activate]                     [--json] [--data-dir DIR]
                (on a fresh install the imported twin runs at once; --activate makes it run in any case)
   pagi twins   [list] | activate ID                                     [--json] [--data-dir DIR]
@@ -59,6 +59,7 @@ const OPTIONS = {
   now: { type: 'string' },
   'as-of': { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
   encrypt: { type: 'boolean' },
   'include-events': { type: 'boolean' },
   'include-model': { type: 'boolean' },
@@ -115,6 +116,7 @@ const argsSchema = z.object({
   now: isoArg('now').optional(),
   'as-of': isoArg('as-of').optional(),
   out: z.string().min(1, '--out needs a file name ending in .pagi').refine((p) => p.toLowerCase().endsWith('.pagi'), '--out must name a .pagi file').optional(),
+  force: z.boolean().optional(),
   encrypt: z.boolean().optional(),
   'include-events': z.boolean().optional(),
   'include-model': z.boolean().optional(),

@@ -37,11 +37,13 @@ const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 export async function exportCommand(args: CliArgs, withHost: WithHost): Promise<number> {
   if (!args.out) throw new PagiError('INVALID_INPUT', 'pagi export needs --out FILE.pagi');
   const out = resolve(args.out);
-  if (existsSync(out)) throw new PagiError('CONFLICT', `${out} already exists: choose another name or delete it`);
+  const overwrite = args.force ?? false;
+  // said before a passphrase is asked for; the host checks again when the bundle takes its name
+  if (!overwrite && existsSync(out)) throw new PagiError('CONFLICT', `${out} already exists: choose another name, or add --force to replace it`);
   const secret = args.encrypt ? await passphrase('to encrypt the bundle') : undefined;
   const result = await withHost(args, (c) =>
     runFileWork<BundleExportResult>(
-      (operationId) => c.bundles.export.mutate({ operationId, out, passphrase: secret, includeEvents: args['include-events'] ?? false, includeModel: args['include-model'] ?? false }),
+      (operationId) => c.bundles.export.mutate({ operationId, out, overwrite, passphrase: secret, includeEvents: args['include-events'] ?? false, includeModel: args['include-model'] ?? false }),
       (operationId, h) => c.bundles.exportEvents.subscribe({ operationId }, h),
       args.json ?? false,
     ),

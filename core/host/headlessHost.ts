@@ -13,6 +13,7 @@ import type { Supervisor, SupervisorPolicy } from '../runtime/node/supervisor.js
 import { bootCore } from './hostBoot.js';
 import { answerRefusal, MAX_BODY_BYTES, NO_TOKEN, readJsonBody, refuseApiCall } from './apiRequestGuards.js';
 import { answerPlain, createGuardedServer, privateRoots, requestPath, scrubPaths } from './requestGuards.js';
+import { createFileRoutes } from './fileRoutes.js';
 import { outDir, serviceHostEntry } from './installation.js';
 import { securityHeaders, serveStatic } from './staticFiles.js';
 
@@ -99,6 +100,8 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
     if ('status' in read) return answerRefusal(res, read);
     trpc(Object.assign(req, { body: read.body }), res);
   };
+  // uploads and downloads: beside tRPC, with the same token (checked before any body is read)
+  const fileRoutes = createFileRoutes(booted.files, (req) => tokenMatches(expected, bearerToken(req)), logFault);
   const rendererDir = join(out, 'renderer');
   const server = createGuardedServer((req, res) => {
     // DNS-rebinding defence: only requests addressed to this loopback server
@@ -109,6 +112,7 @@ export async function startHeadlessHost(opts: HeadlessHostOptions): Promise<Head
     const path = requestPath(req);
     // routed on the raw target, as tRPC reads it: `/%74rpc/` is a file name, not the API
     if (req.url?.startsWith('/trpc/')) return serveApi(req, res);
+    if (req.url?.startsWith('/files/')) return fileRoutes.serve(req, res, path);
     serveStatic(rendererDir, path, req, res);
   }, logFault);
   try {

@@ -15,6 +15,7 @@ import { serviceSpecs } from './installation.js';
 import { createLogSink } from './logSink.js';
 import { recordServiceLifecycle } from './serviceLifecycleLog.js';
 import { createApiContext } from './apiContext.js';
+import { createStagedFiles, sweepStagedFiles, type HostStagedFiles } from './stagedFiles.js';
 import { sweepDeletedTwins } from './twinRegistry.js';
 
 export interface BootOptions {
@@ -41,6 +42,8 @@ export interface BootedCore {
   /** What the host hands the router. */
   context: ApiContext;
   logSink: LogSink;
+  /** Uploads and downloads staged for a browser (the headless host's file routes). */
+  files: HostStagedFiles;
   readyMs: number;
   /** Records this host in host.json (the headless host with its address, the desktop app without). */
   announce(host: Omit<HeadlessAnnouncement, 'pid' | 'twinId' | 'startedAt'> | { kind: 'desktop' }): void;
@@ -78,6 +81,7 @@ export async function bootCore(opts: BootOptions): Promise<BootedCore> {
   sweepImportStaging(dataDir); // what a killed import left: never a twin
   sweepDeletedTwins(dataDir); // a deletion a crash cut short
   sweepExportWork(dataDir); // copies of databases a killed export left
+  sweepStagedFiles(dataDir); // uploads and exports a stopped host staged for a browser
   const logs = createLogSink(dataDir, { level: config.logLevel, stderrLevel: opts.logToStderr ? 'warn' : null });
   const supervisor = new Supervisor({
     launcher: opts.launcher,
@@ -92,7 +96,8 @@ export async function bootCore(opts: BootOptions): Promise<BootedCore> {
   const stopRecording = recordServiceLifecycle(supervisor, logs.sink);
   await supervisor.start();
   const startedAt = new Date().toISOString();
-  const context = createApiContext(supervisor, dataDir);
+  const files = createStagedFiles(dataDir);
+  const context = createApiContext(supervisor, dataDir, files);
   let stopping: Promise<void> | null = null;
   return {
     dataDir,
@@ -100,6 +105,7 @@ export async function bootCore(opts: BootOptions): Promise<BootedCore> {
     supervisor,
     context,
     logSink: logs.sink,
+    files,
     readyMs: performance.now() - t0,
     announce(host) {
       const base = { pid: process.pid, twinId: supervisor.twinId, startedAt };
@@ -110,6 +116,7 @@ export async function bootCore(opts: BootOptions): Promise<BootedCore> {
         stopRecording();
         context.watch.close();
         await supervisor.stop();
+        files.stop();
         removeHostFile(dataDir, process.pid);
         logs.flush();
       })();

@@ -32,4 +32,6 @@ function links(): TRPCLink<AppRouter>[] {
 }
 
 export const api = createTRPCClient<AppRouter>({ links: links() });
+/** The headless host's token, for its file routes (uploads); null inside Electron, which has no HTTP host. */
+export const hostToken = (): string | null => ('electronTRPC' in window ? null : sessionStorage.getItem(TOKEN_KEY));
 export const hasCredentials = (): boolean => 'electronTRPC' in window || !!sessionStorage.getItem(TOKEN_KEY) || location.hash.includes('token=');

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,6 +24,8 @@ export interface ExportOptions {
   includeEvents?: boolean;
   /** The loaded model's weights too (large: only when the user asks). */
   includeModel?: boolean;
+  /** Replace a file already at `out` (the user was asked, e.g. by a save dialog or `--force`); otherwise CONFLICT. */
+  overwrite?: boolean | undefined;
   onProgress?: (p: OperationProgress) => void;
 }
 
@@ -45,6 +47,24 @@ function claimOutput(partial: string, out: string): void {
     const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'this app may not write there' : code === 'ENOSPC' ? 'the disk is full' : code === 'EEXIST' ? 'an export to this name is already running' : (err as Error).message;
     throw new PagiError(code === 'EEXIST' ? 'CONFLICT' : 'FAILED_PRECONDITION', `cannot save the bundle as ${out}: ${why}; choose another folder`);
   }
+}
+
+const alreadyThere = (out: string): PagiError =>
+  PagiError.hinted('CONFLICT', `${out} already exists: nothing was overwritten`, { app: 'choose another name, or agree to replace it', cli: 'choose another name, or add --force to replace it' });
+
+/** The finished bundle takes its name: over an existing file only when asked, and without a moment in which a file that appeared meanwhile is lost. */
+function publishOutput(partial: string, out: string, overwrite: boolean): void {
+  if (overwrite) return renameSync(partial, out);
+  try {
+    linkSync(partial, out); // fails, atomically, when `out` exists
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw alreadyThere(out);
+    // a file system without hard links: checked, then renamed
+    if (existsSync(out)) throw alreadyThere(out);
+    return renameSync(partial, out);
+  }
+  unlinkSync(partial);
 }
 
 export interface ExportResult { file: string; bytes: number; entries: number; encrypted: boolean; manifest: BundleManifest }
@@ -87,6 +107,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
   const out = resolve(opts.out);
   if (!out.endsWith('.pagi')) throw new PagiError('INVALID_INPUT', `a twin bundle's name ends in .pagi (got ${out})`);
   if (!existsSync(dirname(out))) throw new PagiError('INVALID_INPUT', `the folder ${dirname(out)} does not exist`);
+  if (!opts.overwrite && existsSync(out)) throw alreadyThere(out);
   const partial = `${out}.${process.pid}.partial`;
   // before any copy is made: a folder that cannot be written is said at once, and nothing is left behind
   claimOutput(partial, out);
@@ -165,7 +186,7 @@ export async function exportTwin(opts: ExportOptions): Promise<ExportResult> {
     zip.addBuffer(key ? await sealBuffer(key.key, 0, MANIFEST_NAME, key.header.chunkBytes, manifestBytes) : manifestBytes, MANIFEST_NAME, { compress: !key });
     zip.end();
     await whileWriting(written);
-    renameSync(partial, out);
+    publishOutput(partial, out, opts.overwrite ?? false);
     return { file: out, bytes: statSync(out).size, entries: entries.length, encrypted: key !== null, manifest };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { Pin } from 'lucide-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { FilePicker, type PickedFile } from '../components/FilePicker';
 import { api } from '../trpcClient';
 
 /** Facts and document chunks: add a fact by hand, ingest a document (with progress), open any of them. */
@@ -11,10 +12,10 @@ export function FactsPanel({ onOpen }: { onOpen: (id: string) => void }) {
   const facts = useQuery({ queryKey: ['memory.facts', showRetired], queryFn: () => api.memory.list.query({ tier: 'semantic', limit: 500, includeRetired: showRetired }) });
   const documents = useQuery({ queryKey: ['memory.documents'], queryFn: () => api.memory.documents.query() }); // ingestion progress comes by the watch stream
   const [fact, setFact] = useState('');
-  const [path, setPath] = useState('');
+  const [documentFile, setDocumentFile] = useState<PickedFile | null>(null);
   const refresh = (): void => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('memory.') });
   const add = useMutation({ mutationFn: (text: string) => api.memory.addFact.mutate({ text }), onSuccess: () => { setFact(''); refresh(); } });
-  const ingest = useMutation({ mutationFn: (p: string) => api.memory.ingest.mutate({ path: p }), onSuccess: () => { setPath(''); refresh(); } });
+  const ingest = useMutation({ mutationFn: ({ file }: PickedFile) => api.memory.ingest.mutate(typeof file === 'string' ? { path: file } : file), onSuccess: () => { setDocumentFile(null); refresh(); } });
   return (
     <section aria-label="Facts and documents">
       <form className="inline-form" onSubmit={(e) => { e.preventDefault(); add.mutate(fact.trim()); }}>
@@ -23,10 +24,9 @@ export function FactsPanel({ onOpen }: { onOpen: (id: string) => void }) {
         <button type="submit" disabled={!fact.trim() || add.isPending}>Add</button>
       </form>
       {add.error && <ErrorNote error={add.error} />}
-      <form className="inline-form" onSubmit={(e) => { e.preventDefault(); ingest.mutate(path.trim()); }}>
-        <label htmlFor="doc-path">Import a document (.txt, .md, .pdf — its path on this computer)</label>
-        <input id="doc-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/notes.md" />
-        <button type="submit" disabled={!path.trim() || ingest.isPending}>Import</button>
+      <form className="settings-form" aria-label="Import a document" onSubmit={(e) => { e.preventDefault(); if (documentFile) ingest.mutate(documentFile); }}>
+        <FilePicker kind="document" label="Import a document (.txt, .md, .pdf)" value={documentFile} onChange={setDocumentFile} disabled={ingest.isPending} />
+        <div className="save-row"><button type="submit" disabled={!documentFile || ingest.isPending}>Import</button></div>
       </form>
       {ingest.error && <ErrorNote error={ingest.error} />}
       {(documents.data ?? []).length > 0 && (

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { FilePicker, type PickedFile } from '../components/FilePicker';
 import { HardwarePanel } from '../models/HardwarePanel';
 import { api } from '../trpcClient';
 import { modelDisplayName } from '../modelName';
@@ -18,7 +19,7 @@ export function ModelsPage() {
   const downloads = useQuery({ queryKey: ['models.downloads'], queryFn: () => api.models.downloads.query() });
   const finished = (downloads.data ?? []).filter((d) => d.status === 'done').length;
   useEffect(() => void qc.invalidateQueries({ queryKey: ['models.list'] }), [finished, qc]);
-  const [path, setPath] = useState('');
+  const [modelFile, setModelFile] = useState<PickedFile | null>(null);
   const [url, setUrl] = useState('');
   const refresh = (): void => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('models.') });
   const act = useMutation({ mutationFn: (fn: () => Promise<unknown>) => fn(), onSettled: refresh });
@@ -62,10 +63,15 @@ export function ModelsPage() {
         </tbody>
       </table>
       </div>
-      <form className="inline-form" onSubmit={(e) => { e.preventDefault(); act.mutate(() => api.models.import.mutate({ path: path.trim() })); setPath(''); }}>
-        <label htmlFor="model-path">Import a .gguf file (its path on this computer)</label>
-        <input id="model-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/models/model.gguf" />
-        <button type="submit" disabled={!path.trim()}>Import</button>
+      <form className="settings-form" aria-label="Import a model" onSubmit={(e) => {
+        e.preventDefault();
+        if (!modelFile) return;
+        const picked = modelFile.file;
+        act.mutate(() => api.models.import.mutate(typeof picked === 'string' ? { path: picked } : picked));
+        setModelFile(null);
+      }}>
+        <FilePicker kind="model" label="Import a .gguf file" value={modelFile} onChange={setModelFile} />
+        <div className="save-row"><button type="submit" disabled={!modelFile}>Import</button></div>
       </form>
 
       <h3>Downloads</h3>

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { FilePicker, type PickedFile } from '../components/FilePicker';
 import { api } from '../trpcClient';
 import { modelDisplayName } from '../modelName';
 
@@ -25,9 +26,9 @@ export function OnboardingPage({ onDone }: { onDone: () => void }) {
   const [traits, setTraits] = useState('curious, warm, concise');
   const [temperament, setTemperament] = useState<Temperament>('warm');
   const [modelId, setModelId] = useState<string>('');
-  const [path, setPath] = useState('');
+  const [modelFile, setModelFile] = useState<PickedFile | null>(null);
   const fit = useQuery({ queryKey: ['models.fit', modelId], queryFn: () => api.models.fit.query({ id: modelId }), enabled: modelId !== '' });
-  const importModel = useMutation({ mutationFn: (p: string) => api.models.import.mutate({ path: p }), onSuccess: (m) => { setModelId(m.id); setPath(''); void qc.invalidateQueries({ queryKey: ['models.list'] }); } });
+  const importModel = useMutation({ mutationFn: (picked: PickedFile) => api.models.import.mutate(typeof picked.file === 'string' ? { path: picked.file } : picked.file), onSuccess: (m) => { setModelId(m.id); setModelFile(null); void qc.invalidateQueries({ queryKey: ['models.list'] }); } });
   const finish = useMutation({
     mutationFn: async () => {
       await api.twin.update.mutate({
@@ -68,12 +69,8 @@ export function OnboardingPage({ onDone }: { onDone: () => void }) {
               </select>
             </label>
           )}
-          <label>Or import a .gguf file (its path)
-            <span className="inline-form">
-              <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/models/model.gguf" aria-label="Path of a .gguf file" />
-              <button type="button" disabled={!path.trim() || importModel.isPending} onClick={() => importModel.mutate(path.trim())}>Import</button>
-            </span>
-          </label>
+          <FilePicker kind="model" label="Or import a .gguf file" value={modelFile} onChange={setModelFile} disabled={importModel.isPending} />
+          <div className="save-row"><button type="button" disabled={!modelFile || importModel.isPending} onClick={() => modelFile && importModel.mutate(modelFile)}>Import</button></div>
           {importModel.error && <ErrorNote error={importModel.error} />}
           {fit.data && <p className={`fit fit-${fit.data.verdict.replace(/\W/g, '')}`} role="status">{fit.data.verdict}: {fit.data.explanation}</p>}
           {fit.error && <ErrorNote error={fit.error} />}

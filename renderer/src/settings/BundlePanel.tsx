@@ -1,6 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { v7 as uuidv7 } from 'uuid';
+import { Download } from 'lucide-react';
 import { ErrorNote } from '../components/ErrorNote';
+import { baseName, FilePicker, type PickedFile } from '../components/FilePicker';
+import { desktopFiles } from '../desktopFiles';
 import { useNavStore } from '../navStore';
 import { api } from '../trpcClient';
 import { TWINS_KEY } from './TwinsList';
@@ -66,31 +69,65 @@ function useBundleRun<R>() {
   return { progress, result, error, running, start };
 }
 
+/** Saves a staged export through the browser: its own save dialog decides where, and never replaces a file unasked. */
+async function downloadExport(download: string): Promise<void> {
+  const ticket = await api.files.downloadTicket.mutate({ download });
+  const link = document.createElement('a');
+  link.href = ticket.url;
+  link.download = ticket.name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 function ExportForm() {
-  const [out, setOut] = useState('');
   const [encrypt, setEncrypt] = useState(false);
   const [passphrase, setPassphrase] = useState('');
   const [events, setEvents] = useState(false);
   const [weights, setWeights] = useState(false);
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query() });
   const run = useBundleRun<ExportResult>();
-  const submit = (e: FormEvent): void => {
-    e.preventDefault();
+  const download = useMutation({ mutationFn: downloadExport });
+  const startDownload = download.mutate;
+  // a browser's export is downloaded as soon as it is written
+  useEffect(() => {
+    if (run.result?.download) startDownload(run.result.download);
+  }, [run.result, startDownload]);
+  const start = (out: { path: string; overwrite: boolean } | null): void =>
     run.start(
-      (operationId) => api.bundles.export.mutate({ operationId, out: out.trim(), includeEvents: events, includeModel: weights, ...(encrypt ? { passphrase } : {}) }),
+      (operationId) => api.bundles.export.mutate({ operationId, ...(out ? { out: out.path, overwrite: out.overwrite } : {}), includeEvents: events, includeModel: weights, ...(encrypt ? { passphrase } : {}) }),
       (operationId, h) => api.bundles.exportEvents.subscribe({ operationId }, h),
     );
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    setSaveError(null);
+    if (!desktopFiles) return start(null);
+    // the desktop app: the system's save dialog, which asks before replacing a file
+    desktopFiles.pickSaveFile({ kind: 'bundle', suggestedName: `${twin.data?.name ?? 'twin'}.pagi` }).then((choice) => choice && start(choice), setSaveError);
   };
   return (
     <form className="settings-form" aria-label="Export this twin" onSubmit={submit}>
-      <label>Save the bundle as (a path on this computer, ending in .pagi) <input value={out} onChange={(e) => setOut(e.target.value)} placeholder="/home/me/ada.pagi" required /></label>
       <label className="inline"><input type="checkbox" checked={events} onChange={(e) => setEvents(e.target.checked)} /> Include the event log</label>
       <label className="inline"><input type="checkbox" checked={weights} onChange={(e) => setWeights(e.target.checked)} /> Include the loaded model's weights (large; without them the bundle only identifies the model, and the other computer uses its own copy)</label>
       <label className="inline"><input type="checkbox" checked={encrypt} onChange={(e) => setEncrypt(e.target.checked)} /> Encrypt with a passphrase</label>
       {encrypt && <label>Passphrase (at least 8 characters; without it the bundle cannot be opened) <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} minLength={8} required autoComplete="new-password" /></label>}
-      <div className="save-row"><button type="submit" disabled={run.running || !out.trim()}>Export</button></div>
+      <div className="save-row"><button type="submit" disabled={run.running}>{desktopFiles ? 'Export…' : 'Export'}</button></div>
       <ProgressLine progress={run.progress} label="Export progress" />
-      {run.result && <p role="status">Exported {run.result.name} to {run.result.file} ({mb(run.result.bytes)}, {run.result.entries} databases{run.result.encrypted ? ', encrypted' : ''}).</p>}
+      {run.result && (
+        <div role="status">
+          <p>Exported {run.result.name} {run.result.download ? `as ${run.result.file}` : `to ${run.result.file}`} ({mb(run.result.bytes)}, {run.result.entries} databases{run.result.encrypted ? ', encrypted' : ''}).</p>
+          {run.result.download && (
+            <p className="download-row">
+              Your browser saves it where you choose. If the download did not start:{' '}
+              <button type="button" onClick={() => run.result?.download && download.mutate(run.result.download)} disabled={download.isPending}><Download aria-hidden="true" size={16} /> Download the bundle</button>
+            </p>
+          )}
+        </div>
+      )}
       {run.error ? <ErrorNote error={run.error} /> : null}
+      {saveError ? <ErrorNote error={saveError} /> : null}
+      {download.error ? <ErrorNote error={download.error} /> : null}
     </form>
   );
 }
@@ -126,33 +163,38 @@ function ImportOutcome({ result }: { result: ImportResult }) {
   );
 }
 
+const pickedPath = (path: string): PickedFile | null => (path ? { name: baseName(path), file: path } : null);
+
 export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
-  const [file, setFile] = useState(initialFile);
+  const [file, setFile] = useState<PickedFile | null>(pickedPath(initialFile));
   const [mode, setMode] = useState<'clone' | 'move'>('clone');
   const [passphrase, setPassphrase] = useState('');
   const run = useBundleRun<ImportResult>();
   const qc = useQueryClient();
-  useEffect(() => setFile(initialFile), [initialFile]);
+  useEffect(() => setFile(pickedPath(initialFile)), [initialFile]);
   useEffect(() => {
-    if (run.result) void qc.invalidateQueries({ queryKey: TWINS_KEY });
+    if (!run.result) return;
+    void qc.invalidateQueries({ queryKey: TWINS_KEY });
+    setFile((f) => (f && typeof f.file !== 'string' ? null : f)); // an upload is used once it imported
   }, [run.result, qc]);
   const submit = (e: FormEvent): void => {
     e.preventDefault();
+    if (!file) return;
     run.start(
-      (operationId) => api.bundles.import.mutate({ operationId, file: file.trim(), mode, ...(passphrase ? { passphrase } : {}) }),
+      (operationId) => api.bundles.import.mutate({ operationId, file: file.file, mode, ...(passphrase ? { passphrase } : {}) }),
       (operationId, h) => api.bundles.importEvents.subscribe({ operationId }, h),
     );
   };
   return (
     <form className="settings-form" aria-label="Import a twin" onSubmit={submit}>
-      <label>Bundle file (.pagi) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/ada.pagi" required /></label>
+      <FilePicker kind="bundle" label="Bundle file (.pagi)" value={file} onChange={setFile} disabled={run.running} />
       <fieldset>
         <legend>Import as</legend>
         <label><input type="radio" name="import-mode" checked={mode === 'clone'} onChange={() => setMode('clone')} /> a clone: a new twin that descends from this one (new ids)</label>
         <label><input type="radio" name="import-mode" checked={mode === 'move'} onChange={() => setMode('move')} /> a move: the same twin, now on this machine (same ids)</label>
       </fieldset>
       <label>Passphrase (only for an encrypted bundle) <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" /></label>
-      <div className="save-row"><button type="submit" disabled={run.running || !file.trim()}>Import</button></div>
+      <div className="save-row"><button type="submit" disabled={run.running || !file}>Import</button></div>
       <ProgressLine progress={run.progress} label="Import progress" />
       {run.result && <ImportOutcome result={run.result} />}
       {run.error ? <ErrorNote error={run.error} /> : null}
@@ -162,13 +204,23 @@ export function ImportForm({ initialFile = '' }: { initialFile?: string }) {
 
 /** A SillyTavern character card (.png, .json, .charx) becomes a new twin beside this one. */
 function CardForm() {
-  const [file, setFile] = useState('');
+  const [file, setFile] = useState<PickedFile | null>(null);
   const qc = useQueryClient();
-  const create = useMutation({ mutationFn: (path: string) => api.imports.card.mutate({ file: path }), onSuccess: () => void qc.invalidateQueries({ queryKey: TWINS_KEY }) });
+  const create = useMutation({
+    mutationFn: (picked: PickedFile) => api.imports.card.mutate({ file: picked.file }),
+    onSuccess: (_made, picked) => {
+      void qc.invalidateQueries({ queryKey: TWINS_KEY });
+      if (typeof picked.file !== 'string') setFile(null); // an upload is used once it imported
+    },
+  });
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    if (file) create.mutate(file);
+  };
   return (
-    <form className="settings-form" aria-label="New twin from a character card" onSubmit={(e) => { e.preventDefault(); create.mutate(file.trim()); }}>
-      <label>Character card (SillyTavern .png, .json or .charx) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/mira.png" required /></label>
-      <div className="save-row"><button type="submit" disabled={create.isPending || !file.trim()}>Create the twin</button></div>
+    <form className="settings-form" aria-label="New twin from a character card" onSubmit={submit}>
+      <FilePicker kind="card" label="Character card (SillyTavern .png, .json or .charx)" value={file} onChange={setFile} disabled={create.isPending} />
+      <div className="save-row"><button type="submit" disabled={create.isPending || !file}>Create the twin</button></div>
       {create.data && (
         <div role="status">
           <p>Created {create.data.name} ({create.data.twinId}) with {create.data.facts} lorebook facts. Switch to it in the list of twins above.</p>
@@ -182,12 +234,20 @@ function CardForm() {
 
 /** A ChatGPT data export (conversations.json) into this twin's episodic memory. */
 function ChatGptForm() {
-  const [file, setFile] = useState('');
+  const [file, setFile] = useState<PickedFile | null>(null);
   const run = useBundleRun<ConversationImportResult>();
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    if (!file) return;
+    run.start((operationId) => api.imports.conversations.mutate({ operationId, file: file.file, extract: false }), (operationId, h) => api.imports.conversationEvents.subscribe({ operationId }, h));
+  };
+  useEffect(() => {
+    if (run.result) setFile((f) => (f && typeof f.file !== 'string' ? null : f)); // an upload is used once it imported
+  }, [run.result]);
   return (
-    <form className="settings-form" aria-label="Import ChatGPT conversations" onSubmit={(e) => { e.preventDefault(); run.start((operationId) => api.imports.conversations.mutate({ operationId, file: file.trim(), extract: false }), (operationId, h) => api.imports.conversationEvents.subscribe({ operationId }, h)); }}>
-      <label>ChatGPT export (conversations.json) <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/home/me/chatgpt/conversations.json" required /></label>
-      <div className="save-row"><button type="submit" disabled={run.running || !file.trim()}>Import into this twin's memory</button></div>
+    <form className="settings-form" aria-label="Import ChatGPT conversations" onSubmit={submit}>
+      <FilePicker kind="chatgpt" label="ChatGPT export (conversations.json)" value={file} onChange={setFile} disabled={run.running} />
+      <div className="save-row"><button type="submit" disabled={run.running || !file}>Import into this twin's memory</button></div>
       <ProgressLine progress={run.progress} label="ChatGPT import progress" />
       {run.result && (
         <div role="status">
