@@ -6,9 +6,12 @@ import type { AddressInfo } from 'node:net';
  * the test: `reply(userText)`. It stands in for a remote model so a test can decide what the "model"
  * says — e.g. hostile Markdown — which a real tiny model cannot be made to write. `requests` holds
  * every request body with its path, for tests that check what the engine sent. With `chunkDelayMs`
- * the reply streams slowly (12 characters a chunk), so a test can stop it half-way.
+ * the reply streams slowly (12 characters a chunk), so a test can stop it half-way. A reply may also
+ * say how it ends (`finish: 'length'`: cut at its limit) and stream slowly on its own (`delayMs`);
+ * `reply` sees the whole request, e.g. a trailing assistant message (a reply being continued).
  */
-export function fakeOpenAi(reply: (userText: string) => string, opts: { chunkDelayMs?: number } = {}): Promise<{ server: Server; url: string; requests: Array<Record<string, unknown>> }> {
+export type FakeReply = string | { text: string; finish?: 'stop' | 'length'; delayMs?: number };
+export function fakeOpenAi(reply: (userText: string, request: { messages: Array<{ role: string; content: string }> }) => FakeReply, opts: { chunkDelayMs?: number } = {}): Promise<{ server: Server; url: string; requests: Array<Record<string, unknown>> }> {
   const requests: Array<Record<string, unknown>> = [];
   const server = createServer((req, res) => {
     let raw = '';
@@ -25,17 +28,18 @@ export function fakeOpenAi(reply: (userText: string) => string, opts: { chunkDel
         return;
       }
       const lastUser = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
-      const text = reply(lastUser);
+      const answer = reply(lastUser, { messages: body.messages ?? [] });
+      const { text, finish: finishReason = 'stop', delayMs = opts.chunkDelayMs } = typeof answer === 'string' ? { text: answer } : answer;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const send = (o: unknown): void => void res.write(`data: ${JSON.stringify(o)}\n\n`);
       const pieces: string[] = [];
       for (let i = 0; i < text.length; i += 12) pieces.push(text.slice(i, i + 12));
       const finish = (): void => {
-        send({ choices: [{ delta: {}, finish_reason: 'stop' }] });
+        send({ choices: [{ delta: {}, finish_reason: finishReason }] });
         send({ choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(text.length / 4) } });
         res.end('data: [DONE]\n\n');
       };
-      if (!opts.chunkDelayMs) {
+      if (!delayMs) {
         for (const piece of pieces) send({ choices: [{ delta: { content: piece } }] });
         finish();
         return;
@@ -49,7 +53,7 @@ export function fakeOpenAi(reply: (userText: string) => string, opts: { chunkDel
           clearInterval(timer);
           finish();
         } else send({ choices: [{ delta: { content: piece } }] });
-      }, opts.chunkDelayMs);
+      }, delayMs);
       res.on('close', () => clearInterval(timer));
     });
   });

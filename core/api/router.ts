@@ -26,6 +26,7 @@ export type ChatEvent = OperationEvent<TurnChunk, TurnResult>;
 export type { WatchArea, WatchNotice } from './watchNotices.js';
 
 const chatInput = executiveContract.procedures.turn.input.extend({ turnId: idSchema });
+const continueInput = executiveContract.procedures.continueTurn.input;
 
 /** A turn this host did not run: its outcome as the executive stored it, as the stream's final event. */
 async function storedOutcome(core: ServiceAccess, turnId: string): Promise<FinalEvent<TurnResult>> {
@@ -61,6 +62,9 @@ export const appRouter = router({
   twin: router({
     get: procedure.query(({ ctx }) => ctx.core.client(identityContract).get({})),
     hardware: procedure.query(({ ctx }) => ctx.core.client(identityContract).hardware({ refresh: false })),
+    avatar: procedure.query(({ ctx }) => ctx.core.client(identityContract).avatar({})),
+    /** A picture the user chose (the app makes it small first), or null for the initials again. */
+    setAvatar: procedure.input(identityContract.procedures.setAvatar.input).mutation(({ ctx, input }) => ctx.core.client(identityContract).setAvatar(input)),
     update: procedure.input(identityContract.procedures.update.input).mutation(async ({ ctx, input }) => {
       const twin = await ctx.core.client(identityContract).update(input);
       ctx.twins.rememberName(ctx.core.twinId, twin.name);
@@ -106,6 +110,22 @@ export const appRouter = router({
       });
       return { turnId: input.turnId, state };
     }),
+    /**
+     * Writes more of a stopped or length-cut reply, under the continuation id the client made (sent
+     * again, it never writes twice); `events` follows it under that id, ending with the whole reply.
+     */
+    continue: procedure.input(continueInput).mutation(({ ctx, input }) => {
+      const executive = ctx.core.client(executiveContract);
+      const { state } = ctx.operations.turns.start(input.continuationId, 'turn', (emit, signal) => {
+        signal.addEventListener('abort', () => void executive.cancelTurn({ turnId: input.continuationId }).catch(() => undefined), { once: true });
+        return executive.continueTurn(input, { onChunk: emit });
+      });
+      return { continuationId: input.continuationId, state };
+    }),
+    /** What a reply was written from: the system prompt (persona, mood, memories), then the turns. */
+    prompt: procedure.input(executiveContract.procedures.turnPrompt.input).query(({ ctx, input }) => ctx.core.client(executiveContract).turnPrompt(input)),
+    conversationSettings: procedure.input(executiveContract.procedures.conversationSettings.input).query(({ ctx, input }) => ctx.core.client(executiveContract).conversationSettings(input)),
+    setConversationSettings: procedure.input(executiveContract.procedures.setConversationSettings.input).mutation(({ ctx, input }) => ctx.core.client(executiveContract).setConversationSettings(input)),
     /**
      * The turn's chunks (`started`, `waiting`, `token`, `tool`), then one final event: `done` with the
      * result or `failed` with the error. Reconnecting resumes after the last event received.

@@ -21,6 +21,8 @@ export const personaSchema = z.object({
   description: z.string().max(8000).default('A thoughtful, warm companion who remembers what matters.'),
   traits: z.array(z.string().min(1).max(60)).max(20).default(['curious', 'warm', 'concise']),
   speakingStyle: z.string().max(2000).default(''),
+  /** What the twin says to open a new conversation (a character card's first message and its alternates); empty: nothing. */
+  greetings: z.array(z.string().trim().min(1).max(20_000)).max(50).default([]),
   baseline: padSchema.default({ pleasure: 0.2, arousal: 0, dominance: 0.1 }),
   /** Half-life, in minutes, of the decay of the mood toward the baseline. */
   moodHalfLifeMinutes: z.number().positive().max(60 * 24 * 30).default(30),

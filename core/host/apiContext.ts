@@ -14,7 +14,7 @@ import { exportTwin } from './bundle/bundleExport.js';
 import { importTwin } from './bundle/bundleImport.js';
 import { loadHostConfig, saveServiceConfig } from './hostConfig.js';
 import { twinFromCard } from './imports/cardPersona.js';
-import { readCharacterCard } from './imports/characterCard.js';
+import { cardPortrait, readCharacterCard } from './imports/characterCard.js';
 import { importConversations } from './imports/conversationImport.js';
 import { openConversationSource } from './imports/conversationSources.js';
 import { createTwin } from './imports/twinFactory.js';
@@ -127,7 +127,7 @@ export function createApiContext(supervisor: Supervisor, dataDir: string, files:
     imports: {
       async card(file) {
         const card = await readCharacterCard(file);
-        const twin = twinFromCard(card);
+        const twin = twinFromCard(card, cardPortrait(file));
         const made = await createTwin(supervisor, dataDir, twin);
         recordTwin(dataDir, { id: made.twinId, name: twin.name, origin: 'card', parentId: null });
         return { twinId: made.twinId, name: twin.name, spec: card.spec, facts: made.facts, notes: twin.notes };

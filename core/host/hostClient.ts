@@ -44,9 +44,23 @@ const LOST_HOST_MS = 10_000;
  * result, rejects with the turn's own error. Aborting `signal` asks the host to stop the turn (the
  * reply so far is kept). A host that cannot be reached for 10 s ends the wait with UNAVAILABLE.
  */
-export async function sendTurn(client: HostClient, request: TurnRequest, opts: { onEvent?: (e: ChatEvent) => void; signal?: AbortSignal } = {}): Promise<TurnResult> {
+export async function sendTurn(client: HostClient, request: TurnRequest, opts: FollowOptions = {}): Promise<TurnResult> {
   const turnId = request.turnId ?? newId();
   await client.chat.send.mutate({ ...request, turnId });
+  return followTurn(client, turnId, opts);
+}
+
+type FollowOptions = { onEvent?: (e: ChatEvent) => void; signal?: AbortSignal };
+
+/** Writes more of a stopped or length-cut reply and follows it: resolves with the whole reply's result. */
+export async function continueReply(client: HostClient, request: { turnId: string; continuationId?: string; maxTokens?: number | null }, opts: FollowOptions = {}): Promise<TurnResult> {
+  const continuationId = request.continuationId ?? newId();
+  await client.chat.continue.mutate({ ...request, continuationId });
+  return followTurn(client, continuationId, opts);
+}
+
+/** Follows a turn (or a continuation, by its id) to its end; aborting `signal` asks the host to stop it. */
+async function followTurn(client: HostClient, turnId: string, opts: FollowOptions): Promise<TurnResult> {
   const cancel = (): void => void client.chat.cancel.mutate({ turnId }).catch(() => undefined);
   opts.signal?.addEventListener('abort', cancel, { once: true });
   try {

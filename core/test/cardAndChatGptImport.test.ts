@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
 import { twinFromCard } from '../host/imports/cardPersona.js';
-import { readCharacterCard } from '../host/imports/characterCard.js';
+import { cardPortrait, readCharacterCard } from '../host/imports/characterCard.js';
+import { parseAvatarDataUrl } from '../identity/common/avatarImage.js';
 import { identityContract } from '../identity/common/contract.js';
 import { conversationUtterances } from '../memory-episodic/common/chatgptExport.js';
 import { episodicMemoryContract } from '../memory-episodic/common/contract.js';
@@ -33,12 +34,21 @@ describe('character cards', () => {
     expect((await readCharacterCard(file('v1.json', JSON.stringify({ name: 'Old Card', description: 'From V1.' })))).spec).toBe('chara_card_v1');
     expect((await readCharacterCard(file('mira.charx', rawZip([{ name: 'assets/icon.png', data: Buffer.alloc(10) }, { name: 'card.json', data: Buffer.from(JSON.stringify(v3)) }])))).data.name).toBe('Mira Three');
 
-    const twin = twinFromCard(fromV2);
+    const portrait = cardPortrait(join(dir, 'mira.png'));
+    const twin = twinFromCard(fromV2, portrait);
     expect(twin.name).toBe('Captain Mira');
     expect(twin.persona.description).toContain('Captain Mira commands an airship and teaches the user to navigate.');
     expect(twin.persona.description).toContain('Personality: brave, dry humour');
     expect(twin.persona.traits).toEqual(['adventure', 'mentor']);
     expect(twin.persona.speakingStyle).toContain('Captain Mira: Hold the wheel steady.');
+    // the greeting opens a chat; it is not how the twin speaks
+    expect(twin.persona.speakingStyle).not.toContain('Welcome aboard');
+    expect(twin.persona.greetings).toEqual(['Welcome aboard, you.', 'Captain Mira looks up from the charts. "You again?"']);
+    // the card's picture without its (large) text chunks; an avatar the identity service accepts
+    expect(portrait?.includes(Buffer.from('chara'))).toBe(false);
+    expect(parseAvatarDataUrl(twin.avatar as string).mime).toBe('image/png');
+    expect(cardPortrait(join(dir, 'v1.json'))).toBeNull();
+    expect(twinFromCard(fromV2, Buffer.alloc(3 << 20)).notes.join(' ')).toMatch(/picture is 3\.0 MB/);
     expect(twin.facts).toEqual(['The airship is called the Skylark. (about: airship, Skylark)', 'Captain Mira was born in Port Avel. (about: home)']);
   });
 
@@ -94,6 +104,8 @@ describe('a card becomes a twin; a ChatGPT export becomes memories', () => {
     const twin = await host.supervisor.client(identityContract).get({});
     expect(twin).toMatchObject({ id: made.twinId, name: 'Captain Mira' });
     expect(twin.persona.traits).toEqual(['adventure', 'mentor']);
+    expect(twin.persona.greetings[0]).toBe('Welcome aboard, you.');
+    expect((await host.supervisor.client(identityContract).avatar({}))?.image).toMatch(/^data:image\/png;base64,/);
     const facts = await host.supervisor.client(semanticMemoryContract).search({ query: 'airship name', limit: 3 });
     expect(facts.hits[0]?.fact.text).toContain('Skylark');
     expect((await host.supervisor.status()).every((s) => s.state === 'running')).toBe(true);

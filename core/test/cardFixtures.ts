@@ -23,7 +23,7 @@ export const v2 = {
   spec: 'chara_card_v2', spec_version: '2.0',
   data: {
     name: 'Captain Mira', description: '{{char}} commands an airship and teaches {{user}} to navigate.', personality: 'brave, dry humour', scenario: 'Above the clouds.',
-    first_mes: 'Welcome aboard, {{user}}.', mes_example: '<START>\n{{char}}: Hold the wheel steady.', tags: ['adventure', 'mentor'],
+    first_mes: 'Welcome aboard, {{user}}.', alternate_greetings: ['{{char}} looks up from the charts. "You again?"'], mes_example: '<START>\n{{char}}: Hold the wheel steady.', tags: ['adventure', 'mentor'],
     character_book: { entries: [
       { keys: ['airship', 'Skylark'], content: 'The airship is called the Skylark.', enabled: true },
       { keys: ['secret'], content: 'A disabled entry.', enabled: false },

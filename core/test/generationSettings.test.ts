@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeOpenAi } from '../../e2e/fakeOpenAi.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
-import { createHostClient, fromClientError, sendTurn, type HostClient } from '../host/hostClient.js';
+import { continueReply, createHostClient, fromClientError, sendTurn, type HostClient } from '../host/hostClient.js';
 
 describe('generation settings reach the model', () => {
   let fake: { server: Server; url: string; requests: Array<Record<string, unknown>> };
@@ -61,5 +61,34 @@ describe('generation settings reach the model', () => {
     await expect(client.settings.setGeneration.mutate({ values: { colour: 'red' } as never })).rejects.toThrow();
     expect((await client.settings.get.query()).generation.values).toMatchObject({ temperature: 0.5 });
     await expect(sendTurn(client, { text: 'x', topP: 2 } as never)).rejects.toThrow(/topP/);
+  });
+
+  it('a conversation\'s own settings come between the twin\'s and the turn\'s; bad ones are refused and change nothing', async () => {
+    await client.settings.setGeneration.mutate({ values: { temperature: 0.4, topP: 0.8 } });
+    const sessionId = '01a20bed-0000-7000-8000-00000000c0c0';
+    expect(await client.chat.setConversationSettings.mutate({ sessionId, generation: { maxTokens: 96, temperature: 1.1 } })).toMatchObject({ generation: { maxTokens: 96, temperature: 1.1 }, opening: null });
+    expect(await turn({ sessionId })).toMatchObject({ max_tokens: 96, temperature: 1.1, top_p: 0.8 });
+    expect(await turn({ sessionId, temperature: 0 })).toMatchObject({ max_tokens: 96, temperature: 0 });
+    // another conversation has the twin's
+    expect(await turn()).toMatchObject({ max_tokens: 1_024, temperature: 0.4 });
+    for (const bad of [{ generation: { temperature: 5 } }, { generation: { maxTokens: 2 } }, { generation: { colour: 'red' } }, { inherit: ['colour'] }, { extra: 1 }]) {
+      await expect(client.chat.setConversationSettings.mutate({ sessionId, ...bad } as never), JSON.stringify(bad)).rejects.toThrow();
+    }
+    expect((await client.chat.conversationSettings.query({ sessionId })).generation).toEqual({ maxTokens: 96, temperature: 1.1 });
+    await client.chat.setConversationSettings.mutate({ sessionId, inherit: ['maxTokens', 'temperature'] });
+    expect(await turn({ sessionId })).toMatchObject({ max_tokens: 1_024, temperature: 0.4 });
+    await client.settings.setGeneration.mutate({ reset: true });
+  });
+
+  it('Continue goes on from a length-cut reply with the prompt it was written from; what cannot go on is refused in words', async () => {
+    const cut = await sendTurn(client, { text: 'Tell me a story', maxTokens: 16 });
+    expect(cut.stopReason).toBe('eos'); // the fake ends its replies on its own
+    const refused = await continueReply(client, { turnId: cut.turnId }).then(() => null, (e: unknown) => fromClientError(e));
+    expect(refused).toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('ended on its own') });
+    const prompt = await client.chat.prompt.query({ turnId: cut.turnId });
+    expect(prompt.messages?.[0]?.role).toBe('system');
+    expect(prompt.messages?.at(-1)).toEqual({ role: 'user', content: 'Tell me a story' });
+    await expect(client.chat.prompt.query({ turnId: 'no-such-turn' })).rejects.toThrow(/no turn/);
+    await expect(client.chat.continue.mutate({ turnId: cut.turnId, continuationId: 'not an id' })).rejects.toThrow();
   });
 });

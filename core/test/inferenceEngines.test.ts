@@ -92,6 +92,15 @@ describe.skipIf(!model)('the inference procedures over the local and the remote 
     });
   });
 
+  it('a history ending with the model\'s own message is carried on (Continue), not answered again: greedy halves make the whole', async () => {
+    const user = { role: 'user' as const, content: 'Tell me a story' };
+    const first = await inference('local').generate({ messages: [user], maxTokens: 8, temperature: 0 }, { onChunk: () => undefined });
+    const rest = await inference('local').generate({ messages: [user, { role: 'assistant', content: first.text }], maxTokens: 8, temperature: 0 }, { onChunk: () => undefined });
+    const whole = await inference('local').generate({ messages: [user], maxTokens: 16, temperature: 0 }, { onChunk: () => undefined });
+    expect(first.stopReason).toBe('max-tokens');
+    expect(first.text + rest.text).toBe(whole.text);
+  });
+
   it('the remote engine asks the server for a streamed reply, and for embeddings with its embedding model', () => {
     expect(fake.requests.find((r) => r.path === '/v1/chat/completions')).toMatchObject({ model: 'fake-chat', stream: true, max_tokens: 24, temperature: 0 });
     expect(fake.requests.find((r) => r.path === '/v1/embeddings')).toMatchObject({ model: 'fake-embed', input: ['a cat sat', 'a dog ran'] });

@@ -18,12 +18,20 @@ export interface TurnNode {
 }
 
 interface ChatState {
+  /** Made here for a new chat, so that it can have its own settings before its first message. */
   sessionId: string | null;
+  /** The greeting this conversation opened with (null: none). */
+  opening: string | null;
   turns: Record<string, TurnNode>;
   /** For each parent ('root' for the start), which of its branches is shown. */
   chosen: Record<string, string>;
   streaming: boolean;
-  send(text: string): void;
+  /** `opening`: the greeting shown above a new chat's first message, kept with the conversation. */
+  send(text: string, opening?: string): void;
+  /** This conversation's id, made now for a new chat that has none yet (to give it its own settings). */
+  ensureSessionId(): string;
+  /** More of a stopped or length-cut reply, in place. */
+  continueReply(turnId: string): void;
   /** Another reply to the same message: a new branch beside this turn. */
   regenerate(turnId: string): void;
   /** The message changed and sent again: a new branch beside this turn. */
@@ -42,7 +50,7 @@ const key = (parentId: string | null): string => parentId ?? 'root';
 /** The line under a finished reply: its length, speed and the mood it was written in — the same when reopened. */
 export function replyMeta(r: TurnResult): string {
   const tps = r.usage?.tokensPerSecond ? ` · ${Math.round(r.usage.tokensPerSecond)} tok/s` : '';
-  return `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}${r.stopReason === 'cancelled' ? ' · stopped' : ''}`;
+  return `${r.usage?.completionTokens ?? 0} tokens${tps} · mood ${r.mood.label}${r.stopReason === 'cancelled' ? ' · stopped' : r.stopReason === 'max-tokens' ? ' · cut at its length limit' : ''}`;
 }
 /** The turn being written now: its id (to stop it) and its event stream. */
 let current: { turnId: string; unsubscribe(): void } | null = null;
@@ -63,58 +71,90 @@ export function visiblePath(turns: Record<string, TurnNode>, chosen: Record<stri
 }
 
 export const useChatStore = create<ChatState>((set, get) => {
-  const start = (text: string, parentId: string | null): void => {
-    if (get().streaming || !text.trim()) return;
-    // the id is made here so that sending is idempotent: a resend after a lost connection is the same turn
-    const id = uuidv7();
-    const patch = (fn: (t: TurnNode) => TurnNode): void => set((s) => (s.turns[id] ? { turns: { ...s.turns, [id]: fn(s.turns[id] as TurnNode) } } : {}));
+  const patchNode = (id: string, fn: (t: TurnNode) => TurnNode): void => set((s) => (s.turns[id] ? { turns: { ...s.turns, [id]: fn(s.turns[id] as TurnNode) } } : {}));
+
+  /**
+   * Follows operation `opId` (a turn, or a continuation of one) into node `nodeId` until its final
+   * event. A reply is written by one stream only: a new one first leaves the one before.
+   */
+  const follow = (opId: string, nodeId: string, failed: (t: TurnNode, why: string, cancelled: boolean) => TurnNode): void => {
     const finish = (fn: (t: TurnNode) => TurnNode): void => {
-      patch(fn);
-      if (current?.turnId === id) {
+      patchNode(nodeId, fn);
+      if (current?.turnId === opId) {
         current.unsubscribe();
         current = null;
       }
       set({ streaming: false });
     };
+    if (get().turns[nodeId]?.status !== 'streaming') return;
+    const sub = api.chat.events.subscribe({ turnId: opId }, {
+      onData({ data: event }) {
+        if (event.type === 'started') set({ sessionId: event.sessionId });
+        else if (event.type === 'waiting') patchNode(nodeId, (t) => ({ ...t, meta: `Waiting for the model: ${event.ahead} ${event.ahead === 1 ? 'reply' : 'replies'} ahead` }));
+        else if (event.type === 'token') patchNode(nodeId, (t) => ({ ...t, reply: t.reply + event.text, ...(t.meta?.startsWith('Waiting') || t.meta === 'Continuing…' ? { meta: undefined } : {}) }));
+        else if (event.type === 'done') {
+          const r = event.result;
+          finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: replyMeta(r), result: r }));
+        } else if (event.type === 'failed') finish((t) => failed(t, errorText(event.error, event.error.hint ?? null), event.error.code === 'CANCELLED'));
+      },
+      onError(err) {
+        finish((t) => failed(t, err.message, false));
+      },
+    });
+    current = { turnId: opId, unsubscribe: () => sub.unsubscribe() };
+  };
+  const turnFailed = (t: TurnNode, why: string, cancelled: boolean): TurnNode => ({ ...t, status: cancelled ? 'stopped' : 'error', meta: cancelled ? 'stopped' : why });
+
+  const start = (text: string, parentId: string | null, opening?: string): void => {
+    if (get().streaming || !text.trim()) return;
+    // the id is made here so that sending is idempotent: a resend after a lost connection is the same turn
+    const id = uuidv7();
+    const sessionId = get().sessionId ?? uuidv7();
     set((s) => ({
+      sessionId,
       streaming: true,
+      ...(opening && !s.opening ? { opening } : {}),
       turns: { ...s.turns, [id]: { id, parentId, userText: text, reply: '', status: 'streaming', order: Date.now() } },
       chosen: { ...s.chosen, [key(parentId)]: id },
     }));
-    const { sessionId } = get();
-    const follow = (): void => {
-      if (get().turns[id]?.status !== 'streaming' && get().turns[id]?.meta !== 'stopping…') return;
-      const sub = api.chat.events.subscribe({ turnId: id }, {
-        onData({ data: event }) {
-          if (event.type === 'started') set({ sessionId: event.sessionId });
-          else if (event.type === 'waiting') patch((t) => ({ ...t, meta: `Waiting for the model: ${event.ahead} ${event.ahead === 1 ? 'reply' : 'replies'} ahead` }));
-          else if (event.type === 'token') patch((t) => ({ ...t, reply: t.reply + event.text, ...(t.meta?.startsWith('Waiting') ? { meta: undefined } : {}) }));
-          else if (event.type === 'done') {
-            const r = event.result;
-            finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: replyMeta(r), result: r }));
-          } else if (event.type === 'failed') finish((t) => ({ ...t, status: event.error.code === 'CANCELLED' ? 'stopped' : 'error', meta: event.error.code === 'CANCELLED' ? 'stopped' : errorText(event.error, event.error.hint ?? null) }));
-        },
-        onError(err) {
-          finish((t) => ({ ...t, status: 'error', meta: err.message }));
-        },
-      });
-      current = { turnId: id, unsubscribe: () => sub.unsubscribe() };
-    };
     current = { turnId: id, unsubscribe: () => undefined };
     // followed only once the host has it: a stream for an id it does not know yet would end at once
-    api.chat.send.mutate({ turnId: id, text, ...(sessionId ? { sessionId, parentTurnId: parentId } : {}) }).then(follow, (err: Error) => {
-      finish((t) => ({ ...t, status: 'error', meta: err.message }));
+    api.chat.send.mutate({ turnId: id, text, sessionId, parentTurnId: parentId, ...(opening ? { opening } : {}) }).then(() => follow(id, id, turnFailed), (err: Error) => {
+      patchNode(id, (t) => ({ ...t, status: 'error', meta: err.message }));
+      current = null;
+      set({ streaming: false });
     });
   };
 
   return {
     sessionId: null,
+    opening: null,
     turns: {},
     chosen: {},
     streaming: false,
-    send(text) {
+    send(text, opening) {
       const path = visiblePath(get().turns, get().chosen);
-      start(text, path[path.length - 1]?.id ?? null);
+      start(text, path[path.length - 1]?.id ?? null, path.length === 0 ? opening : undefined);
+    },
+    ensureSessionId() {
+      const made = get().sessionId ?? uuidv7();
+      if (made !== get().sessionId) set({ sessionId: made });
+      return made;
+    },
+    continueReply(turnId) {
+      const before = get().turns[turnId];
+      if (!before || get().streaming) return;
+      const continuationId = uuidv7();
+      // a continuation that fails leaves the reply as it was, saying why
+      const failed = (t: TurnNode, why: string, cancelled: boolean): TurnNode => ({ ...t, status: before.status, meta: cancelled ? before.meta : `Could not continue: ${why}` });
+      set({ streaming: true });
+      patchNode(turnId, (t) => ({ ...t, status: 'streaming', meta: 'Continuing…' }));
+      current = { turnId: continuationId, unsubscribe: () => undefined };
+      api.chat.continue.mutate({ turnId, continuationId }).then(() => follow(continuationId, turnId, failed), (err: Error) => {
+        patchNode(turnId, (t) => failed(t, err.message, false));
+        current = null;
+        set({ streaming: false });
+      });
     },
     regenerate(turnId) {
       const t = get().turns[turnId];
@@ -145,23 +185,32 @@ export const useChatStore = create<ChatState>((set, get) => {
     },
     newSession() {
       get().detach();
-      set({ sessionId: null, turns: {}, chosen: {} });
+      set({ sessionId: uuidv7(), opening: null, turns: {}, chosen: {} });
     },
     async openSession(sessionId) {
       get().detach();
-      const history = await api.chat.history.query({ sessionId, limit: 1_000 });
+      const [history, settings] = await Promise.all([
+        api.chat.history.query({ sessionId, limit: 1_000 }),
+        api.chat.conversationSettings.query({ sessionId }).catch(() => null),
+      ]);
       const turns: Record<string, TurnNode> = {};
       history.forEach((t, i) => {
         const meta = t.result ? replyMeta(t.result) : t.status === 'cancelled' ? 'stopped' : t.error;
         turns[t.turnId] = {
           id: t.turnId, parentId: t.parentTurnId, userText: t.userText, reply: t.reply ?? '', order: i,
           status: t.status === 'failed' ? 'error' : t.status === 'cancelled' ? 'stopped' : t.status === 'running' ? 'streaming' : 'done',
-          // running here means another window or `pagi chat` is writing it now (a crash marks it failed)
-          ...(t.status === 'running' ? { meta: 'Being written elsewhere: open the conversation again in a moment to see it' } : meta ? { meta } : {}),
+          ...(meta ? { meta } : {}),
           ...(t.result ? { result: t.result } : {}),
         };
       });
-      set({ sessionId, turns, chosen: {} });
+      set({ sessionId, opening: settings?.opening ?? null, turns, chosen: {} });
+      // a reply still being written (this window reloaded, another window, `pagi chat`): followed from its start
+      const running = history.filter((t) => t.status === 'running').at(-1);
+      if (running) {
+        set({ streaming: true });
+        current = { turnId: running.turnId, unsubscribe: () => undefined };
+        follow(running.turnId, running.turnId, turnFailed);
+      }
     },
   };
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { call, defineContract, stream } from '../../contracts/contract.js';
-import { padSchema, provenanceSchema, usageSchema } from '../../contracts/domain.js';
+import { chatMessageSchema, padSchema, provenanceSchema, usageSchema } from '../../contracts/domain.js';
 import { wireErrorSchema } from '../../contracts/errors.js';
 import { idSchema } from '../../contracts/ids.js';
-import { generationFields } from './generation.js';
+import { generationChangeSchema, generationFields } from './generation.js';
 
 export const turnChunkSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), turnId: z.string(), sessionId: z.string() }),
@@ -54,6 +54,27 @@ export const turnOutcomeSchema = z.object({
 });
 export type TurnOutcome = z.infer<typeof turnOutcomeSchema>;
 
+/** A turn's own generation settings; absent: the conversation's, else the twin's (null: until the model stops, or the model's default). */
+const samplingInput = {
+  maxTokens: z.number().int().min(1).max(32_768).nullable().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  topP: generationFields.topP.optional(),
+  topK: generationFields.topK.optional(),
+  minP: generationFields.minP.optional(),
+  repeatPenalty: generationFields.repeatPenalty.optional(),
+  seed: z.number().int().min(0).optional(),
+};
+
+/** A conversation's own settings: generation values over the twin's, and the greeting it opened with. */
+export const conversationSettingsSchema = z.object({
+  sessionId: z.string(),
+  /** Only the keys this conversation sets; the others are the twin's (Settings → Generation). */
+  generation: generationChangeSchema,
+  /** The twin's first message (a character card's greeting), or null. */
+  opening: z.string().nullable(),
+});
+export type ConversationSettings = z.infer<typeof conversationSettingsSchema>;
+
 export const executiveContract = defineContract('executive', {
   /**
    * One turn. `turnId` is made by the client, so that sending is idempotent: a turn id the executive
@@ -65,14 +86,12 @@ export const executiveContract = defineContract('executive', {
       turnId: idSchema.optional(),
       text: z.string().trim().min(1, 'a message needs some text').max(100_000),
       sessionId: z.string().min(1).max(200).optional(),
-      /** Absent: the twin's settings (executive config `generation`); null: until the model stops, or the model's default. */
-      maxTokens: z.number().int().min(1).max(32_768).nullable().optional(),
-      temperature: z.number().min(0).max(2).optional(),
-      topP: generationFields.topP.optional(),
-      topK: generationFields.topK.optional(),
-      minP: generationFields.minP.optional(),
-      repeatPenalty: generationFields.repeatPenalty.optional(),
-      seed: z.number().int().min(0).optional(),
+      ...samplingInput,
+      /**
+       * The twin's greeting shown at the start of a new conversation (a character card's first message):
+       * kept as the conversation's opening and in its context. Ignored once the conversation has turns.
+       */
+      opening: z.string().trim().min(1).max(20_000).optional(),
       contextBudgetTokens: z.number().int().min(64).max(100_000).default(768),
       /**
        * The turn this one follows: another reply to the same message (regenerate), an edited message,
@@ -83,6 +102,24 @@ export const executiveContract = defineContract('executive', {
     }),
     turnChunkSchema,
     turnResultSchema,
+  ),
+  /**
+   * Writes more of a reply that was stopped or cut at its length limit, from the same prompt: the turn's
+   * reply grows and its result is stored again. `continuationId` (made by the client) makes it
+   * idempotent: an id seen before never writes again. Only the last reply of its branch can go on.
+   */
+  continueTurn: stream(
+    z.object({ turnId: z.string().min(1).max(100), continuationId: idSchema, ...samplingInput }),
+    turnChunkSchema,
+    turnResultSchema,
+  ),
+  /** The messages a reply was written from (system prompt with persona, mood and memories, then the turns); null when not kept (older replies). */
+  turnPrompt: call(z.object({ turnId: z.string().min(1).max(100) }), z.object({ turnId: z.string(), messages: z.array(chatMessageSchema).nullable() })),
+  conversationSettings: call(z.object({ sessionId: z.string().min(1).max(200) }), conversationSettingsSchema),
+  /** Sets this conversation's generation values (null: the model's default or "until it stops"); `inherit` lists keys that go back to the twin's. */
+  setConversationSettings: call(
+    z.object({ sessionId: z.string().min(1).max(200), generation: generationChangeSchema.default({}), inherit: z.array(z.enum(['maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repeatPenalty'])).max(6).default([]) }).strict(),
+    conversationSettingsSchema,
   ),
   /** Stops a running turn: it ends with the reply so far (stop reason `cancelled`), which its caller still receives. */
   cancelTurn: call(z.object({ turnId: z.string().min(1).max(100) }), z.object({ cancelled: z.boolean() })),

@@ -42,4 +42,23 @@ export const goalsMigrations: Migration[] = [
       db.exec('CREATE TABLE session_titles (session_id TEXT PRIMARY KEY, title TEXT NOT NULL)');
     },
   },
+  {
+    version: 4,
+    name: 'the prompt each reply was written from; continued replies; per-conversation generation settings and openings',
+    up(db) {
+      db.exec(`
+        ALTER TABLE turns ADD COLUMN prompt TEXT;
+        CREATE TABLE continuations (
+          id TEXT PRIMARY KEY,
+          turn_id TEXT NOT NULL,
+          status TEXT NOT NULL,
+          error TEXT,
+          started_at TEXT NOT NULL
+        );
+        CREATE INDEX continuations_turn ON continuations(turn_id);
+        CREATE TABLE session_settings (session_id TEXT PRIMARY KEY, generation TEXT NOT NULL);
+        CREATE TABLE session_openings (session_id TEXT PRIMARY KEY, text TEXT NOT NULL, episode_id TEXT);
+      `);
+    },
+  },
 ];

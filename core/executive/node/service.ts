@@ -11,12 +11,14 @@ import { episodicMemoryContract } from '../../memory-episodic/common/contract.js
 import { workingMemoryContract } from '../../memory-working/common/contract.js';
 import { perceptionContract } from '../../perception/common/contract.js';
 import { socialContract } from '../../social/common/contract.js';
-import { executiveContract, type TurnResult } from '../common/contract.js';
+import { executiveContract, type TurnOutcome, type TurnResult } from '../common/contract.js';
 import { guardInference } from './inferenceGuard.js';
 import { goalsMigrations } from './migrations.js';
 import { runTurn, type TurnClients } from './turnLoop.js';
 import { createTurnRunner } from './turnRunner.js';
-import { createTurnStore } from './turnStore.js';
+import { createTurnStore, type TurnStore } from './turnStore.js';
+import { createConversationStore } from './conversationStore.js';
+import { continueReply } from './replyContinuation.js';
 import { GENERATION_DEFAULTS, generationSettingsSchema, resolveGeneration } from '../common/generation.js';
 
 /** The events of a finished turn. The reply is the user's at once: the durable events follow without making them wait. */
@@ -30,6 +32,18 @@ function publishTurn(ctx: Pick<ServiceContext<unknown>, 'bus' | 'log'>, result: 
     }),
     ctx.bus.publish('decision.made', { turnId, kind: 'reply', detail: `replied with ${result.usage?.completionTokens ?? 0} tokens (${result.stopReason})` }),
   ]).catch((err: unknown) => ctx.log.warn('turn events not published', { error: PagiError.from(err).message }));
+}
+
+type GenerationRequest = Partial<Record<'maxTokens' | 'topP' | 'topK' | 'minP' | 'repeatPenalty', number | null | undefined>> & { temperature?: number | undefined };
+
+/** A continuation id's outcome: its turn's, as the continuation left it. */
+function continuationOutcome(store: TurnStore, id: string): TurnOutcome | null {
+  const known = store.continuation(id);
+  if (!known) return null;
+  const turn = store.outcome(known.turnId);
+  if (!turn) return null;
+  if (known.status === 'failed') return { ...turn, turnId: id, status: 'failed', result: null, error: known.error ?? { code: 'UNAVAILABLE', message: 'this reply did not go on' } };
+  return { ...turn, turnId: id, status: known.status === 'running' ? 'running' : turn.status };
 }
 
 /** Forgets a deleted conversation's episodes (hard delete) and clears its working memory; returns how many episodes went. */
@@ -61,6 +75,7 @@ export default defineService({
   async start(ctx) {
     const db = openServiceDatabase(ctx, 'goals.db', goalsMigrations);
     const store = createTurnStore(db);
+    const conversations = createConversationStore(db);
     store.failInterrupted();
     const clients: TurnClients = {
       perception: ctx.client(perceptionContract),
@@ -73,14 +88,34 @@ export default defineService({
       working: ctx.client(workingMemoryContract),
       identity: ctx.client(identityContract),
     };
-    const turns = createTurnRunner({ store, run: ({ maxTokens, temperature, topP, topK, minP, repeatPenalty, ...turn }, emit, signal, remembered) =>
-        runTurn(clients, { ...turn, ...resolveGeneration({ maxTokens, temperature, topP, topK, minP, repeatPenalty }, ctx.config.generation) }, emit, signal, remembered), completed: (result) => publishTurn(ctx, result) });
+    // a turn's own settings, then its conversation's, then the twin's
+    const generationFor = (sessionId: string, turn: GenerationRequest) =>
+      resolveGeneration({ maxTokens: turn.maxTokens, temperature: turn.temperature, topP: turn.topP, topK: turn.topK, minP: turn.minP, repeatPenalty: turn.repeatPenalty }, { ...ctx.config.generation, ...conversations.generationOf(sessionId) });
+    const turns = createTurnRunner({
+      store,
+      run: ({ maxTokens: _m, temperature: _t, topP: _p, topK: _k, minP: _n, repeatPenalty: _r, ...turn }, emit, signal, hooks) =>
+        runTurn(clients, { ...turn, ...generationFor(turn.sessionId, { maxTokens: _m, temperature: _t, topP: _p, topK: _k, minP: _n, repeatPenalty: _r }) }, emit, signal, hooks),
+      continueReply: (request, job, emit, signal) =>
+        continueReply(clients, { ...job, generation: { ...generationFor(job.result.sessionId, request), ...(request.seed !== undefined ? { seed: request.seed } : {}) } }, emit, signal),
+      open: (sessionId, text) => conversations.open(sessionId, text),
+      recordOpeningEpisode: (sessionId, episodeId) => conversations.recordOpeningEpisode(sessionId, episodeId),
+      completed: (result) => publishTurn(ctx, result),
+    });
 
     return {
       api: {
         turn: (input, { emit, signal }) => turns.turn(input, emit, signal),
+        continueTurn: (input, { emit, signal }) => turns.continueTurn(input, emit, signal),
         cancelTurn: ({ turnId }) => ({ cancelled: turns.cancel(turnId) }),
-        turnOutcome: ({ turnId }) => store.outcome(turnId),
+        // a continuation is followed under its own id: what became of it is its turn's outcome
+        turnOutcome: ({ turnId }) => store.outcome(turnId) ?? continuationOutcome(store, turnId),
+        turnPrompt({ turnId }) {
+          const messages = store.prompt(turnId);
+          if (messages === undefined) throw new PagiError('NOT_FOUND', `no turn ${turnId} (its conversation may have been deleted)`);
+          return { turnId, messages };
+        },
+        conversationSettings: ({ sessionId }) => conversations.settings(sessionId),
+        setConversationSettings: ({ sessionId, generation, inherit }) => conversations.setGeneration(sessionId, generation, inherit),
         history: ({ sessionId, limit }) => store.history(sessionId, limit),
         sessions: ({ limit }) => store.sessions(limit),
         locateTurn({ turnId }) {
@@ -94,6 +129,8 @@ export default defineService({
         },
         async deleteSession({ sessionId, forgetMemories }) {
           const { episodeIds } = store.deletable(sessionId);
+          const openingEpisode = conversations.openingOf(sessionId)?.episodeId;
+          if (openingEpisode) episodeIds.push(openingEpisode);
           const forgottenEpisodes = forgetMemories ? await forgetConversation(clients, ctx.log, sessionId, episodeIds) : 0;
           return { deletedTurns: store.deleteSession(sessionId), forgottenEpisodes };
         },

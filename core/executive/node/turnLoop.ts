@@ -39,6 +39,18 @@ export interface TurnInput {
   contextBudgetTokens: number;
   /** Episodes of turns on other branches of this conversation: kept out of the context. */
   excludeEpisodes?: string[];
+  /** The greeting that opens a new conversation: remembered and in the context, before the user's message. */
+  opening?: string | undefined;
+}
+
+/** What the turn tells its runner as it goes, so that a turn cut short still has what it did recorded. */
+export interface TurnHooks {
+  /** The user's message is stored (before the reply is written). */
+  remembered?(userEpisodeId: string): void;
+  /** The conversation's opening is stored. */
+  opened?(episodeId: string): void;
+  /** The messages the reply is written from. */
+  prompted?(messages: ChatMessage[]): void;
 }
 
 const MAX_TOOL_ROUNDS = 3;
@@ -55,6 +67,14 @@ export function explainInferenceFailure(e: PagiError): PagiError {
   );
 }
 
+/** The twin's greeting as the conversation's first message: in episodic memory and in the recent turns the context is built from. */
+async function remember(c: TurnClients, sessionId: string, opening: string, mood: Pad, hooks: TurnHooks): Promise<void> {
+  const twin = await c.identity.get({});
+  const episode = await c.episodic.store({ sessionId, actor: twin.name, kind: 'message', text: opening, mood, importance: 0.3 });
+  hooks.opened?.(episode.id);
+  await c.working.append({ sessionId, id: episode.id, role: 'assistant', text: opening }).catch(() => undefined);
+}
+
 /** Emotional salience makes a memory more important: strong feelings are remembered. */
 const importanceOf = (pad: Pad): number => Math.min(1, 0.4 + 0.35 * Math.abs(pad.pleasure) + 0.25 * Math.max(0, pad.arousal));
 
@@ -63,7 +83,7 @@ const importanceOf = (pad: Pad): number => Math.min(1, 0.4 + 0.35 * Math.abs(pad
  * tool calls through the actuator) → remember the reply. A failing optional step degrades the turn
  * and says so; only a failed generation fails it — and the user's message is stored before that.
  */
-export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal, remembered: (userEpisodeId: string) => void = () => undefined): Promise<TurnResult> {
+export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: TurnChunk) => void, signal: AbortSignal, hooks: TurnHooks = {}): Promise<TurnResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
   const mark = (name: string, since: number): void => {
@@ -90,8 +110,9 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
   mark('emotionMs', t);
 
   t = performance.now();
+  if (input.opening) await remember(c, input.sessionId, input.opening, mood, hooks);
   const userEpisode = await c.episodic.store({ sessionId: input.sessionId, actor: 'user', kind: 'message', text: appraisal.text, mood, importance: importanceOf(appraisal.pad) });
-  remembered(userEpisode.id);
+  hooks.remembered?.(userEpisode.id);
   // working memory bounds itself with an estimate; the context builder counts with the model's tokenizer
   await soft('memory.working', () => c.working.append({ sessionId: input.sessionId, id: userEpisode.id, role: 'user', text: appraisal.text }), null);
   mark('rememberMs', t);
@@ -115,6 +136,7 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
     ...(packed?.recent ?? []).map((r): ChatMessage => ({ role: r.role === 'assistant' ? 'assistant' : 'user', content: r.text })),
     { role: 'user', content: appraisal.text },
   ];
+  hooks.prompted?.(messages.slice());
 
   const sampling = Object.fromEntries((['topP', 'topK', 'minP', 'repeatPenalty'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
   t = performance.now();

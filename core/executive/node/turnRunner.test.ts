@@ -10,6 +10,7 @@ import { goalsMigrations } from './migrations.js';
 import type { TurnInput } from './turnLoop.js';
 import { createTurnRunner, type PlacedTurn, type TurnRequest } from './turnRunner.js';
 import { createTurnStore, type TurnStore } from './turnStore.js';
+import { createConversationStore, type ConversationStore } from './conversationStore.js';
 
 const request = (turnId: string, over: Partial<TurnRequest> = {}): TurnRequest => ({ turnId, sessionId: 's1', text: 'hello', maxTokens: 16, temperature: 0, contextBudgetTokens: 256, ...over });
 const resultFor = (input: Pick<TurnInput, "turnId" | "sessionId">, reply: string, stopReason = 'eos'): TurnResult => ({
@@ -24,6 +25,9 @@ describe('turns are idempotent by id', () => {
   let runs: PlacedTurn[];
   let completed: TurnResult[];
   let behaviour: (input: PlacedTurn, signal: AbortSignal, remembered: (id: string) => void) => Promise<TurnResult>;
+  let continued: Array<{ text: string; prompt: unknown }>;
+  let more: (signal: AbortSignal) => Promise<{ text: string; stopReason: string }>;
+  let conversations: ConversationStore;
   const never = new AbortController().signal;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pagi-runner-'));
@@ -33,6 +37,9 @@ describe('turns are idempotent by id', () => {
     store = createTurnStore(db, () => new Date(Date.UTC(2025, 0, 1) + ++tick * 1000).toISOString());
     runs = [];
     completed = [];
+    continued = [];
+    more = async () => ({ text: ' and on', stopReason: 'eos' });
+    conversations = createConversationStore(db);
     behaviour = async (input) => resultFor(input, `reply ${runs.length}`);
   });
   afterEach(() => {
@@ -41,10 +48,18 @@ describe('turns are idempotent by id', () => {
   });
   const runner = () => createTurnRunner({
     store,
-    run: (input, _emit, signal, remembered) => {
+    run: (input, _emit, signal, hooks) => {
       runs.push(input);
-      return behaviour(input, signal, remembered);
+      hooks.prompted?.([{ role: 'system', content: 'You are Ada.' }, { role: 'user', content: input.text }]);
+      return behaviour(input, signal, (id) => hooks.remembered?.(id));
     },
+    continueReply: async (_request, job, _emit, signal) => {
+      const out = await more(signal);
+      continued.push({ text: out.text, prompt: job.prompt });
+      return { ...job.result, reply: job.result.reply + out.text, stopReason: out.stopReason };
+    },
+    open: (sessionId, text) => conversations.open(sessionId, text),
+    recordOpeningEpisode: (sessionId, id) => conversations.recordOpeningEpisode(sessionId, id),
     completed: (r) => completed.push(r),
   });
 
@@ -116,5 +131,60 @@ describe('turns are idempotent by id', () => {
     // the first message edited: a branch from the top, which must not recall t1 nor the failed t2
     await r.turn(request('t3', { parentTurnId: null }), () => undefined, never);
     expect(runs.at(-1)?.excludeEpisodes).toEqual(['t1-u', 't1-r', 't2-u']);
+  });
+
+  it('a stopped or length-cut reply goes on from its stored prompt, once per continuation id', async () => {
+    behaviour = async (input) => resultFor(input, 'Once upon', 'max-tokens');
+    const r = runner();
+    await r.turn(request('t1'), () => undefined, never);
+    const grown = await r.continueTurn({ turnId: 't1', continuationId: 'c1' }, () => undefined, never);
+    expect(grown).toMatchObject({ turnId: 't1', reply: 'Once upon and on', stopReason: 'eos' });
+    expect(continued).toEqual([{ text: ' and on', prompt: [{ role: 'system', content: 'You are Ada.' }, { role: 'user', content: 'hello' }] }]);
+    // the same id again, even from a new runner (a restart): the reply as it stands, nothing written twice
+    expect(await runner().continueTurn({ turnId: 't1', continuationId: 'c1' }, () => undefined, never)).toEqual(grown);
+    expect(continued).toHaveLength(1);
+    expect(store.history('s1', 10)[0]).toMatchObject({ reply: 'Once upon and on', status: 'completed', result: { reply: 'Once upon and on' } });
+  });
+
+  it('refuses to continue what cannot go on, saying why, and changes nothing', async () => {
+    const r = runner();
+    await r.turn(request('t1'), () => undefined, never); // ended on its own (eos)
+    await expect(r.continueTurn({ turnId: 't1', continuationId: 'c1' }, () => undefined, never)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('ended on its own') });
+    await expect(r.continueTurn({ turnId: 'nope', continuationId: 'c2' }, () => undefined, never)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    behaviour = async (input) => resultFor(input, 'cut', 'cancelled');
+    await r.turn(request('t2'), () => undefined, never);
+    await r.turn(request('t3'), () => undefined, never);
+    await expect(r.continueTurn({ turnId: 't2', continuationId: 'c3' }, () => undefined, never)).rejects.toMatchObject({ message: expect.stringContaining('only the last reply') });
+    behaviour = () => Promise.reject(new PagiError('UNAVAILABLE', 'inference has failed'));
+    await expect(r.turn(request('t4'), () => undefined, never)).rejects.toThrow();
+    await expect(r.continueTurn({ turnId: 't4', continuationId: 'c4' }, () => undefined, never)).rejects.toMatchObject({ message: expect.stringContaining('retry it') });
+    expect(continued).toEqual([]);
+    expect(store.history('s1', 10).find((t) => t.turnId === 't3')?.reply).toBe('cut');
+  });
+
+  it('a continuation can be stopped; two at once on one reply are refused; a failed one keeps the reply as it was', async () => {
+    behaviour = async (input) => resultFor(input, 'Once', 'cancelled');
+    const r = runner();
+    await r.turn(request('t1'), () => undefined, never);
+    more = (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ text: ' upon', stopReason: 'cancelled' }), { once: true }));
+    const going = r.continueTurn({ turnId: 't1', continuationId: 'c1' }, () => undefined, never);
+    await expect(r.continueTurn({ turnId: 't1', continuationId: 'c2' }, () => undefined, never)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(r.cancel('c1')).toBe(true);
+    expect(await going).toMatchObject({ reply: 'Once upon', stopReason: 'cancelled' });
+    more = () => Promise.reject(new PagiError('UNAVAILABLE', 'the model crashed on this input'));
+    await expect(r.continueTurn({ turnId: 't1', continuationId: 'c3' }, () => undefined, never)).rejects.toThrow('crashed');
+    await expect(runner().continueTurn({ turnId: 't1', continuationId: 'c3' }, () => undefined, never)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'the model crashed on this input' });
+    expect(store.history('s1', 10)[0]?.reply).toBe('Once upon');
+  });
+
+  it('a greeting opens a new conversation once: kept for it, passed to the turn, ignored later', async () => {
+    const r = runner();
+    await r.turn(request('t1', { opening: 'Hello, traveller.' }), () => undefined, never);
+    await r.turn(request('t2', { opening: 'Another greeting' }), () => undefined, never);
+    expect(runs.map((i) => i.opening)).toEqual(['Hello, traveller.', undefined]);
+    expect(conversations.settings('s1').opening).toBe('Hello, traveller.');
+    // a branch from the top of a conversation that has turns does not open it again
+    await r.turn(request('t3', { parentTurnId: null, opening: 'Hi again' }), () => undefined, never);
+    expect(runs.at(-1)?.opening).toBeUndefined();
   });
 });

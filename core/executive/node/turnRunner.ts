@@ -1,8 +1,9 @@
 import { PagiError } from '../../contracts/errors.js';
 import { newId } from '../../contracts/ids.js';
 import type { TurnChunk, TurnOutcome, TurnResult } from '../common/contract.js';
-import type { TurnInput } from './turnLoop.js';
-import type { TurnStore } from './turnStore.js';
+import type { ChatMessage } from '../../contracts/domain.js';
+import type { TurnHooks, TurnInput } from './turnLoop.js';
+import type { ContinuationRecord, TurnStore } from './turnStore.js';
 
 type GenerationField = 'maxTokens' | 'temperature' | 'topP' | 'topK' | 'minP' | 'repeatPenalty';
 
@@ -11,6 +12,7 @@ export interface TurnRequest extends Omit<TurnInput, 'turnId' | 'sessionId' | 'e
   turnId?: string | undefined;
   sessionId?: string | undefined;
   parentTurnId?: string | null | undefined;
+  opening?: string | undefined;
   maxTokens?: number | null | undefined;
   temperature?: number | undefined;
   topP?: number | null | undefined;
@@ -25,10 +27,31 @@ export type PlacedTurn = Omit<TurnRequest, 'turnId' | 'sessionId' | 'parentTurnI
 export interface TurnRunnerOptions {
   store: TurnStore;
   /** One turn through the services (`runTurn` with its clients). */
-  run(input: PlacedTurn, emit: (chunk: TurnChunk) => void, signal: AbortSignal, remembered: (userEpisodeId: string) => void): Promise<TurnResult>;
+  run(input: PlacedTurn, emit: (chunk: TurnChunk) => void, signal: AbortSignal, hooks: TurnHooks): Promise<TurnResult>;
+  /** More of a finished reply from its stored prompt (`continueReply` with its clients and settings). */
+  continueReply(request: ContinueRequest, job: { result: TurnResult; prompt: ChatMessage[] }, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult>;
+  /** A new conversation's greeting, once: false when the conversation already had one. */
+  open(sessionId: string, text: string): boolean;
+  recordOpeningEpisode(sessionId: string, episodeId: string): void;
   /** After a turn's result is stored: the durable events, which the reply does not wait for. */
   completed(result: TurnResult): void;
 }
+
+/** `executive.continueTurn`'s input: generation settings it does not give are the conversation's, then the twin's. */
+export interface ContinueRequest {
+  turnId: string;
+  continuationId: string;
+  maxTokens?: number | null | undefined;
+  temperature?: number | undefined;
+  topP?: number | null | undefined;
+  topK?: number | null | undefined;
+  minP?: number | null | undefined;
+  repeatPenalty?: number | null | undefined;
+  seed?: number | undefined;
+}
+
+/** Replies that may go on: stopped by the user, or cut at their length limit. */
+const CONTINUABLE = new Set(['cancelled', 'max-tokens']);
 
 /** A turn id seen before: its first outcome, never a second run. */
 function replay(known: TurnOutcome): TurnResult {
@@ -48,11 +71,17 @@ export function createTurnRunner(opts: TurnRunnerOptions) {
   const runNew = async (turnId: string, input: TurnRequest, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> => {
     const sessionId = input.sessionId ?? newId();
     const { parent, offPath } = opts.store.place(sessionId, input.parentTurnId);
+    // a greeting opens only a conversation with nothing in it yet, and only once
+    const opening = input.opening && parent === null && opts.store.history(sessionId, 1).length === 0 && opts.open(sessionId, input.opening) ? input.opening : undefined;
     opts.store.begin({ turnId, sessionId, text: input.text, parent });
     try {
-      const remembered = (episodeId: string): void => opts.store.recordUserEpisode(turnId, episodeId);
-      const { parentTurnId: _parent, ...request } = input;
-      const result = await opts.run({ ...request, turnId, sessionId, excludeEpisodes: offPath }, emit, signal, remembered);
+      const hooks: TurnHooks = {
+        remembered: (episodeId) => opts.store.recordUserEpisode(turnId, episodeId),
+        opened: (episodeId) => opts.recordOpeningEpisode(sessionId, episodeId),
+        prompted: (messages) => opts.store.recordPrompt(turnId, messages),
+      };
+      const { parentTurnId: _parent, opening: _opening, ...request } = input;
+      const result = await opts.run({ ...request, turnId, sessionId, excludeEpisodes: offPath, ...(opening ? { opening } : {}) }, emit, signal, hooks);
       opts.store.complete(turnId, result);
       opts.completed(result);
       return result;
@@ -63,7 +92,57 @@ export function createTurnRunner(opts: TurnRunnerOptions) {
     }
   };
 
+  const continuing = new Set<string>();
+  /** A continuation id seen before: the reply as it now stands, or the continuation's error. */
+  const replayContinuation = (known: ContinuationRecord): TurnResult => {
+    if (known.status === 'failed') throw known.error ? PagiError.fromWire(known.error) : new PagiError('UNAVAILABLE', 'this reply did not go on; continue it again');
+    const result = opts.store.outcome(known.turnId)?.result;
+    if (!result) throw new PagiError('NOT_FOUND', `no turn ${known.turnId} (its conversation may have been deleted)`);
+    return result;
+  };
+  const runContinuation = async (input: ContinueRequest, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> => {
+    const job = continuable(input.turnId);
+    continuing.add(input.turnId);
+    opts.store.beginContinuation(input.continuationId, input.turnId);
+    try {
+      const result = await opts.continueReply(input, job, emit, signal);
+      opts.store.completeContinuation(input.continuationId, result);
+      return result;
+    } catch (err) {
+      const e = PagiError.from(err);
+      opts.store.failContinuation(input.continuationId, e);
+      throw e;
+    } finally {
+      continuing.delete(input.turnId);
+    }
+  };
+
+  /** The reply and prompt a continuation starts from, or why it cannot go on (in the user's terms). */
+  const continuable = (turnId: string): { result: TurnResult; prompt: ChatMessage[] } => {
+    if (running.has(turnId) || continuing.has(turnId)) throw new PagiError('CONFLICT', 'this reply is being written now: wait for it to finish, then continue it');
+    const outcome = opts.store.outcome(turnId);
+    if (!outcome) throw new PagiError('NOT_FOUND', `no turn ${turnId} (its conversation may have been deleted)`);
+    const { result } = outcome;
+    if (!result) throw new PagiError('FAILED_PRECONDITION', 'this reply was never written (it failed): retry it instead');
+    if (!CONTINUABLE.has(result.stopReason)) throw new PagiError('FAILED_PRECONDITION', 'this reply ended on its own; only a stopped reply or one cut at its length limit can go on — regenerate it for another');
+    if (opts.store.hasFollowers(turnId)) throw new PagiError('FAILED_PRECONDITION', 'messages follow this reply; only the last reply of a conversation can go on — regenerate this one instead');
+    const prompt = opts.store.prompt(turnId);
+    if (!prompt) throw new PagiError('FAILED_PRECONDITION', 'this reply was written by an older version that did not keep what it was written from; regenerate it instead');
+    return { result, prompt };
+  };
+
   return {
+    /** More of a stopped or length-cut reply; a continuation id seen before never writes again. */
+    continueTurn(input: ContinueRequest, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> {
+      const inFlight = running.get(input.continuationId);
+      if (inFlight) return inFlight.done;
+      const known = opts.store.continuation(input.continuationId);
+      if (known) return Promise.resolve().then(() => replayContinuation(known));
+      const stop = new AbortController();
+      const done = runContinuation(input, emit, AbortSignal.any([signal, stop.signal])).finally(() => running.delete(input.continuationId));
+      running.set(input.continuationId, { done, stop });
+      return done;
+    },
     turn(input: TurnRequest, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> {
       const turnId = input.turnId ?? newId();
       const inFlight = running.get(turnId);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SqliteDatabase } from '../../../native/sqlite.js';
-import { PagiError, wireErrorSchema } from '../../contracts/errors.js';
+import { PagiError, wireErrorSchema, type WireError } from '../../contracts/errors.js';
+import { chatMessageSchema, type ChatMessage } from '../../contracts/domain.js';
 import { turnResultSchema, type TurnOutcome, type TurnResult } from '../common/contract.js';
 
 export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -30,6 +31,11 @@ const parseJson = (text: string | null): unknown => {
     return null;
   }
 };
+const promptSchema = z.array(chatMessageSchema);
+
+/** A continuation's row: one per id, so a continuation sent again never writes twice. */
+export interface ContinuationRecord { id: string; turnId: string; status: 'running' | 'completed' | 'failed'; error: WireError | null }
+
 const episodesOf = (rows: Array<Pick<TurnRow, 'user_episode_id' | 'reply_episode_id'>>): string[] =>
   rows.flatMap((r) => [r.user_episode_id, r.reply_episode_id]).filter((id): id is string => id !== null);
 
@@ -46,9 +52,49 @@ export function createTurnStore(db: SqliteDatabase, now: () => string = () => ne
   const ofSession = db.prepare('SELECT id, status, parent_turn_id, user_episode_id, reply_episode_id FROM turns WHERE session_id = ? ORDER BY started_at');
 
   return {
-    /** A turn still `running` in the file was cut off by a crash: it failed. Returns how many. */
+    /** A turn still `running` in the file was cut off by a crash: it failed (a continuation: the reply stays as it was). Returns how many. */
     failInterrupted(): number {
+      db.prepare("UPDATE continuations SET status = 'failed', error = 'interrupted: the executive restarted while the reply went on' WHERE status = 'running'").run();
       return db.prepare("UPDATE turns SET status = 'failed', error = 'interrupted: the executive restarted during this turn', finished_at = ? WHERE status = 'running'").run(now()).changes;
+    },
+
+    /** The messages the reply is written from, kept for the Why? panel and for continuing it. */
+    recordPrompt(turnId: string, messages: ChatMessage[]): void {
+      db.prepare('UPDATE turns SET prompt = ? WHERE id = ?').run(JSON.stringify(messages), turnId);
+    },
+
+    /** undefined: no such turn; null: its prompt was not kept (written before prompts were). */
+    prompt(turnId: string): ChatMessage[] | null | undefined {
+      const row = db.prepare('SELECT prompt FROM turns WHERE id = ?').get(turnId) as { prompt: string | null } | undefined;
+      if (!row) return undefined;
+      const parsed = promptSchema.safeParse(parseJson(row.prompt));
+      return parsed.success ? parsed.data : null;
+    },
+
+    /** Whether another turn follows this one (a reply with turns after it is not the end of its branch). */
+    hasFollowers(turnId: string): boolean {
+      return db.prepare('SELECT 1 FROM turns WHERE parent_turn_id = ? LIMIT 1').get(turnId) !== undefined;
+    },
+
+    continuation(id: string): ContinuationRecord | null {
+      const r = db.prepare('SELECT id, turn_id, status, error FROM continuations WHERE id = ?').get(id) as { id: string; turn_id: string; status: ContinuationRecord['status']; error: string | null } | undefined;
+      if (!r) return null;
+      const error = wireErrorSchema.safeParse(parseJson(r.error));
+      return { id: r.id, turnId: r.turn_id, status: r.status, error: error.success ? error.data : r.error ? { code: 'UNAVAILABLE', message: r.error } : null };
+    },
+    beginContinuation(id: string, turnId: string): void {
+      db.prepare("INSERT INTO continuations (id, turn_id, status, started_at) VALUES (?, ?, 'running', ?)").run(id, turnId, now());
+    },
+    /** The grown reply replaces the turn's; the continuation is done in the same transaction. */
+    completeContinuation(id: string, result: TurnResult): void {
+      db.transaction(() => {
+        setEpisodes.run(result.userEpisodeId, result.replyEpisodeId, result.turnId);
+        finish.run(result.reply, result.stopReason === 'cancelled' ? 'cancelled' : 'completed', null, JSON.stringify({ result }), now(), result.turnId);
+        db.prepare("UPDATE continuations SET status = 'completed' WHERE id = ?").run(id);
+      })();
+    },
+    failContinuation(id: string, error: PagiError): void {
+      db.prepare("UPDATE continuations SET status = 'failed', error = ? WHERE id = ?").run(JSON.stringify(error.toWire()), id);
     },
 
     /** `parentTurnId` absent: after the session's latest turn; null: from the start of the session. */
@@ -140,6 +186,9 @@ export function createTurnStore(db: SqliteDatabase, now: () => string = () => ne
     deleteSession(sessionId: string): number {
       return db.transaction(() => {
         db.prepare('DELETE FROM session_titles WHERE session_id = ?').run(sessionId);
+        db.prepare('DELETE FROM session_settings WHERE session_id = ?').run(sessionId);
+        db.prepare('DELETE FROM session_openings WHERE session_id = ?').run(sessionId);
+        db.prepare('DELETE FROM continuations WHERE turn_id IN (SELECT id FROM turns WHERE session_id = ?)').run(sessionId);
         return db.prepare('DELETE FROM turns WHERE session_id = ?').run(sessionId).changes;
       })();
     },

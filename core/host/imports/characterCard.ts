@@ -30,6 +30,7 @@ const cardDataSchema = z.object({
   personality: text(20_000),
   scenario: text(20_000),
   first_mes: text(20_000),
+  alternate_greetings: z.array(z.string().max(20_000)).max(200).optional().default([]),
   mes_example: text(50_000),
   system_prompt: text(20_000),
   tags: z.array(z.string().max(100)).max(200).optional().default([]),
@@ -65,6 +66,30 @@ function pngTextChunks(file: string, png: Buffer): Map<string, string> {
     }
     if (type === 'IEND') return chunks;
     at += 12 + length;
+  }
+}
+
+/**
+ * A PNG card's picture without its text chunks (the card's data is most of a card file's size), or
+ * null for other kinds of card and for a PNG that does not read.
+ */
+export function cardPortrait(file: string): Buffer | null {
+  if (extname(file).toLowerCase() !== '.png') return null;
+  try {
+    const png = readFileSync(file);
+    if (png.length > MAX_FILE || !png.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
+    const kept: Buffer[] = [PNG_SIGNATURE];
+    for (let at = 8; at + 12 <= png.length; ) {
+      const length = png.readUInt32BE(at);
+      const type = png.toString('latin1', at + 4, at + 8);
+      if (at + 12 + length > png.length) return null;
+      if (type !== 'tEXt' && type !== 'iTXt' && type !== 'zTXt') kept.push(png.subarray(at, at + 12 + length));
+      if (type === 'IEND') return Buffer.concat(kept);
+      at += 12 + length;
+    }
+    return null;
+  } catch {
+    return null;
   }
 }
 

@@ -10,7 +10,7 @@ import { forgetDatabases } from '../../runtime/node/twinManifest.js';
 import type { Supervisor } from '../../runtime/node/supervisor.js';
 import { serviceSpecs } from '../installation.js';
 
-export interface NewTwin { name: string; persona: { description: string; traits: string[]; speakingStyle: string }; facts: string[] }
+export interface NewTwin { name: string; persona: { description: string; traits: string[]; speakingStyle: string; greetings?: string[] }; avatar?: string | null; facts: string[] }
 
 /**
  * Makes a new twin beside the running one: its services run for it in a staging folder (the same
@@ -32,6 +32,7 @@ export async function createTwin(running: Supervisor, dataDir: string, twin: New
     const failed = (await sup.status()).filter((s) => s.state !== 'running');
     if (failed.length) throw new PagiError('UNAVAILABLE', `the new twin's services did not start (${failed.map((s) => `${s.id}: ${s.lastError ?? s.state}`).join('; ')})`);
     await sup.client(identityContract).update({ name: twin.name, persona: twin.persona });
+    if (twin.avatar) await sup.client(identityContract).setAvatar({ image: twin.avatar });
     for (const text of twin.facts) await sup.client(semanticMemoryContract).addFact({ text, confidence: 0.9, by: 'import' });
     await sup.stop();
     const built = twinDirOf(staging, twinId);

@@ -19,6 +19,10 @@ export const identityContract = defineContract('identity', {
     z.object({ name: z.string().trim().min(1).max(120).optional(), persona: personaSchema.partial().optional() }),
     twinSchema,
   ),
+  /** The twin's picture as a `data:` URL (null: none; the app draws its initials). */
+  avatar: call(z.object({}).default({}), z.object({ image: z.string(), updatedAt: z.string() }).nullable()),
+  /** A PNG, JPEG, GIF or WebP `data:` URL of at most 2 MB; null removes the picture. */
+  setAvatar: call(z.object({ image: z.string().max(3_000_000).nullable() }), z.object({ image: z.string(), updatedAt: z.string() }).nullable()),
   setLifecycle: call(z.object({ lifecycle: lifecycleSchema }), twinSchema),
   hardware: call(z.object({ refresh: z.boolean().default(false) }).default({ refresh: false }), hardwareSchema),
   createApiKey: call(z.object({ label: z.string().trim().min(1).max(80) }), z.object({ id: z.string(), key: z.string(), label: z.string() })),

@@ -33,4 +33,11 @@ export const identityMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'the twin\'s picture',
+    up(db) {
+      db.exec('CREATE TABLE avatar (id INTEGER PRIMARY KEY CHECK (id = 1), mime TEXT NOT NULL, data BLOB NOT NULL, updated_at TEXT NOT NULL)');
+    },
+  },
 ];

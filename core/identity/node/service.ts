@@ -5,6 +5,7 @@ import { EVENT_TOPICS } from '../../contracts/events.js';
 import { defineService } from '../../runtime/common/defineService.js';
 import { createInbox } from '../../runtime/node/inbox.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
+import { avatarDataUrl, parseAvatarDataUrl } from '../common/avatarImage.js';
 import { identityContract } from '../common/contract.js';
 import { createApiKeys } from './apiKeys.js';
 import { createHardwareInventory } from './hardwareInventory.js';
@@ -58,6 +59,21 @@ export default defineService({
           const next = twin.update(changes);
           void ctx.bus.publish('twin.updated', { twinId: next.id, name: next.name }).catch(() => undefined);
           return next;
+        },
+        avatar: () => {
+          const row = db.prepare('SELECT mime, data, updated_at FROM avatar WHERE id = 1').get() as { mime: string; data: Buffer; updated_at: string } | undefined;
+          return row ? { image: avatarDataUrl(row.mime, row.data), updatedAt: row.updated_at } : null;
+        },
+        setAvatar({ image }) {
+          if (image === null) {
+            db.prepare('DELETE FROM avatar WHERE id = 1').run();
+            return null;
+          }
+          const { mime, bytes } = parseAvatarDataUrl(image);
+          const updatedAt = new Date().toISOString();
+          db.prepare('INSERT INTO avatar (id, mime, data, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET mime = excluded.mime, data = excluded.data, updated_at = excluded.updated_at').run(mime, bytes, updatedAt);
+          void ctx.bus.publish('twin.updated', { twinId: ctx.twinId, name: twin.get().name }).catch(() => undefined);
+          return { image: avatarDataUrl(mime, bytes), updatedAt };
         },
         setLifecycle: ({ lifecycle }) => twin.setLifecycle(lifecycle),
         hardware: ({ refresh }) => hardware.get(refresh),

@@ -52,6 +52,7 @@ export const samplingShape = {
 export interface Sampling { topP?: number | undefined; topK?: number | undefined; minP?: number | undefined; repeatPenalty?: number | undefined }
 
 export const generateInputSchema = z.object({
+  /** Ending with an assistant message: that reply is carried on (Continue), not answered. */
   messages: z.array(chatMessageSchema).min(1).max(1_000),
   maxTokens: z.number().int().min(1).max(32_768).default(256),
   temperature: z.number().min(0).max(2).default(0.7),

@@ -212,7 +212,8 @@ export function createLlamaEngine(opts: EngineOptions) {
       const text = readable(m, msg.content);
       return msg.role === 'system' ? { type: 'system', text } : msg.role === 'user' ? { type: 'user', text } : { type: 'model', response: [text] };
     });
-    history.push({ type: 'model', response: [] });
+    // a history ending with the model's own message is a reply to go on with (Continue): the engine carries on from it
+    if (req.messages.at(-1)?.role !== 'assistant') history.push({ type: 'model', response: [] });
     const functions: ChatModelFunctions | undefined = req.tools.length && m.supportsTools && !req.grammar
       ? Object.fromEntries(req.tools.map((t) => [t.name, { description: t.description, ...(t.parameters ? { params: t.parameters as never } : {}) }]))
       : undefined;

@@ -23,10 +23,17 @@ export function createSessionStore(opts: { maxTokens: number; ttlMs: number }) {
 
   return {
     sessions,
-    /** Adds a turn; the oldest turns fall out past the token bound (they are already in episodic memory). */
+    /**
+     * Adds a turn; the oldest turns fall out past the token bound (they are already in episodic memory).
+     * A turn id already held is replaced in place (a continued reply, a redelivered append): never twice.
+     */
     append(id: string, turn: WorkingTurn): { evicted: number } {
       const s = session(id);
-      s.turns.push(turn);
+      const at = s.turns.findIndex((t) => t.id === turn.id);
+      if (at >= 0) {
+        s.tokens -= (s.turns[at] as WorkingTurn).tokens;
+        s.turns[at] = turn;
+      } else s.turns.push(turn);
       s.tokens += turn.tokens;
       s.lastActive = Date.now();
       let evicted = 0;

@@ -19,14 +19,23 @@ export function initialsOf(name: string): string {
   return letters.join('').toUpperCase();
 }
 
-/** The twin's picture: its initials on its own colour. */
-export function Avatar({ name, size = 32 }: { name: string; size?: number }) {
+/** The twin's picture: the one chosen for it (or its card's), else its initials on its own colour. */
+export function Avatar({ name, image = null, size = 32 }: { name: string; image?: string | null; size?: number }) {
+  if (image) return <img className="avatar" src={image} alt="" aria-hidden="true" width={size} height={size} />;
   return (
     <span className="avatar" aria-hidden="true" style={{ background: colourOf(name), width: size, height: size, fontSize: size * 0.4 }}>
       {initialsOf(name)}
     </span>
   );
 }
+
+export const AVATAR_KEY = ['twin.avatar'];
+
+/** The twin's picture as a `data:` URL, or null (its initials are drawn). */
+export const useTwinAvatar = (): string | null => {
+  const avatar = useQuery({ queryKey: AVATAR_KEY, queryFn: () => api.twin.avatar.query(), staleTime: Infinity });
+  return avatar.data?.image ?? null;
+};
 
 export const useTwinName = (): string => {
   const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query() });
@@ -37,6 +46,7 @@ export const useTwinName = (): string => {
 export function TwinHeader() {
   const qc = useQueryClient();
   const name = useTwinName();
+  const image = useTwinAvatar();
   const streaming = useChatStore((s) => s.streaming);
   const mood = useQuery({ queryKey: ['emotion.current'], queryFn: () => api.emotion.current.query() });
   useEffect(() => {
@@ -44,7 +54,7 @@ export function TwinHeader() {
   }, [streaming, qc]);
   return (
     <header className="twin-header">
-      <Avatar name={name} size={40} />
+      <Avatar name={name} image={image} size={40} />
       <div>
         <h2 className="twin-name">{name}</h2>
         <p className="muted small" aria-live="polite">{mood.data ? <>Feeling <strong data-testid="twin-mood">{mood.data.label}</strong></> : mood.error ? 'Mood unknown right now' : ' '}</p>

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../trpcClient';
 import type { TurnResult } from '../types';
 import { ScoreBars } from './ScoreBars';
@@ -6,8 +7,34 @@ import { ScoreBars } from './ScoreBars';
 /** Each step of a turn in words (the executive's timing names). */
 const STEP_WORDS: Record<string, string> = {
   perceptionMs: 'Understanding', emotionMs: 'Feeling', rememberMs: 'Remembering your message', contextMs: 'Recall',
-  generateMs: 'Writing', rememberReplyMs: 'Remembering the reply', totalMs: 'In all',
+  generateMs: 'Writing', rememberReplyMs: 'Remembering the reply', totalMs: 'In all', continueMs: 'Continuing',
 };
+
+const ROLE_WORDS: Record<string, string> = { system: 'Instructions to the model', user: 'You', assistant: 'The twin' };
+
+/** Everything the model was given for this reply, in order: what "why" comes down to. */
+function FullPrompt({ turnId }: { turnId: string }) {
+  const [open, setOpen] = useState(false);
+  const prompt = useQuery({ queryKey: ['chat.prompt', turnId], queryFn: () => api.chat.prompt.query({ turnId }), enabled: open });
+  return (
+    <div>
+      <button type="button" className="small-button" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide the full prompt' : 'Show the full prompt'}</button>
+      {open && (
+        <div className="prompt-view" role="region" aria-label="The full prompt" tabIndex={0}>
+          {prompt.isPending && <p className="muted small">Loading…</p>}
+          {prompt.error && <p className="error small">{prompt.error.message}</p>}
+          {prompt.data && prompt.data.messages === null && <p className="muted small">This reply was written before the app kept what each reply was written from.</p>}
+          {prompt.data?.messages?.map((m, i) => (
+            <div key={i}>
+              <h5 className="small">{ROLE_WORDS[m.role] ?? m.role}</h5>
+              <pre>{m.content}</pre>
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
 
 /** "Why this answer": the memories that went into the prompt with their scores, the mood, tokens and timings. */
 export function WhyPanel({ result }: { result: TurnResult }) {
@@ -31,6 +58,7 @@ export function WhyPanel({ result }: { result: TurnResult }) {
           </li>
         ))}
       </ol>
+      <FullPrompt turnId={result.turnId} />
     </div>
   );
 }

@@ -1,60 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { ErrorNote } from '../components/ErrorNote';
+import { useRef, useState, type KeyboardEvent } from 'react';
 import { BundlePanel } from '../settings/BundlePanel';
+import { PersonaSettings } from '../settings/PersonaSettings';
 import { GenerationSettingsForm } from '../settings/GenerationSettings';
 import { InferenceSettingsForm, MemoryWeightsSettings, PrivacySettings } from '../settings/ServiceSettings';
 import { TwinsList } from '../settings/TwinsList';
 import { useThemeStore, type Theme } from '../themeStore';
-import { api } from '../trpcClient';
-
-interface PersonaForm { name: string; description: string; traits: string; speakingStyle: string; pleasure: number; arousal: number; dominance: number; halfLife: number }
-
-/** The twin's name, who it is, how it speaks, and the mood it drifts back to (its identity service). */
-function PersonaSettings() {
-  const qc = useQueryClient();
-  const twin = useQuery({ queryKey: ['twin.get'], queryFn: () => api.twin.get.query() });
-  const [form, setForm] = useState<PersonaForm | null>(null);
-  useEffect(() => {
-    if (twin.data && !form) {
-      const p = twin.data.persona;
-      setForm({ name: twin.data.name, description: p.description, traits: p.traits.join(', '), speakingStyle: p.speakingStyle, pleasure: p.baseline.pleasure, arousal: p.baseline.arousal, dominance: p.baseline.dominance, halfLife: p.moodHalfLifeMinutes });
-    }
-  }, [twin.data, form]);
-  const save = useMutation({
-    mutationFn: (f: PersonaForm) => api.twin.update.mutate({
-      name: f.name,
-      persona: { description: f.description, traits: f.traits.split(',').map((t) => t.trim()).filter(Boolean), speakingStyle: f.speakingStyle, baseline: { pleasure: f.pleasure, arousal: f.arousal, dominance: f.dominance }, moodHalfLifeMinutes: f.halfLife },
-    }),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['twin.get'] }),
-  });
-  const field = <K extends keyof PersonaForm>(key: K) => (value: PersonaForm[K]): void => setForm((f) => (f ? { ...f, [key]: value } : f));
-
-  return (
-    <>
-      <h3>Persona</h3>
-      {twin.error && <ErrorNote error={twin.error} retry={() => void twin.refetch()} />}
-      {form && (
-        <form className="settings-form" onSubmit={(e) => { e.preventDefault(); save.mutate(form); }}>
-          <label>Name <input value={form.name} onChange={(e) => field('name')(e.target.value)} required maxLength={120} /></label>
-          <label>Who the twin is <textarea value={form.description} onChange={(e) => field('description')(e.target.value)} rows={4} maxLength={8000} /></label>
-          <label>Traits (comma-separated) <input value={form.traits} onChange={(e) => field('traits')(e.target.value)} /></label>
-          <label>Speaking style <textarea value={form.speakingStyle} onChange={(e) => field('speakingStyle')(e.target.value)} rows={2} maxLength={2000} /></label>
-          <fieldset>
-            <legend>Baseline mood (where the mood drifts back to)</legend>
-            {(['pleasure', 'arousal', 'dominance'] as const).map((k) => (
-              <label key={k}>{k} <input type="range" min={-1} max={1} step={0.05} value={form[k]} onChange={(e) => field(k)(Number(e.target.value))} /> <output>{form[k].toFixed(2)}</output></label>
-            ))}
-            <label>Half-life of mood changes, minutes <input type="number" min={1} max={43200} value={form.halfLife} onChange={(e) => field('halfLife')(Number(e.target.value))} /></label>
-          </fieldset>
-          <button type="submit" disabled={save.isPending}>Save persona</button>
-          {save.isSuccess && <span role="status" className="muted"> Saved.</span>}
-          {save.error && <ErrorNote error={save.error} />}
-        </form>
-      )}
-    </>
-  );
-}
 
 function AppearanceSettings() {
   const { theme, setTheme } = useThemeStore();

@@ -8,7 +8,7 @@ type Generation = NonNullable<Outputs['settings']['get']['generation']['values']
 type Field = 'topP' | 'topK' | 'minP' | 'repeatPenalty';
 interface Form { untilStop: boolean; maxTokens: string; temperature: string; topP: string; topK: string; minP: string; repeatPenalty: string }
 
-const SAMPLERS: Array<{ key: Field; label: string; hint: string; step: string; min: string; max: string }> = [
+export const SAMPLERS: Array<{ key: Field; label: string; hint: string; step: string; min: string; max: string }> = [
   { key: 'topP', label: 'Top-p', hint: 'keep the likeliest words up to this share (0–1)', step: '0.01', min: '0.01', max: '1' },
   { key: 'topK', label: 'Top-k', hint: 'choose among this many likeliest words (0 turns it off)', step: '1', min: '0', max: '1000' },
   { key: 'minP', label: 'Min-p', hint: 'drop words less likely than this share of the likeliest (0–1)', step: '0.01', min: '0', max: '1' },

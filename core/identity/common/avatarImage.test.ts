@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_AVATAR_BYTES, parseAvatarDataUrl, sniffAvatarType } from './avatarImage.js';
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+const url = (mime: string, bytes: Buffer): string => `data:${mime};base64,${bytes.toString('base64')}`;
+
+describe('the twin\'s picture', () => {
+  it('takes PNG, JPEG, GIF and WebP whose bytes are what they claim', () => {
+    expect(parseAvatarDataUrl(url('image/png', PNG)).mime).toBe('image/png');
+    expect(parseAvatarDataUrl(url('image/jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1]))).mime).toBe('image/jpeg');
+    expect(parseAvatarDataUrl(url('image/gif', Buffer.from('GIF89a...'))).mime).toBe('image/gif');
+    expect(sniffAvatarType(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');
+    expect(sniffAvatarType(Buffer.from('RIFF\0\0\0\0WAVEfmt '))).toBeNull();
+  });
+
+  it.each([
+    ['an SVG (it could run script)', url('image/svg+xml', Buffer.from('<svg onload="alert(1)"/>')), /image\/svg\+xml file cannot be/],
+    ['a PNG that is really HTML', url('image/png', Buffer.from('<html><script>x</script>')), /damaged or not the kind/],
+    ['a JPEG label on PNG bytes', url('image/jpeg', PNG), /damaged or not the kind/],
+    ['nothing at all', 'data:image/png;base64,', /empty/],
+    ['not a data URL', 'https://example.com/a.png', /did not arrive as an image/],
+    ['broken base64', 'data:image/png;base64,@@@', /did not arrive as an image/],
+    ['a file path', '/home/me/a.png', /did not arrive as an image/],
+    ['a picture over the limit', url('image/png', Buffer.concat([PNG, Buffer.alloc(MAX_AVATAR_BYTES)])), /MB; choose one of at most 2 MB/],
+  ])('refuses %s, saying what to do', (_what, input, why) => {
+    expect(() => parseAvatarDataUrl(input)).toThrow(why);
+  });
+});

@@ -1,0 +1,32 @@
+import { PagiError } from '../../contracts/errors.js';
+
+/** The twin's picture is shown, never run: raster formats only (an SVG could carry script). */
+export const AVATAR_TYPES = { 'image/png': [0x89, 0x50, 0x4e, 0x47], 'image/jpeg': [0xff, 0xd8, 0xff], 'image/gif': [0x47, 0x49, 0x46, 0x38], 'image/webp': [0x52, 0x49, 0x46, 0x46] } as const;
+export type AvatarType = keyof typeof AVATAR_TYPES;
+/** Big enough for a character card's portrait; the app makes a user's picture far smaller before sending it. */
+export const MAX_AVATAR_BYTES = 2 << 20;
+
+const isAvatarType = (mime: string): mime is AvatarType => mime in AVATAR_TYPES;
+
+/** The image's kind from its first bytes, or null when it is none of the kinds an avatar may be. */
+export function sniffAvatarType(bytes: Uint8Array): AvatarType | null {
+  for (const [mime, magic] of Object.entries(AVATAR_TYPES) as Array<[AvatarType, readonly number[]]>) {
+    if (magic.every((b, i) => bytes[i] === b) && (mime !== 'image/webp' || String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP')) return mime;
+  }
+  return null;
+}
+
+/** A `data:` URL as the app sends it, checked whole: declared type, base64, size and the bytes' own kind must agree. */
+export function parseAvatarDataUrl(url: string): { mime: AvatarType; bytes: Buffer } {
+  const m = /^data:([a-z/+.-]+);base64,([A-Za-z0-9+/]*={0,2})$/.exec(url);
+  if (!m) throw new PagiError('INVALID_INPUT', 'the picture did not arrive as an image; choose a PNG, JPEG, GIF or WebP file');
+  const mime = m[1] as string;
+  if (!isAvatarType(mime)) throw new PagiError('INVALID_INPUT', `a ${mime} file cannot be the twin's picture; choose a PNG, JPEG, GIF or WebP image`);
+  const bytes = Buffer.from(m[2] as string, 'base64');
+  if (bytes.length === 0) throw new PagiError('INVALID_INPUT', 'the picture is empty; choose another image');
+  if (bytes.length > MAX_AVATAR_BYTES) throw new PagiError('INVALID_INPUT', `the picture is ${(bytes.length / 2 ** 20).toFixed(1)} MB; choose one of at most ${MAX_AVATAR_BYTES / 2 ** 20} MB`);
+  if (sniffAvatarType(bytes) !== mime) throw new PagiError('INVALID_INPUT', 'the picture is damaged or not the kind of image its name says; choose another image');
+  return { mime, bytes };
+}
+
+export const avatarDataUrl = (mime: string, bytes: Uint8Array): string => `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
