@@ -58,6 +58,39 @@ test.describe('memory explorer and emotion dashboard (no model needed)', () => {
     await page.screenshot({ path: join(screenshotDir, 'memory-detail.png') });
   });
 
+  test('at 800×600 a memory takes the explorer\'s place; Esc goes back to where it was; arrow keys move between tiers', async ({ page }) => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    await page.goto(host.url);
+    await page.getByRole('button', { name: 'Memory' }).click();
+    const tiers = page.getByRole('tablist', { name: 'Memory tiers' });
+    await tiers.getByRole('tab', { name: 'Search' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(tiers.getByRole('tab', { name: 'Episodes' })).toBeFocused();
+    await expect(tiers.getByRole('tab', { name: 'Episodes' })).toHaveAttribute('aria-selected', 'true');
+    await page.keyboard.press('End');
+    await expect(tiers.getByRole('tab', { name: 'Working' })).toBeFocused();
+    await page.keyboard.press('Home');
+    await expect(tiers.getByRole('tab', { name: 'Search' })).toBeFocused();
+
+    await page.getByRole('searchbox', { name: 'Search memories' }).fill('greyhound');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const opener = page.locator('.hit').first().getByRole('button').first();
+    await opener.click();
+    const detail = page.getByRole('complementary', { name: 'Memory' });
+    await expect(detail.getByRole('heading', { level: 2 })).toBeFocused();
+    // one thing at a time: the explorer is out of the way, not covered; nothing runs off the window
+    await expect(page.getByRole('region', { name: 'Memory explorer' })).toBeHidden();
+    const box = await detail.boundingBox();
+    expect(box && box.x + box.width).toBeLessThanOrEqual(800);
+    await page.screenshot({ path: join(screenshotDir, 'memory-detail-800x600.png') });
+    await detail.getByRole('button', { name: 'Edit' }).click();
+    await detail.getByLabel('Text').press('Escape');
+    await expect(detail.getByLabel('Text')).toHaveCount(0); // Esc leaves the edit first
+    await detail.getByRole('heading', { level: 2 }).press('Escape');
+    await expect(detail).toHaveCount(0);
+    await expect(opener).toBeFocused();
+  });
+
   test(`${XSS_PAYLOADS.length} injection payloads stored as memories render as text and run nothing`, async ({ page }) => {
     const fired: string[] = [];
     page.on('dialog', (d) => { fired.push(`dialog: ${d.message()}`); void d.dismiss(); });

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { api } from '../trpcClient';
 import type { MemoryChange } from '../types';
@@ -17,6 +17,9 @@ export function MemoryDetail({ id, onClose }: { id: string; onClose: () => void 
   const history = useQuery({ queryKey: ['memory.history', id], queryFn: () => api.memory.history.query({ id }) });
   const [draft, setDraft] = useState<string | null>(null);
   const [confirmForget, setConfirmForget] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // opened: focus moves into it (on a narrow window it takes the explorer's place)
+  useEffect(() => heading.current?.focus(), []);
   const refresh = (): void => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('memory.') });
   const act = useMutation({ mutationFn: (fn: () => Promise<unknown>) => fn(), onSuccess: refresh });
 
@@ -24,9 +27,15 @@ export function MemoryDetail({ id, onClose }: { id: string; onClose: () => void 
   const m = memory.isError ? null : memory.data?.episode ?? memory.data?.fact ?? null;
   const deleted = memory.error && history.data && history.data.length > 0;
   return (
-    <aside className="memory-detail" aria-label="Memory">
+    <aside className="memory-detail" aria-label="Memory" onKeyDown={(e) => {
+      if (e.key !== 'Escape') return;
+      e.stopPropagation();
+      // Esc leaves an edit first (the text as it was), then the memory
+      if (draft !== null) setDraft(null);
+      else onClose();
+    }}>
       <div className="detail-head">
-        <h2>{memory.data?.tier === 'semantic' ? (memory.data.fact?.kind === 'chunk' ? 'Document chunk' : 'Fact') : 'Episode'}</h2>
+        <h2 ref={heading} tabIndex={-1}>{memory.data?.tier === 'semantic' ? (memory.data.fact?.kind === 'chunk' ? 'Document chunk' : 'Fact') : 'Episode'}</h2>
         <button type="button" onClick={onClose} aria-label="Close the memory">Close</button>
       </div>
       {memory.isLoading && <p role="status" className="muted">Loading…</p>}

@@ -1,4 +1,5 @@
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { useState } from 'react';
+import { useTabKeys } from '../components/tabKeys';
 import { BundlePanel } from '../settings/BundlePanel';
 import { PersonaSettings } from '../settings/PersonaSettings';
 import { GenerationSettingsForm } from '../settings/GenerationSettings';
@@ -36,17 +37,8 @@ type SectionId = (typeof SECTIONS)[number][0];
 /** Settings in sections, each with its own tab (arrow keys move between them, as in any tab list). */
 export function SettingsPage() {
   const [current, setCurrent] = useState<SectionId>('persona');
-  const tabs = useRef<Array<HTMLButtonElement | null>>([]);
   const index = SECTIONS.findIndex(([id]) => id === current);
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
-    const last = SECTIONS.length - 1;
-    const next = { ArrowDown: index + 1, ArrowRight: index + 1, ArrowUp: index - 1, ArrowLeft: index - 1, Home: 0, End: last }[e.key];
-    if (next === undefined) return;
-    e.preventDefault();
-    const to = (next + SECTIONS.length) % SECTIONS.length;
-    setCurrent(SECTIONS[to]?.[0] as SectionId);
-    tabs.current[to]?.focus();
-  };
+  const { onKeyDown, tabProps } = useTabKeys(SECTIONS.map(([id]) => id), current, setCurrent);
   const Section = SECTIONS[index]?.[2] ?? PersonaSettings;
   return (
     <section className="settings" aria-label="Settings">
@@ -54,8 +46,7 @@ export function SettingsPage() {
       <div className="settings-layout">
         <div role="tablist" aria-label="Settings sections" aria-orientation="vertical" className="settings-tabs" onKeyDown={onKeyDown}>
           {SECTIONS.map(([id, label], i) => (
-            <button key={id} type="button" role="tab" id={`settings-tab-${id}`} aria-selected={id === current} aria-controls={`settings-panel-${id}`} tabIndex={id === current ? 0 : -1}
-              ref={(el) => { tabs.current[i] = el; }} onClick={() => setCurrent(id)}>{label}</button>
+            <button key={id} type="button" {...tabProps(id, i)} id={`settings-tab-${id}`} aria-controls={`settings-panel-${id}`} onClick={() => setCurrent(id)}>{label}</button>
           ))}
         </div>
         <div role="tabpanel" id={`settings-panel-${current}`} aria-labelledby={`settings-tab-${current}`} className="settings-panel" tabIndex={0}>
