@@ -36,8 +36,10 @@ test.describe('continuing replies, the full prompt, per-conversation settings, g
   let fake: { server: Server; url: string; requests: Array<Record<string, unknown>> };
   test.beforeAll(async () => {
     fake = await fakeOpenAi((text, { messages }) => {
-      // a reply being continued ends with the twin's own unfinished message
-      if (messages.at(-1)?.role === 'assistant') return ' and they lived happily ever after.';
+      // a remote model is asked in words to go on, right after its own unfinished message
+      if (text.startsWith('Continue your last reply') && messages.at(-2)?.role === 'assistant') {
+        return messages.at(-3)?.content.includes('long story') ? { text: `and then ${'the road went on and on, '.repeat(10)}until the end.`, delayMs: 120 } : 'and they lived happily ever after.';
+      }
       if (text.includes('story')) return { text: 'Once upon a time', finish: 'length' };
       if (text.includes('slowly')) return { text: `Slowly: ${'one more line of the tale '.repeat(12)}the end.`, delayMs: 120 };
       return `You said: ${text}`;
@@ -70,10 +72,11 @@ test.describe('continuing replies, the full prompt, per-conversation settings, g
     await expect(reply.locator('.text')).toHaveText('Once upon a time and they lived happily ever after.', { timeout: 20_000 });
     await expect(reply.locator('.meta')).not.toContainText('cut at its length limit');
     await expect(reply.getByRole('button', { name: 'Continue' })).toHaveCount(0);
-    // the model was asked to carry on from its own words, not to answer again
+    // the model was asked to carry on from its own words, not to answer again (joined with a space: it wrote a new message)
     const continued = chatRequests(fake.requests).at(-1);
-    expect(continued?.messages.at(-1)).toEqual({ role: 'assistant', content: 'Once upon a time' });
-    expect(continued?.messages.at(-2)).toEqual({ role: 'user', content: 'tell me a story' });
+    expect(continued?.messages.at(-1)?.content).toMatch(/^Continue your last reply exactly where it stopped/);
+    expect(continued?.messages.at(-2)).toEqual({ role: 'assistant', content: 'Once upon a time' });
+    expect(continued?.messages.at(-3)).toEqual({ role: 'user', content: 'tell me a story' });
 
     await page.reload();
     const reopened = page.locator('.message.twin').last();
@@ -174,6 +177,24 @@ test.describe('continuing replies, the full prompt, per-conversation settings, g
     await expect(reply.locator('.text')).toContainText('the end.');
     await expect(page.locator('.message.user')).toHaveCount(1);
     expect(chatRequests(fake.requests).filter((r) => r.messages.at(-1)?.content === 'tell it slowly please')).toHaveLength(1);
+  });
+
+  test('a reload while a reply goes on follows the continuation: the reply is whole, its start once', async ({ page }) => {
+    await begin(page);
+    const input = page.getByLabel('Message');
+    await input.fill('tell me a long story');
+    await input.press('Enter');
+    const reply = page.locator('.message.twin').last();
+    await expect(reply.locator('.meta')).toContainText('cut at its length limit', { timeout: 20_000 });
+    await reply.getByRole('button', { name: 'Continue' }).click();
+    await expect(reply.locator('.text')).toContainText('the road went on', { timeout: 20_000 });
+    await page.reload();
+    const followed = page.locator('.message.twin:not(.greeting)').last();
+    await expect(followed.locator('.text')).toContainText('until the end.', { timeout: 30_000 });
+    await expect(followed).toHaveAttribute('data-status', 'done');
+    const text = await followed.locator('.text').innerText();
+    expect(text.match(/Once upon a time/g)).toHaveLength(1);
+    expect(text).toMatch(/^Once upon a time and then the road went on/);
   });
 
   test('Esc leaves editing and renaming with focus back where it was', async ({ page }) => {

@@ -29,7 +29,7 @@ test.describe('with the model runner stopped for good', () => {
     await expect(page.locator('.message.user')).toHaveCount(1);
     await page.reload();
     await expect(page.getByRole('navigation', { name: 'Conversations' }).getByRole('list', { name: 'Past conversations' }).getByRole('listitem')).toHaveCount(1);
-    await expect(page.getByRole('navigation', { name: 'Conversations' })).toContainText('1 turns');
+    await expect(page.getByRole('navigation', { name: 'Conversations' })).toContainText('1 turn ·');
 
     // Retry sends it again only when asked, beside the failed reply in the same conversation
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /^Hello there ·/ }).click();

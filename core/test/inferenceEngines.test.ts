@@ -13,6 +13,7 @@ import { Supervisor } from '../runtime/node/supervisor.js';
 import { waitFor } from './helpers.js';
 import { loadServiceFromSource, TEST_TWIN_ID } from './serviceModules.js';
 import { testModelPath } from './testModel.js';
+import { CONTINUE_REQUEST } from '../inference/node/openAiClient.js';
 
 const model = testModelPath('stories260K-chatml.gguf');
 const MOOD_SCHEMA = { type: 'object', properties: { mood: { enum: ['happy', 'sad'] } }, required: ['mood'] };
@@ -99,6 +100,14 @@ describe.skipIf(!model)('the inference procedures over the local and the remote 
     const whole = await inference('local').generate({ messages: [user], maxTokens: 16, temperature: 0 }, { onChunk: () => undefined });
     expect(first.stopReason).toBe('max-tokens');
     expect(first.text + rest.text).toBe(whole.text);
+  });
+
+  it('the remote engine asks in words for more of a reply (servers differ on prefill) and joins it as a sentence', async () => {
+    const out = await inference('remote').generate({ messages: [{ role: 'user', content: 'Tell me a story' }, { role: 'assistant', content: 'Once upon a time' }], maxTokens: 16, temperature: 0 }, { onChunk: () => undefined });
+    const sent = (fake.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)?.messages ?? []) as Array<{ role: string; content: string }>;
+    expect(sent.at(-1)).toEqual({ role: 'user', content: CONTINUE_REQUEST });
+    expect(sent.at(-2)).toEqual({ role: 'assistant', content: 'Once upon a time' });
+    expect(out.text).toBe(' Once upon a time there was a fake server.');
   });
 
   it('the remote engine asks the server for a streamed reply, and for embeddings with its embedding model', () => {

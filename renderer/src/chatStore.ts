@@ -18,7 +18,7 @@ export interface TurnNode {
 }
 
 interface ChatState {
-  /** Made here for a new chat, so that it can have its own settings before its first message. */
+  /** Made here, when a new chat starts or is given its own settings before its first message. */
   sessionId: string | null;
   /** The greeting this conversation opened with (null: none). */
   opening: string | null;
@@ -185,7 +185,8 @@ export const useChatStore = create<ChatState>((set, get) => {
     },
     newSession() {
       get().detach();
-      set({ sessionId: uuidv7(), opening: null, turns: {}, chosen: {} });
+      // its id is made when it starts (or is given its own settings): until then it has the plain chat address
+      set({ sessionId: null, opening: null, turns: {}, chosen: {} });
     },
     async openSession(sessionId) {
       get().detach();
@@ -206,10 +207,18 @@ export const useChatStore = create<ChatState>((set, get) => {
       set({ sessionId, opening: settings?.opening ?? null, turns, chosen: {} });
       // a reply still being written (this window reloaded, another window, `pagi chat`): followed from its start
       const running = history.filter((t) => t.status === 'running').at(-1);
+      const continuing = history.filter((t) => t.continuingId).at(-1);
       if (running) {
         set({ streaming: true });
         current = { turnId: running.turnId, unsubscribe: () => undefined };
         follow(running.turnId, running.turnId, turnFailed);
+      } else if (continuing?.continuingId) {
+        // a reply going on: its stored text is where the continuation began, so its tokens add to it
+        const before = turns[continuing.turnId] as TurnNode;
+        set({ streaming: true });
+        patchNode(continuing.turnId, (t) => ({ ...t, status: 'streaming', meta: 'Continuing…' }));
+        current = { turnId: continuing.continuingId, unsubscribe: () => undefined };
+        follow(continuing.continuingId, continuing.turnId, (t, why, cancelled) => ({ ...t, status: before.status, meta: cancelled ? before.meta : `Could not continue: ${why}` }));
       }
     },
   };

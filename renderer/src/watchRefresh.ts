@@ -14,7 +14,7 @@ const QUERIES_OF: Record<WatchArea, readonly string[]> = {
   documents: ['memory.documents'],
   downloads: ['models.downloads'],
   models: ['models.status', 'models.list', 'models.catalog'],
-  twin: ['twin.get', 'twin.list'],
+  twin: ['twin.get', 'twin.list', 'twin.avatar'],
 };
 
 /** A key prefix ending in '.' stands for every query under it ('memory.' is all of memory). */

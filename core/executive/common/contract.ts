@@ -41,6 +41,8 @@ export const turnRecordSchema = z.object({
   parentTurnId: z.string().nullable(),
   /** A finished turn's whole result (provenance, mood, usage, timings), so a reopened reply shows all it showed when new; null while running, when failed, and for turns stored before results were kept. */
   result: turnResultSchema.nullable(),
+  /** A continuation of this reply being written now (its id, to follow it), or null. */
+  continuingId: z.string().nullable().default(null),
 });
 
 /** What became of a turn: its result once completed (or stopped), its error once failed. */

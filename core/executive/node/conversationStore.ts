@@ -49,6 +49,17 @@ export function createConversationStore(db: SqliteDatabase) {
       return db.prepare('INSERT INTO session_openings (session_id, text) VALUES (?, ?) ON CONFLICT(session_id) DO NOTHING').run(sessionId, text).changes === 1;
     },
 
+    /**
+     * The opening a turn must remember: the one kept but never remembered (its first turn failed
+     * before), else the one `offered` with the first turn of an empty conversation; else none.
+     */
+    openingFor(sessionId: string, offered: string | undefined, empty: boolean): string | undefined {
+      const kept = openingOf(sessionId);
+      if (kept) return kept.episodeId === null ? kept.text : undefined;
+      if (!offered || !empty) return undefined;
+      return this.open(sessionId, offered) ? offered : undefined;
+    },
+
     recordOpeningEpisode(sessionId: string, episodeId: string): void {
       db.prepare('UPDATE session_openings SET episode_id = ? WHERE session_id = ?').run(episodeId, sessionId);
     },

@@ -16,10 +16,12 @@ const addUsage = (a: Usage | null, b: Usage): Usage =>
 
 /**
  * More of a reply, from the prompt it was written from with the reply so far as the model's own
- * unfinished message (the engine carries on from it rather than starting a new one). The reply's
- * memory is the grown reply: its episode is edited, and working memory holds it once.
+ * unfinished message (the engine carries on from it rather than starting a new one). Nothing is
+ * written here: the runner stores the grown reply first, then `rememberContinued` brings memory
+ * up to it — so a kill in between leaves memory behind the turn, never ahead of it, and the next
+ * continuation (which edits the episode to the whole reply) brings them together again.
  */
-export async function continueReply(c: Pick<TurnClients, 'inference' | 'social' | 'episodic' | 'working' | 'identity'>, job: Continuation, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> {
+export async function continueReply(c: Pick<TurnClients, 'inference' | 'social'>, job: Continuation, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult> {
   const { result } = job;
   const started = performance.now();
   emit({ type: 'started', turnId: result.turnId, sessionId: result.sessionId });
@@ -37,26 +39,41 @@ export async function continueReply(c: Pick<TurnClients, 'inference' | 'social' 
     .catch((err: unknown) => {
       throw explainInferenceFailure(PagiError.from(err));
     });
-  const mood = { pleasure: result.mood.pleasure, arousal: result.mood.arousal, dominance: result.mood.dominance };
   const grown = result.reply + out.text;
-  const reply = (await c.social.finalize({ text: grown, mood }).catch(() => ({ text: grown.trim() }))).text;
-  let replyEpisodeId = result.replyEpisodeId;
-  if (reply && reply !== result.reply) {
-    if (replyEpisodeId) await c.episodic.edit({ id: replyEpisodeId, text: reply, by: 'twin' });
-    else {
-      const twin = await c.identity.get({});
-      replyEpisodeId = (await c.episodic.store({ sessionId: result.sessionId, actor: twin.name, kind: 'message', text: reply, mood, importance: 0.4 })).id;
-    }
-    const usage = addUsage(result.usage, out.usage);
-    // the same id: the reply is replaced in the recent turns, never held twice
-    await c.working.append({ sessionId: result.sessionId, id: replyEpisodeId, role: 'assistant', text: reply, tokens: usage.completionTokens }).catch(() => undefined);
-  }
+  const reply = (await c.social.finalize({ text: grown, mood: padOf(result) }).catch(() => ({ text: grown.trim() }))).text;
   return {
     ...result,
     reply,
-    replyEpisodeId,
     stopReason: out.stopReason,
     usage: addUsage(result.usage, out.usage),
     timings: { ...result.timings, continueMs: performance.now() - started },
   };
+}
+
+const padOf = (r: TurnResult) => ({ pleasure: r.mood.pleasure, arousal: r.mood.arousal, dominance: r.mood.dominance });
+
+/**
+ * The reply's memory becomes the grown reply: its episode edited (or stored, when the reply had none
+ * yet), its working-memory entry replaced by id. Optional steps, as in a turn: what fails is said in
+ * `degraded`, and the reply stands.
+ */
+export async function rememberContinued(c: Pick<TurnClients, 'episodic' | 'working' | 'identity'>, result: TurnResult): Promise<TurnResult> {
+  if (!result.reply) return result;
+  const degraded: string[] = [];
+  let replyEpisodeId = result.replyEpisodeId;
+  try {
+    if (replyEpisodeId) await c.episodic.edit({ id: replyEpisodeId, text: result.reply, by: 'twin' });
+    else {
+      const twin = await c.identity.get({});
+      replyEpisodeId = (await c.episodic.store({ sessionId: result.sessionId, actor: twin.name, kind: 'message', text: result.reply, mood: padOf(result), importance: 0.4 })).id;
+    }
+  } catch (err) {
+    degraded.push(`memory.episodic: ${PagiError.from(err).message}`);
+  }
+  if (replyEpisodeId) {
+    await c.working
+      .append({ sessionId: result.sessionId, id: replyEpisodeId, role: 'assistant', text: result.reply, ...(result.usage ? { tokens: result.usage.completionTokens } : {}) })
+      .catch((err: unknown) => degraded.push(`memory.working: ${PagiError.from(err).message}`));
+  }
+  return { ...result, replyEpisodeId, degraded: [...result.degraded, ...degraded] };
 }

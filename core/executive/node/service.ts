@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PagiError } from '../../contracts/errors.js';
+import { EVENT_TOPICS } from '../../contracts/events.js';
 import { defineService, type Logger, type ServiceContext } from '../../runtime/common/defineService.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { actuatorContract } from '../../actuator/common/contract.js';
@@ -18,7 +19,7 @@ import { runTurn, type TurnClients } from './turnLoop.js';
 import { createTurnRunner } from './turnRunner.js';
 import { createTurnStore, type TurnStore } from './turnStore.js';
 import { createConversationStore } from './conversationStore.js';
-import { continueReply } from './replyContinuation.js';
+import { continueReply, rememberContinued } from './replyContinuation.js';
 import { GENERATION_DEFAULTS, generationSettingsSchema, resolveGeneration } from '../common/generation.js';
 
 /** The events of a finished turn. The reply is the user's at once: the durable events follow without making them wait. */
@@ -77,6 +78,15 @@ export default defineService({
     const store = createTurnStore(db);
     const conversations = createConversationStore(db);
     store.failInterrupted();
+    // a memory forgotten for good leaves no words in the prompts that recalled it (redaction is idempotent: a redelivery changes nothing)
+    ctx.bus.subscribe({
+      consumer: 'executive',
+      topics: ['memory.changed'],
+      handler: (event) => {
+        const change = EVENT_TOPICS['memory.changed'].parse(event.payload);
+        if (change.op === 'forget') store.forgetInPrompts(change.targetId);
+      },
+    });
     const clients: TurnClients = {
       perception: ctx.client(perceptionContract),
       emotion: ctx.client(emotionContract),
@@ -97,7 +107,8 @@ export default defineService({
         runTurn(clients, { ...turn, ...generationFor(turn.sessionId, { maxTokens: _m, temperature: _t, topP: _p, topK: _k, minP: _n, repeatPenalty: _r }) }, emit, signal, hooks),
       continueReply: (request, job, emit, signal) =>
         continueReply(clients, { ...job, generation: { ...generationFor(job.result.sessionId, request), ...(request.seed !== undefined ? { seed: request.seed } : {}) } }, emit, signal),
-      open: (sessionId, text) => conversations.open(sessionId, text),
+      rememberContinued: (result) => rememberContinued(clients, result),
+      openingFor: (sessionId, offered, empty) => conversations.openingFor(sessionId, offered, empty),
       recordOpeningEpisode: (sessionId, episodeId) => conversations.recordOpeningEpisode(sessionId, episodeId),
       completed: (result) => publishTurn(ctx, result),
     });

@@ -12,6 +12,7 @@ import type { workingMemoryContract } from '../../memory-working/common/contract
 import type { perceptionContract } from '../../perception/common/contract.js';
 import type { socialContract } from '../../social/common/contract.js';
 import type { TurnChunk, TurnResult } from '../common/contract.js';
+import { promptMessages, promptRecord, type PromptRecord } from '../common/promptRecord.js';
 
 export interface TurnClients {
   perception: ClientOf<typeof perceptionContract>;
@@ -49,8 +50,8 @@ export interface TurnHooks {
   remembered?(userEpisodeId: string): void;
   /** The conversation's opening is stored. */
   opened?(episodeId: string): void;
-  /** The messages the reply is written from. */
-  prompted?(messages: ChatMessage[]): void;
+  /** The messages the reply is written from, with the recalled memories apart. */
+  prompted?(record: PromptRecord): void;
 }
 
 const MAX_TOOL_ROUNDS = 3;
@@ -127,16 +128,14 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
   const tools = (await soft('actuator', () => c.actuator.listTools({}), [])).filter((tool) => tool.policy !== 'deny');
   mark('contextMs', t);
 
-  const recalled = packed?.recalled ?? [];
-  const system = recalled.length
-    ? `${styled.systemPrompt}\n\nWhat you remember that may be relevant:\n${recalled.map((r) => `- ${r.text}`).join('\n')}`
-    : styled.systemPrompt;
-  const messages: ChatMessage[] = [
-    { role: 'system', content: system },
-    ...(packed?.recent ?? []).map((r): ChatMessage => ({ role: r.role === 'assistant' ? 'assistant' : 'user', content: r.text })),
-    { role: 'user', content: appraisal.text },
-  ];
-  hooks.prompted?.(messages.slice());
+  // kept with the memories apart, so that forgetting one takes its words out of this prompt too
+  const record = promptRecord(
+    styled.systemPrompt,
+    (packed?.recalled ?? []).map((r) => ({ id: r.id, text: r.text })),
+    [...(packed?.recent ?? []).map((r): ChatMessage => ({ role: r.role === 'assistant' ? 'assistant' : 'user', content: r.text })), { role: 'user', content: appraisal.text }],
+  );
+  hooks.prompted?.(record);
+  const messages = promptMessages(record);
 
   const sampling = Object.fromEntries((['topP', 'topK', 'minP', 'repeatPenalty'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
   t = performance.now();

@@ -11,6 +11,7 @@ import type { TurnInput } from './turnLoop.js';
 import { createTurnRunner, type PlacedTurn, type TurnRequest } from './turnRunner.js';
 import { createTurnStore, type TurnStore } from './turnStore.js';
 import { createConversationStore, type ConversationStore } from './conversationStore.js';
+import { promptRecord } from '../common/promptRecord.js';
 
 const request = (turnId: string, over: Partial<TurnRequest> = {}): TurnRequest => ({ turnId, sessionId: 's1', text: 'hello', maxTokens: 16, temperature: 0, contextBudgetTokens: 256, ...over });
 const resultFor = (input: Pick<TurnInput, "turnId" | "sessionId">, reply: string, stopReason = 'eos'): TurnResult => ({
@@ -28,6 +29,8 @@ describe('turns are idempotent by id', () => {
   let continued: Array<{ text: string; prompt: unknown }>;
   let more: (signal: AbortSignal) => Promise<{ text: string; stopReason: string }>;
   let conversations: ConversationStore;
+  let remembered: string[];
+  let memoryDown: boolean;
   const never = new AbortController().signal;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pagi-runner-'));
@@ -40,6 +43,8 @@ describe('turns are idempotent by id', () => {
     continued = [];
     more = async () => ({ text: ' and on', stopReason: 'eos' });
     conversations = createConversationStore(db);
+    remembered = [];
+    memoryDown = false;
     behaviour = async (input) => resultFor(input, `reply ${runs.length}`);
   });
   afterEach(() => {
@@ -50,15 +55,24 @@ describe('turns are idempotent by id', () => {
     store,
     run: (input, _emit, signal, hooks) => {
       runs.push(input);
-      hooks.prompted?.([{ role: 'system', content: 'You are Ada.' }, { role: 'user', content: input.text }]);
-      return behaviour(input, signal, (id) => hooks.remembered?.(id));
+      hooks.prompted?.(promptRecord('You are Ada.', [], [{ role: 'user', content: input.text }]));
+      // the greeting is remembered as the turn goes on: a turn that fails at once has not
+      return behaviour(input, signal, (id) => hooks.remembered?.(id)).then((r) => {
+        if (input.opening) hooks.opened?.(`${input.turnId}-opening`);
+        return r;
+      });
     },
     continueReply: async (_request, job, _emit, signal) => {
       const out = await more(signal);
       continued.push({ text: out.text, prompt: job.prompt });
       return { ...job.result, reply: job.result.reply + out.text, stopReason: out.stopReason };
     },
-    open: (sessionId, text) => conversations.open(sessionId, text),
+    rememberContinued: async (r) => {
+      if (memoryDown) throw new PagiError('UNAVAILABLE', 'memory.episodic is restarting');
+      remembered.push(r.reply);
+      return r;
+    },
+    openingFor: (sessionId, offered, empty) => conversations.openingFor(sessionId, offered, empty),
     recordOpeningEpisode: (sessionId, id) => conversations.recordOpeningEpisode(sessionId, id),
     completed: (r) => completed.push(r),
   });
@@ -143,6 +157,7 @@ describe('turns are idempotent by id', () => {
     // the same id again, even from a new runner (a restart): the reply as it stands, nothing written twice
     expect(await runner().continueTurn({ turnId: 't1', continuationId: 'c1' }, () => undefined, never)).toEqual(grown);
     expect(continued).toHaveLength(1);
+    expect(remembered).toEqual(['Once upon and on']);
     expect(store.history('s1', 10)[0]).toMatchObject({ reply: 'Once upon and on', status: 'completed', result: { reply: 'Once upon and on' } });
   });
 
@@ -185,6 +200,27 @@ describe('turns are idempotent by id', () => {
     expect(conversations.settings('s1').opening).toBe('Hello, traveller.');
     // a branch from the top of a conversation that has turns does not open it again
     await r.turn(request('t3', { parentTurnId: null, opening: 'Hi again' }), () => undefined, never);
+    expect(runs.at(-1)?.opening).toBeUndefined();
+  });
+
+  it('a continued reply is stored before memory catches up: memory failing after leaves the grown reply standing', async () => {
+    behaviour = async (input) => resultFor(input, 'Once upon', 'max-tokens');
+    const r = runner();
+    await r.turn(request('t1'), () => undefined, never);
+    memoryDown = true;
+    expect(await r.continueTurn({ turnId: 't1', continuationId: 'c1' }, () => undefined, never)).toMatchObject({ reply: 'Once upon and on' });
+    expect(store.history('s1', 10)[0]?.reply).toBe('Once upon and on');
+    expect(store.continuation('c1')?.status).toBe('completed');
+  });
+
+  it('a greeting whose first turn failed before remembering it is remembered by the next turn', async () => {
+    behaviour = () => Promise.reject(new PagiError('UNAVAILABLE', 'inference has failed'));
+    const r = runner();
+    await expect(r.turn(request('t1', { opening: 'Hello, traveller.' }), () => undefined, never)).rejects.toThrow();
+    behaviour = async (input) => resultFor(input, 'x');
+    await r.turn(request('t2'), () => undefined, never);
+    expect(runs.map((i) => i.opening)).toEqual(['Hello, traveller.', 'Hello, traveller.']);
+    await r.turn(request('t3'), () => undefined, never);
     expect(runs.at(-1)?.opening).toBeUndefined();
   });
 });

@@ -30,8 +30,10 @@ export interface TurnRunnerOptions {
   run(input: PlacedTurn, emit: (chunk: TurnChunk) => void, signal: AbortSignal, hooks: TurnHooks): Promise<TurnResult>;
   /** More of a finished reply from its stored prompt (`continueReply` with its clients and settings). */
   continueReply(request: ContinueRequest, job: { result: TurnResult; prompt: ChatMessage[] }, emit: (chunk: TurnChunk) => void, signal: AbortSignal): Promise<TurnResult>;
-  /** A new conversation's greeting, once: false when the conversation already had one. */
-  open(sessionId: string, text: string): boolean;
+  /** Memory brought up to a grown reply (after it is stored); returns the result with its episode id and what degraded. */
+  rememberContinued(result: TurnResult): Promise<TurnResult>;
+  /** The greeting this turn must remember (once per conversation: `ConversationStore.openingFor`). */
+  openingFor(sessionId: string, offered: string | undefined, empty: boolean): string | undefined;
   recordOpeningEpisode(sessionId: string, episodeId: string): void;
   /** After a turn's result is stored: the durable events, which the reply does not wait for. */
   completed(result: TurnResult): void;
@@ -72,7 +74,7 @@ export function createTurnRunner(opts: TurnRunnerOptions) {
     const sessionId = input.sessionId ?? newId();
     const { parent, offPath } = opts.store.place(sessionId, input.parentTurnId);
     // a greeting opens only a conversation with nothing in it yet, and only once
-    const opening = input.opening && parent === null && opts.store.history(sessionId, 1).length === 0 && opts.open(sessionId, input.opening) ? input.opening : undefined;
+    const opening = opts.openingFor(sessionId, input.opening, parent === null && opts.store.history(sessionId, 1).length === 0);
     opts.store.begin({ turnId, sessionId, text: input.text, parent });
     try {
       const hooks: TurnHooks = {
@@ -105,9 +107,12 @@ export function createTurnRunner(opts: TurnRunnerOptions) {
     continuing.add(input.turnId);
     opts.store.beginContinuation(input.continuationId, input.turnId);
     try {
-      const result = await opts.continueReply(input, job, emit, signal);
-      opts.store.completeContinuation(input.continuationId, result);
-      return result;
+      const grown = await opts.continueReply(input, job, emit, signal);
+      // the turn first: memory catches up after, and a continuation sent again finds the grown reply
+      opts.store.completeContinuation(input.continuationId, grown);
+      const remembered = await opts.rememberContinued(grown).catch(() => grown);
+      if (remembered !== grown) opts.store.completeContinuation(input.continuationId, remembered);
+      return remembered;
     } catch (err) {
       const e = PagiError.from(err);
       opts.store.failContinuation(input.continuationId, e);

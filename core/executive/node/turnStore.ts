@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import { PagiError, wireErrorSchema, type WireError } from '../../contracts/errors.js';
-import { chatMessageSchema, type ChatMessage } from '../../contracts/domain.js';
+import type { ChatMessage } from '../../contracts/domain.js';
+import { promptMessages, promptRecordSchema, withoutMemory, type PromptRecord } from '../common/promptRecord.js';
 import { turnResultSchema, type TurnOutcome, type TurnResult } from '../common/contract.js';
 
 export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -15,6 +16,7 @@ export interface TurnRecord {
   turnId: string; sessionId: string; userText: string; reply: string | null; status: TurnStatus; error: string | null;
   startedAt: string; finishedAt: string | null; parentTurnId: string | null;
   result: TurnResult | null;
+  continuingId: string | null;
 }
 
 export interface SessionSummary { sessionId: string; turns: number; lastAt: string; title: string }
@@ -31,8 +33,6 @@ const parseJson = (text: string | null): unknown => {
     return null;
   }
 };
-const promptSchema = z.array(chatMessageSchema);
-
 /** A continuation's row: one per id, so a continuation sent again never writes twice. */
 export interface ContinuationRecord { id: string; turnId: string; status: 'running' | 'completed' | 'failed'; error: WireError | null }
 
@@ -59,16 +59,35 @@ export function createTurnStore(db: SqliteDatabase, now: () => string = () => ne
     },
 
     /** The messages the reply is written from, kept for the Why? panel and for continuing it. */
-    recordPrompt(turnId: string, messages: ChatMessage[]): void {
-      db.prepare('UPDATE turns SET prompt = ? WHERE id = ?').run(JSON.stringify(messages), turnId);
+    recordPrompt(turnId: string, record: PromptRecord): void {
+      db.prepare('UPDATE turns SET prompt = ? WHERE id = ?').run(JSON.stringify(record), turnId);
     },
 
     /** undefined: no such turn; null: its prompt was not kept (written before prompts were). */
     prompt(turnId: string): ChatMessage[] | null | undefined {
       const row = db.prepare('SELECT prompt FROM turns WHERE id = ?').get(turnId) as { prompt: string | null } | undefined;
       if (!row) return undefined;
-      const parsed = promptSchema.safeParse(parseJson(row.prompt));
-      return parsed.success ? parsed.data : null;
+      const parsed = promptRecordSchema.safeParse(parseJson(row.prompt));
+      return parsed.success ? promptMessages(parsed.data) : null;
+    },
+
+    /** Takes a forgotten memory's words out of every prompt that recalled it; returns how many prompts changed. */
+    forgetInPrompts(memoryId: string): number {
+      // the id as it is written in the JSON narrows the scan; the record decides
+      const rows = db.prepare('SELECT id, prompt FROM turns WHERE prompt LIKE ? ESCAPE \'\\\'').all(`%${JSON.stringify(memoryId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as Array<{ id: string; prompt: string }>;
+      const update = db.prepare('UPDATE turns SET prompt = ? WHERE id = ?');
+      let changed = 0;
+      db.transaction(() => {
+        for (const row of rows) {
+          const parsed = promptRecordSchema.safeParse(parseJson(row.prompt));
+          const next = parsed.success ? withoutMemory(parsed.data, memoryId) : null;
+          if (next) {
+            update.run(JSON.stringify(next), row.id);
+            changed++;
+          }
+        }
+      })();
+      return changed;
     },
 
     /** Whether another turn follows this one (a reply with turns after it is not the end of its branch). */
@@ -148,10 +167,12 @@ export function createTurnStore(db: SqliteDatabase, now: () => string = () => ne
     /** The session's latest `limit` turns, oldest first. */
     history(sessionId: string, limit: number): TurnRecord[] {
       const rows = db.prepare('SELECT * FROM (SELECT * FROM turns WHERE session_id = ? ORDER BY started_at DESC LIMIT ?) ORDER BY started_at').all(sessionId, limit) as TurnRow[];
+      const continuing = db.prepare("SELECT id FROM continuations WHERE turn_id = ? AND status = 'running' LIMIT 1").pluck();
       return rows.map((r) => {
         const detail = storedDetailSchema.safeParse(parseJson(r.detail));
         const result = detail.success ? detail.data.result ?? null : null;
-        return { turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at, parentTurnId: r.parent_turn_id, result };
+        const continuingId = (continuing.get(r.id) as string | undefined) ?? null;
+        return { turnId: r.id, sessionId: r.session_id, userText: r.user_text, reply: r.reply, status: r.status, error: r.error, startedAt: r.started_at, finishedAt: r.finished_at, parentTurnId: r.parent_turn_id, result, continuingId };
       });
     },
 

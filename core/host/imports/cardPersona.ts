@@ -12,7 +12,7 @@ export interface TwinFromCard {
   notes: string[];
 }
 
-const LIMITS = { description: 8_000, speakingStyle: 2_000, trait: 60, traits: 20, fact: 20_000, greetings: 50 };
+const LIMITS = { description: 8_000, speakingStyle: 2_000, trait: 60, traits: 20, fact: 20_000, greetings: 50, greeting: 20_000 };
 
 /** `{{char}}` and `{{user}}` (and the older `<BOT>` / `<USER>`) become the twin's name and "the user". */
 const fillMacros = (text: string, name: string): string =>
@@ -43,7 +43,11 @@ export function twinFromCard(card: CharacterCard, portrait: Buffer | null = null
   if (d.tags.length > traits.length) notes.push(`${d.tags.length - traits.length} tags were not used as traits (at most ${LIMITS.traits}, each up to ${LIMITS.trait} characters)`);
   const example = fill(d.mes_example);
   // {{user}} in a greeting speaks to the person reading it
-  const greetings = [d.first_mes, ...d.alternate_greetings].map((g) => fillMacros(g.replace(/\{\{\s*user\s*\}\}|<USER>/gi, 'you'), name)).filter(Boolean);
+  // the name filled in can make a greeting longer than a persona keeps: shortened, and said so
+  const greetings = [d.first_mes, ...d.alternate_greetings]
+    .map((g) => fillMacros(g.replace(/\{\{\s*user\s*\}\}|<USER>/gi, 'you'), name))
+    .filter(Boolean)
+    .map((g, i) => fit(g, LIMITS.greeting, i === 0 ? 'the first message' : `alternate greeting ${i}`, notes));
   if (greetings.length > LIMITS.greetings) notes.push(`${greetings.length - LIMITS.greetings} alternate greetings were left out (at most ${LIMITS.greetings})`);
   let avatar: string | null = null;
   if (portrait && portrait.length <= MAX_AVATAR_BYTES) avatar = avatarDataUrl('image/png', portrait);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_AVATAR_BYTES, parseAvatarDataUrl, sniffAvatarType } from './avatarImage.js';
+import { avatarDataUrl, MAX_AVATAR_BYTES, parseAvatarDataUrl, sniffAvatarType } from './avatarImage.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 const url = (mime: string, bytes: Buffer): string => `data:${mime};base64,${bytes.toString('base64')}`;
@@ -11,6 +11,13 @@ describe('the twin\'s picture', () => {
     expect(parseAvatarDataUrl(url('image/gif', Buffer.from('GIF89a...'))).mime).toBe('image/gif');
     expect(sniffAvatarType(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');
     expect(sniffAvatarType(Buffer.from('RIFF\0\0\0\0WAVEfmt '))).toBeNull();
+  });
+
+  it('reads and writes the same bytes back, a large picture too', () => {
+    const big = Buffer.concat([PNG, Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251))]);
+    const parsed = parseAvatarDataUrl(url('image/png', big));
+    expect(Buffer.from(parsed.bytes).equals(big)).toBe(true);
+    expect(avatarDataUrl(parsed.mime, parsed.bytes)).toBe(url('image/png', big));
   });
 
   it.each([

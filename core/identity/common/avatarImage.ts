@@ -17,16 +17,30 @@ export function sniffAvatarType(bytes: Uint8Array): AvatarType | null {
 }
 
 /** A `data:` URL as the app sends it, checked whole: declared type, base64, size and the bytes' own kind must agree. */
-export function parseAvatarDataUrl(url: string): { mime: AvatarType; bytes: Buffer } {
+export function parseAvatarDataUrl(url: string): { mime: AvatarType; bytes: Uint8Array } {
   const m = /^data:([a-z/+.-]+);base64,([A-Za-z0-9+/]*={0,2})$/.exec(url);
   if (!m) throw new PagiError('INVALID_INPUT', 'the picture did not arrive as an image; choose a PNG, JPEG, GIF or WebP file');
   const mime = m[1] as string;
   if (!isAvatarType(mime)) throw new PagiError('INVALID_INPUT', `a ${mime} file cannot be the twin's picture; choose a PNG, JPEG, GIF or WebP image`);
-  const bytes = Buffer.from(m[2] as string, 'base64');
+  const bytes = fromBase64(m[2] as string);
   if (bytes.length === 0) throw new PagiError('INVALID_INPUT', 'the picture is empty; choose another image');
   if (bytes.length > MAX_AVATAR_BYTES) throw new PagiError('INVALID_INPUT', `the picture is ${(bytes.length / 2 ** 20).toFixed(1)} MB; choose one of at most ${MAX_AVATAR_BYTES / 2 ** 20} MB`);
   if (sniffAvatarType(bytes) !== mime) throw new PagiError('INVALID_INPUT', 'the picture is damaged or not the kind of image its name says; choose another image');
   return { mime, bytes };
 }
 
-export const avatarDataUrl = (mime: string, bytes: Uint8Array): string => `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
+export const avatarDataUrl = (mime: string, bytes: Uint8Array): string => `data:${mime};base64,${toBase64(bytes)}`;
+
+// common/ runs anywhere (the renderer too): the web's base64, not Node's Buffer
+function fromBase64(b64: string): Uint8Array {
+  const raw = atob(b64);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+function toBase64(bytes: Uint8Array): string {
+  let raw = '';
+  // in slices: one call with two million arguments would overflow the stack
+  for (let i = 0; i < bytes.length; i += 0x8000) raw += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(raw);
+}

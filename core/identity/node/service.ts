@@ -71,7 +71,7 @@ export default defineService({
           }
           const { mime, bytes } = parseAvatarDataUrl(image);
           const updatedAt = new Date().toISOString();
-          db.prepare('INSERT INTO avatar (id, mime, data, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET mime = excluded.mime, data = excluded.data, updated_at = excluded.updated_at').run(mime, bytes, updatedAt);
+          db.prepare('INSERT INTO avatar (id, mime, data, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET mime = excluded.mime, data = excluded.data, updated_at = excluded.updated_at').run(mime, Buffer.from(bytes), updatedAt);
           void ctx.bus.publish('twin.updated', { twinId: ctx.twinId, name: twin.get().name }).catch(() => undefined);
           return { image: avatarDataUrl(mime, bytes), updatedAt };
         },

@@ -36,6 +36,22 @@ interface StreamChunk {
  * completions with tool calls returned, JSON-schema output, embeddings; HTTP failures become
  * PagiErrors that say what to check.
  */
+/**
+ * A history ending with the model's own unfinished message (Continue). Some servers carry such a
+ * message on (llama.cpp's prefill), others — OpenAI's own among them — would answer it with a new
+ * reply, and no request field works on all of them: so the model is asked in words to go on, which
+ * every chat model understands, and its own words stay right before the request.
+ */
+export const CONTINUE_REQUEST = 'Continue your last reply exactly where it stopped. Do not repeat anything you already wrote, and do not start a new reply.';
+/** A continuation that starts a word right after the old reply's last word or sentence needs a space between them. */
+function needsSpaceBefore(messages: ChatMessage[], first: string): boolean {
+  const prefix = messages.at(-1)?.role === 'assistant' ? (messages.at(-1)?.content ?? '') : '';
+  return /[\p{L}\p{N}.,;:!?)"']$/u.test(prefix) && /^[\p{L}\p{N}("']/u.test(first);
+}
+function continuable(messages: ChatMessage[]): ChatMessage[] {
+  return messages.at(-1)?.role === 'assistant' ? [...messages, { role: 'user', content: CONTINUE_REQUEST }] : messages;
+}
+
 export function createOpenAiClient(opts: RemoteOptions) {
   const url = (path: string): string => `${opts.baseUrl.replace(/\/+$/, '')}${path}`;
   const headers = (): Record<string, string> => ({ 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) });
@@ -61,7 +77,7 @@ export function createOpenAiClient(opts: RemoteOptions) {
     let firstAt: number | null = null;
     const body = {
       model: opts.model,
-      messages: req.messages,
+      messages: continuable(req.messages),
       max_tokens: req.maxTokens,
       temperature: req.temperature,
       ...(req.seed !== undefined ? { seed: req.seed } : {}),
@@ -103,9 +119,11 @@ export function createOpenAiClient(opts: RemoteOptions) {
           if (choice?.finish_reason) finish = choice.finish_reason;
           const delta = choice?.delta;
           if (delta?.content) {
+            // asked to go on in words, a model writes a new message: it is joined to the old one as a sentence would be
+            const piece = text === '' && needsSpaceBefore(req.messages, delta.content) ? ` ${delta.content}` : delta.content;
             firstAt ??= performance.now();
-            text += delta.content;
-            req.onText(delta.content);
+            text += piece;
+            req.onText(piece);
           }
           for (const tc of delta?.tool_calls ?? []) {
             const c = calls.get(tc.index) ?? { name: '', args: '' };

@@ -54,6 +54,11 @@ export function EventLog() {
   }, [paused, readNew]);
   useWatchNotices((notice) => {
     if (paused) return;
+    // another twin runs: its log is another log (its offsets start again), read from its head
+    if (notice.kind === 'resync' && notice.reason === 'twin-switched') {
+      next.current = null;
+      setEvents([]);
+    }
     const newer = notice.kind === 'event' && (next.current === null || notice.offset >= next.current);
     if (newer || notice.kind === 'resync' || notice.kind === 'ready') void readNew();
   });

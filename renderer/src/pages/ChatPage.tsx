@@ -249,7 +249,8 @@ export function ChatPage() {
             <SlidersHorizontal size={18} aria-hidden="true" />
           </button>
         </div>
-        {tuning && sessionId && <ConversationSettings sessionId={sessionId} onClose={closeTuning} />}
+        {/* keyed: another conversation gets its own form, never the one filled for the last */}
+        {tuning && sessionId && <ConversationSettings key={sessionId} sessionId={sessionId} onClose={closeTuning} />}
         <ol ref={listRef} className="messages" aria-live="polite" aria-label="Conversation" tabIndex={0}>
           {(opening ?? offered) && <Greeting name={twinName} image={twinImage} text={(opening ?? offered) as string} choice={offered ? { index: greetingIndex, count: greetings.length, go: (d) => setGreetingIndex((i) => Math.max(0, Math.min(greetings.length - 1, i + d))) } : undefined} />}
           {path.length === 0 && <li className="empty">{offered ? 'Answer to begin.' : 'Say hello to your twin.'} Enter sends, Shift+Enter adds a line, Esc stops a reply, ↑ edits your last message.</li>}
