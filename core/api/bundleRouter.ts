@@ -43,7 +43,7 @@ export const bundleRouter = router({
   import: procedure
     .input(z.object({ operationId, file: chosenFile(filePath('.pagi')), mode: z.enum(['clone', 'move'], { message: 'mode is "clone" (a new twin descending from this one) or "move" (the same twin, on this machine)' }), passphrase: z.string().max(1_024).optional(), activate: z.boolean().optional() }).strict())
     .mutation(({ ctx, input: { operationId: id, file, ...input } }) => {
-      checkChosenFile(ctx, file, 'bundle');
+      checkChosenFile(ctx, id, file, 'bundle');
       return startFileWork(ctx, id, 'import', (onProgress) => withChosenFile(ctx, file, 'bundle', (path) => ctx.bundles.import({ ...input, file: path }, onProgress)));
     }),
   importEvents: followFileWork<BundleImportResult>('import'),

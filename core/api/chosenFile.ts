@@ -13,9 +13,13 @@ export type ChosenFile = string | UploadedFile;
 
 export const chosenFile = (path: z.ZodType<string>) => z.union([path, uploadedFileSchema]);
 
-/** Says a bad upload handle at once, before long work starts under an id (the work itself takes the file). */
-export function checkChosenFile(ctx: ApiContext, file: ChosenFile, kind: FileKind): void {
-  if (typeof file !== 'string') ctx.files.checkUpload(file.upload, kind);
+/**
+ * Says a bad upload handle at once, before long work starts under `operationId` (the work itself takes
+ * the file). Not when that operation is known already: its upload is used (and removed once it
+ * succeeded), and a resend of the call — a retried request, a reconnect — gets that operation back.
+ */
+export function checkChosenFile(ctx: ApiContext, operationId: string, file: ChosenFile, kind: FileKind): void {
+  if (typeof file !== 'string' && ctx.operations.files.state(operationId) === null) ctx.files.checkUpload(file.upload, kind);
 }
 
 /**

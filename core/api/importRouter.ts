@@ -18,7 +18,7 @@ export const importRouter = router({
   conversations: procedure
     .input(z.object({ operationId, file: chosenFile(filePath('.jsonl', '.ndjson', '.json')), extract: z.boolean().default(false) }).strict())
     .mutation(({ ctx, input: { operationId: id, file, ...input } }) => {
-      checkChosenFile(ctx, file, 'chatgpt');
+      checkChosenFile(ctx, id, file, 'chatgpt');
       return startFileWork(ctx, id, 'conversation import', (onProgress, signal) => withChosenFile(ctx, file, 'chatgpt', (path) => ctx.imports.conversations({ ...input, file: path }, onProgress, signal)));
     }),
   conversationEvents: followFileWork<ConversationImportResult>('conversation import'),

@@ -163,10 +163,14 @@ export const appRouter = router({
     status: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).status({})),
     list: procedure.query(({ ctx }) => ctx.core.client(inferenceContract).listModels({})),
     fit: procedure.input(inferenceContract.procedures.fit.input).query(({ ctx, input }) => ctx.core.client(inferenceContract).fit(input)),
-    /** A path (used where it is, or copied with `mode: 'copy'`), or an uploaded file, which is always copied into the models folder. */
-    import: procedure.input(z.union([inferenceContract.procedures.importModel.input, uploadedFileSchema])).mutation(({ ctx, input }) =>
+    /**
+     * A path (used where it is, or copied with `mode: 'copy'`), or an uploaded file, which is moved
+     * into the models folder (the upload is on the same disk: no second copy of many GB). A client
+     * never moves a path of its own: the user's file stays where it is.
+     */
+    import: procedure.input(z.union([inferenceContract.procedures.importModel.input.extend({ mode: z.enum(['reference', 'copy'], { message: 'mode is "reference" (used where it is) or "copy" (into the models folder)' }).default('reference') }), uploadedFileSchema])).mutation(({ ctx, input }) =>
       'upload' in input
-        ? withChosenFile(ctx, input, 'model', (path) => ctx.core.client(inferenceContract).importModel({ path, mode: 'copy' }))
+        ? withChosenFile(ctx, input, 'model', (path) => ctx.core.client(inferenceContract).importModel({ path, mode: 'move' }))
         : ctx.core.client(inferenceContract).importModel(input)),
     remove: procedure.input(inferenceContract.procedures.removeModel.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).removeModel(input)),
     load: procedure.input(inferenceContract.procedures.load.input).mutation(({ ctx, input }) => ctx.core.client(inferenceContract).load(input)),

@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream, renameSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,7 +7,7 @@ import { z } from 'zod';
 import { PagiError, type ErrorCode } from '../contracts/errors.js';
 import { fileKindSchema, uploadHandleSchema } from '../contracts/fileKinds.js';
 import { NO_TOKEN } from './apiRequestGuards.js';
-import type { HostStagedFiles, Upload } from './stagedFiles.js';
+import { refusalStatus, roomRefusal, type HostStagedFiles, type Upload } from './stagedFiles.js';
 import { securityHeaders } from './staticFiles.js';
 
 /**
@@ -21,8 +22,9 @@ import { securityHeaders } from './staticFiles.js';
  * - `GET /files/downloads/<ticket>` → the staged export as an attachment. A link cannot send the
  *   token, so a ticket (single-use, a minute) stands in for it.
  *
- * Each upload request needs the token, checked before any body is read; a chunk cut short, or one
- * that fails, removes the whole upload (the client starts again): nothing partial is left behind.
+ * Each upload request needs the token, checked before any body is read. A chunk cut short, or one
+ * that fails, is taken back (the partial file is truncated to the bytes before it) and the upload
+ * stays: the client sends that chunk again. A full disk (ENOSPC) is answered 507 and the upload goes.
  */
 
 /** The largest chunk: at 2.5 MB/s it still arrives within the request's 30 s. */
@@ -39,6 +41,9 @@ const beginQuery = z.object({
 });
 const chunkQuery = z.object({ offset: z.string({ message: 'say where the chunk goes (offset=…)' }).regex(/^\d{1,16}$/, 'the offset is a whole number of bytes').transform(Number) });
 
+/** ENOSPC, or its cousin a full quota: the disk has no room, whatever the free-space check saw before. */
+const isDiskFull = (err: unknown): boolean => err instanceof Error && ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
+
 /** A refusal or an answer, as JSON; a refusal closes the connection so that whatever body the client still sends is never read. */
 function answerJson(res: ServerResponse, status: number, body: unknown, close = false): void {
   if (res.headersSent) {
@@ -52,7 +57,7 @@ function answerJson(res: ServerResponse, status: number, body: unknown, close = 
 
 function refuse(res: ServerResponse, err: unknown): void {
   const e = err instanceof z.ZodError ? PagiError.invalidInput(err, 'request') : PagiError.from(err);
-  const status = /disk space/.test(e.message) ? 507 : (STATUS[e.code] ?? 500);
+  const status = refusalStatus(e) ?? STATUS[e.code] ?? 500;
   answerJson(res, status, { error: { message: status === 500 ? 'internal error: see the host log' : e.message, pagiCode: e.code } }, true);
 }
 
@@ -79,9 +84,12 @@ export function createFileRoutes(files: HostStagedFiles, authorized: (req: Incom
     const length = Number(lengthHeader);
     if (!Number.isSafeInteger(length) || length < 1) throw new PagiError('INVALID_INPUT', 'a chunk has at least one byte');
     if (length > MAX_CHUNK_BYTES) throw new PagiError('RESOURCE_EXHAUSTED', `a chunk is at most ${MAX_CHUNK_BYTES / 1024 / 1024} MiB`);
-    if (upload.writing) throw new PagiError('CONFLICT', 'a chunk of this file is still arriving: send one after the other');
-    if (offset !== upload.received) throw new PagiError('CONFLICT', `the next chunk starts at byte ${upload.received}, not ${offset}`);
+    // a 409 says where the upload stands, so that a client whose reply was lost goes on from there
+    const conflict = (message: string): void => answerJson(res, 409, { error: { message, pagiCode: 'CONFLICT' }, received: upload.received }, true);
+    if (upload.writing) return conflict('a chunk of this file is still arriving: send one after the other');
+    if (offset !== upload.received) return conflict(`the next chunk starts at byte ${upload.received}, not ${offset}`);
     if (offset + length > upload.size) throw new PagiError('RESOURCE_EXHAUSTED', `${upload.name} was announced as ${upload.size} bytes; this chunk goes past its end`);
+    files.checkRoom(upload, length);
     upload.writing = true;
     let got = 0;
     const counted = new Transform({
@@ -90,25 +98,29 @@ export function createFileRoutes(files: HostStagedFiles, authorized: (req: Incom
         done(got > length ? new PagiError('INVALID_INPUT', 'more bytes than the Content-Length said') : null, chunk);
       },
     });
+    const cancelled = (): boolean => files.receiving(upload.id) !== upload; // DELETE came while the chunk arrived
+    // the first chunk creates the file (never over one), the next ones write where it ends
+    const out = createWriteStream(upload.partial, { flags: offset === 0 ? 'wx' : 'r+', start: offset, mode: 0o600 });
     try {
-      // the first chunk creates the file (never over one), the next ones write where it ends
-      await pipeline(req, counted, createWriteStream(upload.partial, { flags: offset === 0 ? 'wx' : 'r+', start: offset, mode: 0o600 }));
+      await pipeline(req, counted, out);
       if (got !== length) throw new PagiError('INVALID_INPUT', 'the chunk ended before its Content-Length');
     } catch (err) {
-      files.discardUpload(upload.id); // nothing half-written stays: the client starts again
-      if (req.destroyed || res.destroyed) return; // the client went away
+      // a write still in flight would land after the rewind, over the bytes of the chunk sent again
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
+      if (isDiskFull(err)) {
+        // the partial file only holds the disk the databases need: it goes, and the user is told why
+        files.discardUpload(upload.id);
+        throw roomRefusal(507, `the disk is full: ${upload.name} could not be stored (nothing of it was kept). Free some disk space, then upload it again`);
+      }
+      files.rewind(upload); // back to the bytes before this chunk: the client sends it again
+      if (req.destroyed || res.destroyed || cancelled()) return; // the client went away, or cancelled
       if (!(err instanceof PagiError)) logFault('upload', err);
       throw err instanceof PagiError ? err : new PagiError('UNAVAILABLE', `${upload.name} could not be written: ${(err as Error).message}`);
     } finally {
       upload.writing = false;
     }
-    upload.received += got;
-    upload.touchedAt = Date.now();
-    const complete = upload.received === upload.size;
-    if (complete) {
-      renameSync(upload.partial, upload.file);
-      files.completeUpload(upload);
-    }
+    if (cancelled()) throw new PagiError('NOT_FOUND', 'the upload was cancelled');
+    const complete = files.chunkWritten(upload, got);
     answerJson(res, 200, { upload: upload.id, received: upload.received, complete });
   };
 
@@ -116,13 +128,20 @@ export function createFileRoutes(files: HostStagedFiles, authorized: (req: Incom
     if (req.method !== 'GET') throw new PagiError('UNSUPPORTED', 'a download is a GET');
     const staged = files.redeemTicket(ticket);
     if (!staged) throw PagiError.hinted('NOT_FOUND', 'this download link has expired or was used already: download again from the app', { app: 'download it again' });
-    const size = statSync(staged.file).size;
+    let size: number;
+    try {
+      size = statSync(staged.file).size;
+    } catch (err) {
+      staged.done(false);
+      throw err;
+    }
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size, 'content-disposition': attachment(staged.name), 'cache-control': 'no-store' });
     try {
       await pipeline(createReadStream(staged.file), res);
-      files.discardDownload(staged.id); // the browser has it
+      staged.done(true); // the browser has it
     } catch {
-      res.destroy(); // cut short: the export stays for another try until its hour is up
+      staged.done(false); // cut short: the export stays for another try until its hour is up
+      res.destroy();
     }
   };
 
@@ -143,7 +162,7 @@ export function createFileRoutes(files: HostStagedFiles, authorized: (req: Incom
         if (!one?.[1]) throw new PagiError('NOT_FOUND', 'no such file route');
         const id = uploadHandleSchema.parse(one[1]);
         if (req.method === 'DELETE') {
-          files.discardUpload(id);
+          files.cancelUpload(id); // refused (409) while an import reads it
           res.writeHead(204, { 'cache-control': 'no-store' }).end();
           return;
         }

@@ -11,7 +11,9 @@ import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
 import { createHostClient } from '../host/hostClient.js';
 import { tempDir } from './bundleFixture.js';
 import { png, v2 } from './cardFixtures.js';
-import { repoRoot } from './testModel.js';
+import { repoRoot, sharedModel } from './testModel.js';
+
+const tinyModel = sharedModel('stories260K.gguf');
 
 interface Reply { status: number; body: string; headers: Record<string, string | string[] | undefined> }
 
@@ -87,7 +89,7 @@ describe('files between a browser and the headless host: chunked uploads, downlo
     expect(staged()).toEqual([]);
   });
 
-  it('needs a Content-Length for a chunk, in order, within the announced size; a chunk cut short removes the whole upload', async () => {
+  it('needs a Content-Length for a chunk, in order, within the announced size; a chunk cut short is taken back, and sent again', async () => {
     const { upload: id } = JSON.parse((await begin('document', 'notes.md', 4 << 20)).body) as { upload: string };
     const chunked = await call(host.port, 'PUT', `/files/uploads/${id}?offset=0`, { ...auth, 'transfer-encoding': 'chunked' }, (req) => req.end('abc'));
     expect(chunked.status).toBe(411);
@@ -100,8 +102,12 @@ describe('files between a browser and the headless host: chunked uploads, downlo
     await call(host.port, 'PUT', `/files/uploads/${id}?offset=${1 << 20}`, { ...auth, 'content-length': 2 << 20 }, (req) => {
       req.write(Buffer.alloc(1 << 20), () => setTimeout(() => req.destroy(), 100));
     }).catch(() => undefined);
-    await expect.poll(staged, { timeout: 5_000 }).toEqual([]);
-    expect((await put(id, 1 << 20, Buffer.alloc(10))).status).toBe(404);
+    // the upload stays, back at the bytes before that chunk: the client sends it again
+    const partial = join(dataDir, 'tmp', `upload-${id}`, 'notes.md.partial');
+    await expect.poll(async () => (statSync(partial).size === 1 << 20 ? (await put(id, 1 << 20, Buffer.alloc(10))).status : 0), { timeout: 5_000 }).toBe(200);
+    expect(statSync(partial).size).toBe((1 << 20) + 10);
+    expect((await call(host.port, 'DELETE', `/files/uploads/${id}`, auth)).status).toBe(204);
+    expect(staged()).toEqual([]);
   });
 
   it('takes several uploads at once, each whole and private; a handle is never a path and works only for its kind', async () => {
@@ -147,11 +153,43 @@ describe('files between a browser and the headless host: chunked uploads, downlo
     expect(readdirSync(join(dataDir, 'tmp')).filter((n) => n.startsWith('download-'))).toEqual([]);
 
     const id = await upload('bundle', 'friend.pagi', got);
-    const imported = await runFileWork<BundleImportResult>((operationId) => client.bundles.import.mutate({ operationId, file: { upload: id }, mode: 'clone', activate: false }), (operationId, h) => client.bundles.importEvents.subscribe({ operationId }, h), true);
+    let importId = '';
+    const importCall = (operationId: string) => client.bundles.import.mutate({ operationId, file: { upload: id }, mode: 'clone', activate: false });
+    const imported = await runFileWork<BundleImportResult>((operationId) => importCall((importId = operationId)), (operationId, h) => client.bundles.importEvents.subscribe({ operationId }, h), true);
     expect(imported.mode).toBe('clone');
     expect(existsSync(join(dataDir, 'twins', imported.twinId))).toBe(true);
     expect(staged()).toEqual([]);
+    // the same call again (a retried request whose reply was lost): the operation it started, not "the upload is gone"
+    const twins = readdirSync(join(dataDir, 'twins'));
+    await expect(importCall(importId)).resolves.toEqual({ operationId: importId });
+    const final = await new Promise<unknown>((resolve) => {
+      const sub = client.bundles.importEvents.subscribe({ operationId: importId }, {
+        onData: ({ data }) => {
+          if (data.type === 'progress') return;
+          sub.unsubscribe();
+          resolve(data);
+        },
+      });
+    });
+    expect(final).toEqual({ type: 'done', result: imported });
+    expect(readdirSync(join(dataDir, 'twins'))).toEqual(twins); // and nothing imported twice
   }, 120_000);
+
+  it.skipIf(!tinyModel)('an uploaded model is moved into the models folder, not copied (one copy of many GB, not two)', async () => {
+    const client = createHostClient(host);
+    const id = await upload('model', 'tiny.gguf', readFileSync(tinyModel as string));
+    const uploaded = statSync(join(dataDir, 'tmp', `upload-${id}`, 'tiny.gguf'));
+    const record = await client.models.import.mutate({ upload: id });
+    expect(record.path).toBe(join(dataDir, 'models', 'tiny.gguf'));
+    expect(record.source).toBe('copy'); // the app's own file: removing the model deletes it
+    // the same file (same inode), renamed: no second copy was written
+    expect(statSync(record.path).ino).toBe(uploaded.ino);
+    expect(staged()).toEqual([]);
+    // a path of the user's is never moved: only the host's own uploads are
+    await expect(client.models.import.mutate({ path: tinyModel as string, mode: 'move' } as never)).rejects.toThrow(/invalid input/);
+    expect(existsSync(tinyModel as string)).toBe(true);
+    await client.models.remove.mutate({ id: record.id });
+  }, 60_000);
 
   it('never overwrites a file with an export unless told to', async () => {
     const client = createHostClient(host);

@@ -105,8 +105,12 @@ export const inferenceContract = defineContract('inference', {
   importModel: call(
     z.object({
       path: z.string().min(1).max(4096),
-      /** `reference` uses the file where it is; `copy` copies it into the app's models folder. */
-      mode: z.enum(['reference', 'copy']).default('reference'),
+      /**
+       * `reference` uses the file where it is; `copy` copies it into the app's models folder; `move`
+       * renames it there (no second copy of many GB: for a file the app staged itself, an upload),
+       * copying and then removing it where the models folder is on another file system.
+       */
+      mode: z.enum(['reference', 'copy', 'move']).default('reference'),
     }),
     modelRecordSchema,
   ),

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import { PagiError } from '../../contracts/errors.js';
@@ -15,6 +15,31 @@ import { createModelRegistry } from './modelRegistry.js';
  * or copied atomically into the app's models folder), removing, and checksums computed once in
  * the background — resumed after a restart.
  */
+/** Copies a model in as `<target>.part`, renamed once whole: a copy cut short never looks like a model. */
+async function copyInto(path: string, target: string, bytes: number): Promise<void> {
+  const part = `${target}.part`;
+  try {
+    await copyFile(path, part);
+    if ((await stat(part)).size !== bytes) throw new PagiError('INTERNAL', 'the copy is not the size of the original');
+    await rename(part, target);
+  } catch (err) {
+    await rm(part, { force: true });
+    throw PagiError.from(err);
+  }
+}
+
+/** One rename, when the file is on the models folder's file system (an upload in `<data-dir>/tmp` is); false across file systems (EXDEV). */
+async function moveInto(path: string, target: string): Promise<boolean> {
+  try {
+    await link(path, target); // never over a file that appeared meanwhile (rename would replace it)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PagiError('CONFLICT', `the models folder already has a ${basename(target)}; remove that model first or rename the file`);
+    if (['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((err as NodeJS.ErrnoException).code ?? '')) return false; // another disk, or links not supported there: copy
+    throw PagiError.from(err);
+  }
+  return true;
+}
+
 export function createModelLibrary(opts: { db: SqliteDatabase; modelsDir: string; bus: BusClient; log: Logger; signal: AbortSignal }) {
   const registry = createModelRegistry(opts.db);
   let hashing: Promise<void> | null = null;
@@ -71,28 +96,23 @@ export function createModelLibrary(opts: { db: SqliteDatabase; modelsDir: string
       }
       return adopted;
     },
-    async import(pathIn: string, mode: 'reference' | 'copy', loadedPath: string | null): Promise<ModelRecord> {
+    async import(pathIn: string, mode: 'reference' | 'copy' | 'move', loadedPath: string | null): Promise<ModelRecord> {
       const path = resolve(pathIn);
       if (!existsSync(path)) throw new PagiError('NOT_FOUND', `no file at ${path}`);
       if (!(await stat(path)).isFile()) throw new PagiError('INVALID_INPUT', `${path} is not a file`);
       const summary = checkGguf(path); // refuse before copying anything
       let target = path;
-      if (mode === 'copy') {
+      if (mode !== 'reference') {
         mkdirSync(opts.modelsDir, { recursive: true });
         target = join(opts.modelsDir, basename(path));
         if (existsSync(target)) throw new PagiError('CONFLICT', `the models folder already has a ${basename(path)}; remove that model first or rename the file`);
-        const part = `${target}.part`;
-        try {
-          await copyFile(path, part);
-          if ((await stat(part)).size !== summary.fileBytes) throw new PagiError('INTERNAL', 'the copy is not the size of the original');
-          await rename(part, target);
-        } catch (err) {
-          await rm(part, { force: true });
-          throw PagiError.from(err);
-        }
+        if (!(mode === 'move' && (await moveInto(path, target)))) await copyInto(path, target, summary.fileBytes);
+        // a move across file systems is a copy: the original goes only once the copy is whole
+        if (mode === 'move') await rm(path, { force: true }).catch((err: unknown) => opts.log.warn(`${path} was imported but could not be removed: ${PagiError.from(err).message}`));
       }
-      const id = register(target, mode === 'copy' ? 'copy' : 'reference');
-      void opts.bus.publish('inference.model.imported', { id, path: target, source: mode === 'copy' ? 'copy' : 'reference' }).catch(() => undefined);
+      const source = mode === 'reference' ? 'reference' : 'copy'; // a moved file is the app's own, as a copied one
+      const id = register(target, source);
+      void opts.bus.publish('inference.model.imported', { id, path: target, source }).catch(() => undefined);
       return registry.get(id, loadedPath);
     },
     /** Forgets a model; deletes its file only if the app owns it (copied or downloaded), never a referenced one. */
