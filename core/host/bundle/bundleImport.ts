@@ -34,7 +34,7 @@ export interface ImportResult {
   /** The bundle's vectors are in another model's space than this machine's: they are re-embedded in the background once the twin runs. */
   embeddingModel: string | null;
   settings: BundleManifest['settings'];
-  /** The weights the bundle carried: copied into the models folder, or already installed. */
+  /** The weights the bundle carried: moved from the unpacked bundle into the models folder ('copied' in, from the user's view), or already installed. */
   model: { fileName: string; installed: 'copied' | 'already-installed' } | null;
 }
 
@@ -45,7 +45,7 @@ async function installWeights(supervisor: Supervisor, path: string, sha256: stri
   const inference = supervisor.client(inferenceContract);
   const same = (await inference.listModels({})).find((m) => m.sha256 === sha256);
   if (same) return { fileName: same.fileName, installed: 'already-installed' };
-  const install = async (file: string): Promise<NonNullable<ImportResult['model']>> => ({ fileName: (await inference.importModel({ path: file, mode: 'copy' })).fileName, installed: 'copied' });
+  const install = async (file: string): Promise<NonNullable<ImportResult['model']>> => ({ fileName: (await inference.importModel({ path: file, mode: 'move' })).fileName, installed: 'copied' });
   try {
     try {
       return await install(path);
