@@ -1,4 +1,5 @@
 import { tracked, type TrackedEnvelope } from '@trpc/server';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { PagiError } from '../contracts/errors.js';
 import { idSchema } from '../contracts/ids.js';
@@ -10,8 +11,14 @@ import { procedure } from './trpc.js';
 export type FileWorkEvent<R> = OperationEvent<ProgressEvent, R>;
 
 export const operationId = idSchema;
+/**
+ * A path on the host's machine: absolute, as the CLI and the desktop dialogs give it. A relative one
+ * would be resolved against wherever the host was started — no caller means that.
+ */
 export const filePath = (...extensions: string[]) =>
-  z.string().min(1, 'give a file path').max(4096).refine((p) => extensions.some((ext) => p.toLowerCase().endsWith(ext)), { message: `the file name must end in ${extensions.join(' or ')}` });
+  z.string().min(1, 'give a file path').max(4096)
+    .refine((p) => isAbsolute(p), { message: 'give the full path of the file (from the root of the disk), not a path relative to where the app was started' })
+    .refine((p) => extensions.some((ext) => p.toLowerCase().endsWith(ext)), { message: `the file name must end in ${extensions.join(' or ')}` });
 
 /** Starts the work under the client's id (once), reporting at most ten progress events a second. */
 export function startFileWork(ctx: ApiContext, id: string, kind: string, run: (onProgress: (p: OperationProgress) => void, signal: AbortSignal) => Promise<FileWorkResult>): { operationId: string } {

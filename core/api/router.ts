@@ -1,6 +1,7 @@
 import { tracked, type TrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
 import { PagiError } from '../contracts/errors.js';
+import { twinNameSchema } from '../contracts/domain.js';
 import { idSchema } from '../contracts/ids.js';
 import { uploadedFileSchema, uploadHandleSchema } from '../contracts/fileKinds.js';
 import { SERVICE_IDS } from '../contracts/manifest.js';
@@ -80,7 +81,7 @@ export const appRouter = router({
     }),
     /** A new name: the running twin's at once, another's when it next runs. */
     rename: procedure
-      .input(z.object({ id: idSchema, name: z.string().trim().min(1, 'a name needs some text').max(120) }).strict())
+      .input(z.object({ id: idSchema, name: twinNameSchema }).strict())
       .mutation(async ({ ctx, input }) => {
         await ctx.twins.rename(input.id, input.name);
         return { id: input.id, name: input.name, now: input.id === ctx.core.twinId };

@@ -31,6 +31,13 @@ export type Persona = z.infer<typeof personaSchema>;
 
 export const lifecycleSchema = z.enum(['active', 'paused']);
 
+/** Characters a name shown everywhere must not hold: controls (a terminal or a log obeys them) and text-direction overrides (a name that reads as another). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+export const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** A twin's name, as the user gives it. */
+export const twinNameSchema = z.string().trim().min(1, 'a name needs some text').max(120, 'a name is at most 120 characters')
+  .refine((n) => !new RegExp(UNSHOWABLE.source).test(n), { message: 'a name cannot hold control characters or characters that change the direction of text' });
+
 export const twinSchema = z.object({
   id: z.string(),
   name: z.string().min(1).max(120),

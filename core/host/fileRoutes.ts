@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
@@ -99,8 +100,21 @@ export function createFileRoutes(files: HostStagedFiles, authorized: (req: Incom
       },
     });
     const cancelled = (): boolean => files.receiving(upload.id) !== upload; // DELETE came while the chunk arrived
-    // the first chunk creates the file (never over one), the next ones write where it ends
-    const out = createWriteStream(upload.partial, { flags: offset === 0 ? 'wx' : 'r+', start: offset, mode: 0o600 });
+    // pipeline destroys the request on any error, so `req.destroyed` cannot tell a client that left from a failed write
+    let clientLeft = false;
+    req.once('aborted', () => (clientLeft = true));
+    // the first chunk creates the file (never over one), the next ones write where it ends; opened
+    // before the body is read, so that a file that cannot be made is answered while the client listens
+    let handle: FileHandle;
+    try {
+      handle = await open(upload.partial, offset === 0 ? 'wx' : 'r+', 0o600);
+    } catch (err) {
+      upload.writing = false;
+      logFault('upload', err);
+      files.discardUpload(upload.id);
+      throw new PagiError('UNAVAILABLE', `${upload.name} could not be stored on this computer (${(err as NodeJS.ErrnoException).code ?? 'error'}): upload it again; if it fails again, rename the file shorter`);
+    }
+    const out = handle.createWriteStream({ start: offset });
     try {
       await pipeline(req, counted, out);
       if (got !== length) throw new PagiError('INVALID_INPUT', 'the chunk ended before its Content-Length');
@@ -113,8 +127,10 @@ export function createFileRoutes(files: HostStagedFiles, authorized: (req: Incom
         throw roomRefusal(507, `the disk is full: ${upload.name} could not be stored (nothing of it was kept). Free some disk space, then upload it again`);
       }
       files.rewind(upload); // back to the bytes before this chunk: the client sends it again
-      if (req.destroyed || res.destroyed || cancelled()) return; // the client went away, or cancelled
-      if (!(err instanceof PagiError)) logFault('upload', err);
+      // a failed write is the host's fault: logged even when the broken request can no longer be answered
+      if (out.errored) logFault('upload', out.errored);
+      if (clientLeft || cancelled()) return; // the client went away, or cancelled
+      if (!(err instanceof PagiError) && !out.errored) logFault('upload', err);
       throw err instanceof PagiError ? err : new PagiError('UNAVAILABLE', `${upload.name} could not be written: ${(err as Error).message}`);
     } finally {
       upload.writing = false;

@@ -99,8 +99,13 @@ export function sanitizeUploadName(kind: FileKind, raw: string): string {
   if (!name) throw new PagiError('INVALID_INPUT', 'the file has no name');
   if (/[/\\]/.test(name) || name === '.' || name === '..') throw new PagiError('INVALID_INPUT', 'a file name cannot name a folder (no / or \\)');
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new PagiError('INVALID_INPUT', 'the file name has control characters');
-  if (name.length > 200) throw new PagiError('INVALID_INPUT', 'the file name is longer than 200 characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new PagiError('INVALID_INPUT', 'the file name has control characters');
+  // text-direction controls make `x\u202Etxt.exe` look like another kind of file
+  if (/[\u202a-\u202e\u2066-\u2069\u200e\u200f]/.test(name)) throw new PagiError('INVALID_INPUT', 'the file name has characters that change the direction of text; rename the file');
+  // disks allow 255 bytes a name, and the file is kept as `<name>.partial` while it arrives
+  if (Buffer.byteLength(name) > 200) throw new PagiError('INVALID_INPUT', 'the file name is too long (more than 200 bytes; letters of some scripts take 3 bytes or more each): rename it shorter');
+  // a name Windows keeps for a device (CON, NUL, COM1…) would write to the device, not a file
+  if (/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\s*\..*)?$/i.test(name)) throw new PagiError('INVALID_INPUT', `${name} is a name Windows keeps for a device: rename the file`);
   const ext = FILE_EXTENSIONS[kind].find((e) => name.toLowerCase().endsWith(e));
   if (!ext) throw new PagiError('INVALID_INPUT', `${name} is not ${FILE_KIND_LABELS[kind]}: its name must end in ${FILE_EXTENSIONS[kind].join(', ')}`);
   // the stem alone is made harmless (a leading dot would hide the file): `.pagi` has none, and would lose its extension

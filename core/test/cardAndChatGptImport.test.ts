@@ -48,11 +48,13 @@ describe('character cards', () => {
     expect(portrait?.includes(Buffer.from('chara'))).toBe(false);
     expect(parseAvatarDataUrl(twin.avatar as string).mime).toBe('image/png');
     expect(cardPortrait(join(dir, 'v1.json'))).toBeNull();
-    expect(twinFromCard(fromV2, Buffer.alloc(3 << 20)).notes.join(' ')).toMatch(/picture is 3\.0 MB/);
+    expect(twinFromCard(fromV2, Buffer.alloc(3_000_000)).notes.join(' ')).toMatch(/picture is 3\.0 MB/);
     // a greeting at the card's limit, made longer by the name filled in, still fits the persona
     const long = twinFromCard({ ...fromV2, data: { ...fromV2.data, first_mes: '{{char}} '.repeat(2_222) } });
     expect(long.persona.greetings[0]?.length).toBe(20_000);
     expect(long.notes.join(' ')).toMatch(/the first message shortened/);
+    // a card's name with controls or direction overrides is shown without them
+    expect(twinFromCard({ ...fromV2, data: { ...fromV2.data, name: 'Mira\u202E\u001b[2J' } }).name).toBe('Mira[2J');
     expect(twin.facts).toEqual(['The airship is called the Skylark. (about: airship, Skylark)', 'Captain Mira was born in Port Avel. (about: home)']);
   });
 

@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers.js';
 import type { BundleExportResult, BundleImportResult } from '../api/coreAccess.js';
 import { runFileWork } from '../host/cliFileWork.js';
 import { startHeadlessHost, type HeadlessHost } from '../host/headlessHost.js';
@@ -150,7 +151,8 @@ describe('files between a browser and the headless host: chunked uploads, downlo
     });
     expect(got.length).toBe(exported.bytes);
     expect((await call(host.port, 'GET', ticket.url, {})).status).toBe(404); // spent
-    expect(readdirSync(join(dataDir, 'tmp')).filter((n) => n.startsWith('download-'))).toEqual([]);
+    // removed once the host has sent it all: just after the client has read the last byte
+    await waitFor('the fetched export removed', () => readdirSync(join(dataDir, 'tmp')).every((n) => !n.startsWith('download-')));
 
     const id = await upload('bundle', 'friend.pagi', got);
     let importId = '';
@@ -199,6 +201,8 @@ describe('files between a browser and the headless host: chunked uploads, downlo
     const run = (overwrite: boolean) => runFileWork<BundleExportResult>((operationId) => client.bundles.export.mutate({ operationId, out, overwrite }), (operationId, h) => client.bundles.exportEvents.subscribe({ operationId }, h), true);
     await expect(run(false)).rejects.toThrow(`${out} already exists: nothing was overwritten`);
     expect(readFileSync(out, 'utf8')).toBe('precious');
+    // a relative path would land wherever the host was started: refused, nothing written
+    await expect(client.bundles.export.mutate({ operationId: '01a2b3c4-0000-7000-8000-00000000e0e0', out: 'mine.pagi' })).rejects.toThrow(/full path of the file/);
     expect((await run(true)).bytes).toBeGreaterThan(100);
     // the CLI: refused with the file named, unless --force
     writeFileSync(out, 'precious again');

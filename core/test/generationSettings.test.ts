@@ -71,7 +71,7 @@ describe('generation settings reach the model', () => {
     expect(await turn({ sessionId, temperature: 0 })).toMatchObject({ max_tokens: 96, temperature: 0 });
     // another conversation has the twin's
     expect(await turn()).toMatchObject({ max_tokens: 1_024, temperature: 0.4 });
-    for (const bad of [{ generation: { temperature: 5 } }, { generation: { maxTokens: 2 } }, { generation: { colour: 'red' } }, { inherit: ['colour'] }, { extra: 1 }]) {
+    for (const bad of [{ generation: { temperature: 5 } }, { generation: { maxTokens: 2 } }, { generation: { colour: 'red' } }, { inherit: ['colour'] }, { extra: 1 }, { generation: { topK: 5 }, inherit: ['topK'] }]) {
       await expect(client.chat.setConversationSettings.mutate({ sessionId, ...bad } as never), JSON.stringify(bad)).rejects.toThrow();
     }
     expect((await client.chat.conversationSettings.query({ sessionId })).generation).toEqual({ maxTokens: 96, temperature: 1.1 });

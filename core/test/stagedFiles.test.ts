@@ -80,6 +80,16 @@ describe('uploads and exports staged for a browser: bounded, resumable, named sa
     expect(refusal(() => sanitizeUploadName('bundle', 'notes.txt')).message).toBe('notes.txt is not a twin bundle: its name must end in .pagi');
   });
 
+  it('refuses names a disk cannot keep or that disguise themselves, before any byte arrives', () => {
+    // 70 CJK characters are 210 bytes: with `.partial` past what a disk keeps for a name
+    expect(refusal(() => sanitizeUploadName('document', `${'日'.repeat(70)}.txt`)).message).toMatch(/too long \(more than 200 bytes/);
+    expect(sanitizeUploadName('document', `${'日'.repeat(60)}.txt`)).toBe(`${'日'.repeat(60)}.txt`);
+    expect(refusal(() => sanitizeUploadName('document', 'x\u202Etxt.exe.txt')).message).toMatch(/direction of text/);
+    expect(refusal(() => sanitizeUploadName('document', 'a\u009bb.txt')).message).toMatch(/control characters/);
+    for (const name of ['CON.txt', 'nul .txt', 'com1.txt', 'LPT9.txt']) expect(refusal(() => sanitizeUploadName('document', name)).message, name).toMatch(/keeps for a device/);
+    expect(sanitizeUploadName('document', 'console.txt')).toBe('console.txt');
+  });
+
   it('keeps a reserve of free disk for the databases, and counts what uploads still arriving will need', async () => {
     expect(defaultDiskReserve(10 * GiB)).toBe(GiB);
     expect(defaultDiskReserve(1000 * GiB)).toBe(50 * GiB);

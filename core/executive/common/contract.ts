@@ -120,7 +120,8 @@ export const executiveContract = defineContract('executive', {
   conversationSettings: call(z.object({ sessionId: z.string().min(1).max(200) }), conversationSettingsSchema),
   /** Sets this conversation's generation values (null: the model's default or "until it stops"); `inherit` lists keys that go back to the twin's. */
   setConversationSettings: call(
-    z.object({ sessionId: z.string().min(1).max(200), generation: generationChangeSchema.default({}), inherit: z.array(z.enum(['maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repeatPenalty'])).max(6).default([]) }).strict(),
+    z.object({ sessionId: z.string().min(1).max(200), generation: generationChangeSchema.default({}), inherit: z.array(z.enum(['maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repeatPenalty'])).max(6).default([]) }).strict()
+      .refine((v) => !v.inherit.some((k) => k in v.generation), { message: 'a setting is either given for this conversation or left to the twin, not both', path: ['inherit'] }),
     conversationSettingsSchema,
   ),
   /** Stops a running turn: it ends with the reply so far (stop reason `cancelled`), which its caller still receives. */

@@ -1,4 +1,5 @@
 import { avatarDataUrl, MAX_AVATAR_BYTES } from '../../identity/common/avatarImage.js';
+import { UNSHOWABLE } from '../../contracts/domain.js';
 import type { CharacterCard } from './characterCard.js';
 
 export interface TwinFromCard {
@@ -31,7 +32,8 @@ function fit(text: string, max: number, what: string, notes: string[]): string {
  */
 export function twinFromCard(card: CharacterCard, portrait: Buffer | null = null): TwinFromCard {
   const d = card.data;
-  const name = d.name.trim().slice(0, 120);
+  // a card is someone else's file: what a name must not hold is taken out rather than refused
+  const name = d.name.replace(UNSHOWABLE, '').trim().slice(0, 120) || 'Unnamed';
   const notes: string[] = [];
   const fill = (t: string): string => fillMacros(t, name);
   const description = [
@@ -51,7 +53,7 @@ export function twinFromCard(card: CharacterCard, portrait: Buffer | null = null
   if (greetings.length > LIMITS.greetings) notes.push(`${greetings.length - LIMITS.greetings} alternate greetings were left out (at most ${LIMITS.greetings})`);
   let avatar: string | null = null;
   if (portrait && portrait.length <= MAX_AVATAR_BYTES) avatar = avatarDataUrl('image/png', portrait);
-  else if (portrait) notes.push(`the card's picture is ${(portrait.length / 2 ** 20).toFixed(1)} MB, more than a twin's picture can be (${MAX_AVATAR_BYTES / 2 ** 20} MB): its initials are shown instead`);
+  else if (portrait) notes.push(`the card's picture is ${(portrait.length / 1e6).toFixed(1)} MB, more than a twin's picture can be (${MAX_AVATAR_BYTES / 1e6} MB): its initials are shown instead`);
   const facts: string[] = [];
   for (const e of d.character_book?.entries ?? []) {
     if (e.enabled === false) continue;

@@ -14,7 +14,7 @@ describe('the twin\'s picture', () => {
   });
 
   it('reads and writes the same bytes back, a large picture too', () => {
-    const big = Buffer.concat([PNG, Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251))]);
+    const big = Buffer.concat([PNG, Buffer.from(Array.from({ length: 1_400_000 }, (_, i) => i % 251))]);
     const parsed = parseAvatarDataUrl(url('image/png', big));
     expect(Buffer.from(parsed.bytes).equals(big)).toBe(true);
     expect(avatarDataUrl(parsed.mime, parsed.bytes)).toBe(url('image/png', big));
@@ -28,7 +28,9 @@ describe('the twin\'s picture', () => {
     ['not a data URL', 'https://example.com/a.png', /did not arrive as an image/],
     ['broken base64', 'data:image/png;base64,@@@', /did not arrive as an image/],
     ['a file path', '/home/me/a.png', /did not arrive as an image/],
-    ['a picture over the limit', url('image/png', Buffer.concat([PNG, Buffer.alloc(MAX_AVATAR_BYTES)])), /MB; choose one of at most 2 MB/],
+    ['a picture over the limit', url('image/png', Buffer.concat([PNG, Buffer.alloc(MAX_AVATAR_BYTES)])), /MB; choose one of at most 1.5 MB/],
+    ['base64 cut short', 'data:image/png;base64,A', /cut short/],
+    ['base64 with bad padding', 'data:image/png;base64,AAAAA===', /did not arrive/],
   ])('refuses %s, saying what to do', (_what, input, why) => {
     expect(() => parseAvatarDataUrl(input)).toThrow(why);
   });
