@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { pdfText, utf8Text } from '../../../native/documents/documentText.js';
 import { PagiError } from '../../contracts/errors.js';
 
 export const DOCUMENT_TYPES = { '.txt': 'text/plain', '.md': 'text/markdown', '.markdown': 'text/markdown', '.pdf': 'application/pdf' } as const;
@@ -18,28 +19,7 @@ export async function readDocument(path: string): Promise<ReadDocument> {
   if (info.size === 0) throw new PagiError('INVALID_INPUT', `${basename(path)} is empty`);
   if (info.size > MAX_DOCUMENT_BYTES) throw new PagiError('RESOURCE_EXHAUSTED', `${basename(path)} is ${(info.size / 1048576).toFixed(1)} MB; documents up to ${MAX_DOCUMENT_BYTES / 1048576} MB can be ingested — split it first`);
   const data = await readFile(path);
-  const text = mediaType === 'application/pdf' ? await pdfText(data, basename(path)) : decodeText(data, basename(path));
+  const text = mediaType === 'application/pdf' ? await pdfText(data, basename(path)) : utf8Text(data, basename(path));
   if (!text.trim()) throw new PagiError('INVALID_INPUT', `${basename(path)} has no text to ingest${mediaType === 'application/pdf' ? ' (a scanned PDF needs OCR first)' : ''}`);
   return { name: basename(path), mediaType, bytes: info.size, data, text };
-}
-
-function decodeText(data: Buffer, name: string): string {
-  if (data.subarray(0, 8_192).includes(0)) throw new PagiError('INVALID_INPUT', `${name} looks like a binary file, not text; save it as plain text or Markdown`);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data).replace(/^\uFEFF/, '');
-  } catch {
-    throw new PagiError('INVALID_INPUT', `${name} is not UTF-8 text; convert it to UTF-8 and try again`);
-  }
-}
-
-async function pdfText(data: Buffer, name: string): Promise<string> {
-  if (data.subarray(0, 5).toString('latin1') !== '%PDF-') throw new PagiError('INVALID_INPUT', `${name} does not start like a PDF file (%PDF-); is the extension right?`);
-  try {
-    const { extractText, getDocumentProxy } = await import('unpdf');
-    const pdf = await getDocumentProxy(new Uint8Array(data));
-    const { text } = await extractText(pdf, { mergePages: false });
-    return (text as string[]).join('\n\n');
-  } catch (err) {
-    throw new PagiError('INVALID_INPUT', `${name} could not be read as a PDF: ${(err as Error).message}`);
-  }
 }
