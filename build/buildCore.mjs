@@ -35,6 +35,7 @@ await build({
     'core/bench/memoryBench.ts',
     'core/bench/bundleBench.ts',
     'core/bench/loadBench.ts',
+    'core/bench/toolsBench.ts',
     'core/runtime/node/testing/crashingService.ts',
     'core/runtime/node/testing/busCounterService.ts',
     'main/main.ts',

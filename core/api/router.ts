@@ -20,6 +20,7 @@ import { withChosenFile } from './chosenFile.js';
 import { importRouter } from './importRouter.js';
 import { memoryRouter } from './memoryRouter.js';
 import { settingsRouter } from './settingsRouter.js';
+import { toolsRouter } from './toolsRouter.js';
 import { eventsRouter } from './watchRouter.js';
 import { procedure, router } from './trpc.js';
 
@@ -151,6 +152,7 @@ export const appRouter = router({
   settings: settingsRouter,
   bundles: bundleRouter,
   imports: importRouter,
+  tools: toolsRouter,
   /** Files between a browser and the headless host (uploads arrive over plain HTTP: `core/host/fileRoutes.ts`). */
   files: router({
     /** A single-use URL, valid a minute, that downloads an export made without `out`. */

@@ -34,6 +34,11 @@ export const EVENT_TOPICS = {
   'decision.made': z.object({ turnId: z.string(), kind: z.enum(['reply', 'tool-call', 'refusal']), detail: z.string() }),
   'feedback.given': z.object({ turnId: z.string(), rating: z.enum(['up', 'down', 'wrong']), note: z.string().optional() }),
   'tool.invoked': z.object({ tool: z.string(), decision: z.enum(['allowed', 'denied', 'needs-approval']), auditId: z.number().int() }),
+  /** A row was appended to the actuator's audit chain (a request, an approval's answer, a run's outcome, a setting). */
+  'audit.appended': z.object({
+    seq: z.number().int(), kind: z.enum(['request', 'decision', 'outcome', 'setting']), refSeq: z.number().int().nullable(), tool: z.string(), caller: z.string(),
+    decision: z.string().nullable(), outcome: z.string().nullable(), turnId: z.string().nullable(), hash: z.string(),
+  }),
   /** A service's process ended unasked (recorded by the host from the supervisor): it restarts, or has failed for good. */
   'service.crashed': z.object({ service: z.string(), how: z.string(), restarts: z.number().int(), next: z.enum(['restart', 'failed']) }),
   /** A service runs again after a crash or a restart someone asked for. */

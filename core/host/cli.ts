@@ -11,6 +11,7 @@ import { reachableHost } from './hostFile.js';
 import { memoryCommand } from './cliMemory.js';
 import { doctorCommand, modelsCommand } from './cliModels.js';
 import { restoreCommand } from './cliRestore.js';
+import { auditCommand, toolsCommand } from './cliTools.js';
 import { appVersion } from './installation.js';
 import { formatStatusTable } from './statusTable.js';
 import { printable, terminalJson } from './terminalText.js';
@@ -131,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${appVersion()}\n`);
     return EXIT.ok;
   }
-  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)), twins: (a) => twinsCommand(a, withHost), restore: (a) => restoreCommand(a, dataDirOf(a)) };
+  const commands: Record<string, (a: CliArgs) => Promise<number>> = { serve, status, chat, restart, models: (a) => modelsCommand(a, withHost), doctor: (a) => doctorCommand(a, withHost), memory: (a) => memoryCommand(a, withHost), export: (a) => exportCommand(a, withHost), import: (a) => importCommand(a, withHost, dataDirOf(a)), twins: (a) => twinsCommand(a, withHost), restore: (a) => restoreCommand(a, dataDirOf(a)), tools: (a) => toolsCommand(a, withHost), audit: (a) => auditCommand(a, withHost) };
   if (args.help || !args.command || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return args.command && args.command !== 'help' ? EXIT.usage : EXIT.ok;

@@ -19,6 +19,9 @@ Usage:
                | delete ID [--hard] | history ID | undo CHANGE-ID | add-fact "text"
                | ingest FILE.txt|.md|.pdf | extractions [--retry [JOB-ID]] | status
                                                                     [--json] [--data-dir DIR]
+  pagi tools   list | policy TOOL allow|ask|deny | grant FOLDER | revoke FOLDER | grants  [--json] [--data-dir DIR]
+  pagi audit   list [--since ISO] [--tool NAME] [--limit N] | verify               [--json] [--data-dir DIR]
+               (verify exits 1 and names the first broken row when the chain does not hold)
   pagi export --out FILE.pagi [--force] [--encrypt] [--include-events] [--include-model]  [--json] [--data-dir DIR]
   pagi import FILE.pagi --as clone|move [--activate]                     [--json] [--data-dir DIR]
                (on a fresh install the imported twin runs at once; --activate makes it run in any case)
@@ -69,6 +72,8 @@ const OPTIONS = {
   date: { type: 'string' },
   file: { type: 'string' },
   'start-empty': { type: 'string' },
+  since: { type: 'string' },
+  tool: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -126,6 +131,8 @@ const argsSchema = z.object({
   date: dayArg('date').optional(),
   file: databaseArg('file').optional(),
   'start-empty': databaseArg('start-empty').optional(),
+  since: isoArg('since').optional(),
+  tool: z.string().min(1, '--tool needs a tool name, e.g. time.now').max(120).optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });

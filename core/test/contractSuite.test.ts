@@ -183,8 +183,10 @@ describe.each(LAUNCHERS)('contract suite over the %s launcher', (_kind, makeLaun
     expect(happy.systemPrompt).not.toEqual(sad.systemPrompt);
   });
 
-  it('actuator: denies by default, runs when allowed, audits everything', async () => {
+  it('actuator: safe defaults by kind (time is allowed), a denial holds, runs when allowed, audits everything', async () => {
     const actuator = sup.client(actuatorContract);
+    expect((await actuator.invoke({ tool: 'time.now', args: {} })).status).toBe('ok'); // time tools are allowed by default (#14)
+    await actuator.setPolicy({ tool: 'time.now', policy: 'deny' });
     expect((await actuator.invoke({ tool: 'time.now', args: {} })).status).toBe('denied');
     await actuator.setPolicy({ tool: 'time.now', policy: 'allow' });
     const ok = await actuator.invoke({ tool: 'time.now', args: { timeZone: 'Europe/Paris' } });

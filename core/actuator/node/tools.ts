@@ -1,22 +1,19 @@
 import { z } from 'zod';
 import { PagiError } from '../../contracts/errors.js';
+import type { ToolDefinition } from './toolDefinition.js';
+import { ACTUATOR_TOOLS } from './tools/index.js';
 
-export interface ToolDefinition<A extends z.ZodType = z.ZodType> {
-  name: string;
-  description: string;
-  args: A;
-  /** JSON schema of the arguments, given to models that call tools. */
-  parameters: Record<string, unknown>;
-  run(args: z.output<A>, signal: AbortSignal): Promise<unknown>;
-}
+export type { ToolDefinition } from './toolDefinition.js';
 
 const timeArgs = z.object({ timeZone: z.string().max(64).optional() });
 
 export const timeNowTool: ToolDefinition<typeof timeArgs> = {
   name: 'time.now',
+  kind: 'time',
   description: 'The current date and time, optionally in an IANA time zone such as "Europe/Paris".',
   args: timeArgs,
   parameters: { type: 'object', properties: { timeZone: { type: 'string', description: 'IANA time zone name' } } },
+  preview: ({ timeZone }) => ({ summary: `Read the current time${timeZone ? ` in ${timeZone}` : ''}` }),
   async run({ timeZone }) {
     const now = new Date();
     let local: string;
@@ -31,3 +28,13 @@ export const timeNowTool: ToolDefinition<typeof timeArgs> = {
 
 /** Every tool the twin can be allowed to use. OS-specific tools come from `native/tools/<platform>`. */
 export const BUILTIN_TOOLS: ToolDefinition[] = [timeNowTool as unknown as ToolDefinition];
+
+/** The registry: the built-in tools and the files, shell, web and memory tools; a name twice is a bug caught at start. */
+export function allTools(extra: readonly ToolDefinition[] = ACTUATOR_TOOLS): Map<string, ToolDefinition> {
+  const tools = new Map<string, ToolDefinition>();
+  for (const t of [...BUILTIN_TOOLS, ...extra]) {
+    if (tools.has(t.name)) throw new PagiError('INTERNAL', `two tools are named "${t.name}"`);
+    tools.set(t.name, t);
+  }
+  return tools;
+}

@@ -79,8 +79,9 @@ export async function exportDatabases(registry: DatabaseRegistry, dir: string, i
 }
 
 interface SchemaObject { type: string; name: string; tbl_name: string; sql: string | null }
+// SQLite's own tables come and go with what was done to a file (sqlite_sequence outlives the AUTOINCREMENT table that made it): not part of a schema
 const schemaOf = (db: SqliteDatabase, schema = 'main'): SchemaObject[] =>
-  db.prepare(`SELECT type, name, tbl_name, sql FROM ${schema}.sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name`).all() as SchemaObject[];
+  db.prepare(`SELECT type, name, tbl_name, sql FROM ${schema}.sqlite_master WHERE name NOT LIKE 'sqlite_stat%' AND name <> 'sqlite_sequence' ORDER BY type, name`).all() as SchemaObject[];
 const key = (o: SchemaObject): string => JSON.stringify([o.type, o.name, o.tbl_name, o.sql]);
 
 /**
