@@ -40,6 +40,8 @@ test.describe('continuing replies, the full prompt, per-conversation settings, g
       if (text.startsWith('Continue your last reply') && messages.at(-2)?.role === 'assistant') {
         return messages.at(-3)?.content.includes('long story') ? { text: `and then ${'the road went on and on, '.repeat(10)}until the end.`, delayMs: 120 } : 'and they lived happily ever after.';
       }
+      if (text.includes('what time') && messages.at(-1)?.role !== 'tool') return { text: '', toolCalls: [{ name: 'time-now', args: {}, id: 'call_clock' }] };
+      if (messages.at(-1)?.role === 'tool') return 'I looked at the clock.';
       if (text.includes('story')) return { text: 'Once upon a time', finish: 'length' };
       if (text.includes('slowly')) return { text: `Slowly: ${'one more line of the tale '.repeat(12)}the end.`, delayMs: 120 };
       return `You said: ${text}`;
@@ -195,6 +197,24 @@ test.describe('continuing replies, the full prompt, per-conversation settings, g
     const text = await followed.locator('.text').innerText();
     expect(text.match(/Once upon a time/g)).toHaveLength(1);
     expect(text).toMatch(/^Once upon a time and then the road went on/);
+  });
+
+  test('the tools a reply used are cards beside it, their output a click away, also when reopened', async ({ page }) => {
+    await begin(page);
+    const input = page.getByLabel('Message');
+    await input.fill('what time is it?');
+    await input.press('Enter');
+    const reply = page.locator('.message.twin').last();
+    await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+    await expect(reply.locator('.text')).toHaveText('I looked at the clock.');
+    const card = reply.getByRole('list', { name: 'Tools used' }).getByRole('listitem');
+    await expect(card).toHaveCount(1);
+    await expect(card).toContainText('time.now');
+    await card.locator('summary').click();
+    await expect(card.locator('.tool-output')).toBeVisible();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.reload();
+    await expect(page.locator('.message.twin').last().getByRole('list', { name: 'Tools used' })).toContainText('time.now');
   });
 
   test('Esc leaves editing and renaming with focus back where it was', async ({ page }) => {

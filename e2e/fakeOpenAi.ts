@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
  * say how it ends (`finish: 'length'`: cut at its limit) and stream slowly on its own (`delayMs`);
  * `reply` sees the whole request, e.g. a trailing assistant message (a reply being continued).
  */
-export type FakeReply = string | { text: string; finish?: 'stop' | 'length'; delayMs?: number };
+export type FakeReply = string | { text: string; finish?: 'stop' | 'length'; delayMs?: number; toolCalls?: Array<{ name: string; args: unknown; id?: string }> };
 export function fakeOpenAi(reply: (userText: string, request: { messages: Array<{ role: string; content: string }> }) => FakeReply, opts: { chunkDelayMs?: number } = {}): Promise<{ server: Server; url: string; requests: Array<Record<string, unknown>> }> {
   const requests: Array<Record<string, unknown>> = [];
   const server = createServer((req, res) => {
@@ -28,13 +28,21 @@ export function fakeOpenAi(reply: (userText: string, request: { messages: Array<
         return;
       }
       const lastUser = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
+      // (a tool's answer comes back as a `tool` message after the user's: `reply` sees the whole request)
       const answer = reply(lastUser, { messages: body.messages ?? [] });
-      const { text, finish: finishReason = 'stop', delayMs = opts.chunkDelayMs } = typeof answer === 'string' ? { text: answer } : answer;
+      const { text, finish: given = 'stop', delayMs = opts.chunkDelayMs, toolCalls = [] } = typeof answer === 'string' ? { text: answer } : answer;
+      const finishReason = toolCalls.length ? 'tool_calls' : given;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const send = (o: unknown): void => void res.write(`data: ${JSON.stringify(o)}\n\n`);
       const pieces: string[] = [];
       for (let i = 0; i < text.length; i += 12) pieces.push(text.slice(i, i + 12));
       const finish = (): void => {
+        // as OpenAI streams them: the id and name first, the arguments in pieces after
+        toolCalls.forEach((call, index) => {
+          const args = JSON.stringify(call.args);
+          send({ choices: [{ delta: { tool_calls: [{ index, id: call.id ?? `call_${index}_${requests.length}`, type: 'function', function: { name: call.name, arguments: '' } }] } }] });
+          for (let i = 0; i < args.length; i += 16) send({ choices: [{ delta: { tool_calls: [{ index, function: { arguments: args.slice(i, i + 16) } }] } }] });
+        });
         send({ choices: [{ delta: {}, finish_reason: finishReason }] });
         send({ choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(text.length / 4) } });
         res.end('data: [DONE]\n\n');

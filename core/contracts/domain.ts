@@ -98,10 +98,17 @@ export const factSchema = z.object({
 });
 export type Fact = z.infer<typeof factSchema>;
 
-export const chatRoleSchema = z.enum(['system', 'user', 'assistant']);
+export const chatRoleSchema = z.enum(['system', 'user', 'assistant', 'tool']);
+/** A tool call the model made, under the id its answer (a `tool` message) refers to. */
+export const modelToolCallSchema = z.object({ id: z.string().min(1).max(100), tool: z.string().min(1).max(120), args: z.unknown() });
+export type ModelToolCall = z.infer<typeof modelToolCallSchema>;
 export const chatMessageSchema = z.object({
   role: chatRoleSchema,
   content: z.string(),
+  /** assistant: the tools this message called. */
+  toolCalls: z.array(modelToolCallSchema).max(32).optional(),
+  /** tool: the call this message answers (its output, as data). */
+  toolCallId: z.string().min(1).max(100).optional(),
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 

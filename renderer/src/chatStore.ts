@@ -14,6 +14,8 @@ export interface TurnNode {
   meta?: string;
   /** The finished turn: provenance, mood, usage and timings for the "why" panel; its id for feedback. */
   result?: TurnResult;
+  /** The tools the model called while writing it, as they ran (then as the result keeps them). */
+  tools?: ToolCard[];
   order: number;
 }
 
@@ -46,6 +48,14 @@ interface ChatState {
 }
 
 const key = (parentId: string | null): string => parentId ?? 'root';
+
+export type ToolCard = TurnResult['tools'][number];
+
+/** A tool's card by its call: a later status replaces the earlier one. */
+const upsertCard = (cards: ToolCard[] | undefined, card: ToolCard): ToolCard[] => {
+  const rest = (cards ?? []).filter((c) => c.callId !== card.callId);
+  return [...rest, card];
+};
 
 /** The line under a finished reply: its length, speed and the mood it was written in — the same when reopened. */
 export function replyMeta(r: TurnResult): string {
@@ -91,10 +101,11 @@ export const useChatStore = create<ChatState>((set, get) => {
       onData({ data: event }) {
         if (event.type === 'started') set({ sessionId: event.sessionId });
         else if (event.type === 'waiting') patchNode(nodeId, (t) => ({ ...t, meta: `Waiting for the model: ${event.ahead} ${event.ahead === 1 ? 'reply' : 'replies'} ahead` }));
+        else if (event.type === 'tool') patchNode(nodeId, (t) => ({ ...t, tools: upsertCard(t.tools, { callId: event.callId ?? `${event.tool}-${t.tools?.length ?? 0}`, tool: event.tool, status: event.status, output: event.output ?? '' }) }));
         else if (event.type === 'token') patchNode(nodeId, (t) => ({ ...t, reply: t.reply + event.text, ...(t.meta?.startsWith('Waiting') || t.meta === 'Continuing…' ? { meta: undefined } : {}) }));
         else if (event.type === 'done') {
           const r = event.result;
-          finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: replyMeta(r), result: r }));
+          finish((t) => ({ ...t, reply: r.reply, status: r.stopReason === 'cancelled' ? 'stopped' : 'done', meta: replyMeta(r), result: r, tools: r.tools }));
         } else if (event.type === 'failed') finish((t) => failed(t, errorText(event.error, event.error.hint ?? null), event.error.code === 'CANCELLED'));
       },
       onError(err) {
@@ -201,7 +212,7 @@ export const useChatStore = create<ChatState>((set, get) => {
           id: t.turnId, parentId: t.parentTurnId, userText: t.userText, reply: t.reply ?? '', order: i,
           status: t.status === 'failed' ? 'error' : t.status === 'cancelled' ? 'stopped' : t.status === 'running' ? 'streaming' : 'done',
           ...(meta ? { meta } : {}),
-          ...(t.result ? { result: t.result } : {}),
+          ...(t.result ? { result: t.result, tools: t.result.tools } : {}),
         };
       });
       set({ sessionId, opening: settings?.opening ?? null, turns, chosen: {} });

@@ -10,7 +10,8 @@ export const turnChunkSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('token'), text: z.string() }),
   /** The model is busy with other replies: this one waits behind `ahead` of them. */
   z.object({ type: z.literal('waiting'), ahead: z.number().int().min(0) }),
-  z.object({ type: z.literal('tool'), tool: z.string(), status: z.string() }),
+  /** A tool call of the model: `running`, then `done`, `denied`, `needs-approval` or `failed` with (the start of) its output. */
+  z.object({ type: z.literal('tool'), tool: z.string(), status: z.string(), callId: z.string().optional(), output: z.string().optional() }),
 ]);
 export type TurnChunk = z.infer<typeof turnChunkSchema>;
 
@@ -26,6 +27,8 @@ export const turnResultSchema = z.object({
   replyEpisodeId: z.string().nullable(),
   degraded: z.array(z.string()),
   timings: z.record(z.string(), z.number()),
+  /** The tools the model called on the way, each with how it ended and (the start of) its output: shown as cards, also when reopened. */
+  tools: z.array(z.object({ callId: z.string(), tool: z.string(), status: z.string(), output: z.string() })).default([]),
 });
 export type TurnResult = z.infer<typeof turnResultSchema>;
 

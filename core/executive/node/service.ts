@@ -70,6 +70,8 @@ export default defineService({
     breaker: z
       .object({ consecutiveTimeouts: z.number().int().min(1).max(100).default(2), halfOpenAfterMs: z.number().int().min(100).default(15_000) })
       .default({ consecutiveTimeouts: 2, halfOpenAfterMs: 15_000 }),
+    /** Rounds of tool calls a turn may take before the model must answer. */
+    toolRounds: z.number().int().min(0).max(32).default(8),
     /** How replies are written (Settings → Generation); a turn may override each. */
     generation: generationSettingsSchema.default(GENERATION_DEFAULTS),
   }),
@@ -104,7 +106,7 @@ export default defineService({
     const turns = createTurnRunner({
       store,
       run: ({ maxTokens: _m, temperature: _t, topP: _p, topK: _k, minP: _n, repeatPenalty: _r, ...turn }, emit, signal, hooks) =>
-        runTurn(clients, { ...turn, ...generationFor(turn.sessionId, { maxTokens: _m, temperature: _t, topP: _p, topK: _k, minP: _n, repeatPenalty: _r }) }, emit, signal, hooks),
+        runTurn(clients, { ...turn, toolRounds: ctx.config.toolRounds, ...generationFor(turn.sessionId, { maxTokens: _m, temperature: _t, topP: _p, topK: _k, minP: _n, repeatPenalty: _r }) }, emit, signal, hooks),
       continueReply: (request, job, emit, signal) =>
         continueReply(clients, { ...job, generation: { ...generationFor(job.result.sessionId, request), ...(request.seed !== undefined ? { seed: request.seed } : {}) } }, emit, signal),
       rememberContinued: (result) => rememberContinued(clients, result),

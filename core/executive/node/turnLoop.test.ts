@@ -33,7 +33,7 @@ function stubs(opts: { toolCallsFirst?: boolean; contextFails?: boolean; policy?
         prompts.push(input.messages);
         round++;
         const usage = { promptTokens: 10, completionTokens: 3, promptEvalMs: 1, timeToFirstTokenMs: 1, totalMs: 2, tokensPerSecond: 100 };
-        if (opts.toolCallsFirst && round === 1) return { text: '', stopReason: 'tool-calls', toolCalls: [{ tool: 'time.now', args: {} }], usage, model: 'm' };
+        if (opts.toolCallsFirst && round === 1) return { text: '', stopReason: 'tool-calls', toolCalls: [{ id: 'c1', tool: 'time.now', args: {} }], usage, model: 'm' };
         o.onChunk({ type: 'text', text: 'It is ' });
         o.onChunk({ type: 'text', text: 'noon. ' });
         return { text: 'It is noon. ', stopReason: 'eos', toolCalls: [], usage, model: 'm' };
@@ -63,7 +63,10 @@ describe('the turn loop', () => {
     const chunks: TurnChunk[] = [];
     const r = await runTurn(clients, input, (c) => chunks.push(c), new AbortController().signal);
     expect(calls.filter((c) => c.startsWith('generate') || c.startsWith('invoke'))).toEqual(['generate:1', 'invoke:time.now', 'generate:1']);
-    expect(chunks).toContainEqual({ type: 'tool', tool: 'time.now', status: 'ok' });
+    expect(chunks).toContainEqual(expect.objectContaining({ type: 'tool', tool: 'time.now', status: 'done' }));
+    // the answer goes back as a tool message, fenced as data
+    expect(JSON.stringify(prompts[1])).toContain('"role":"tool"');
+    expect(JSON.stringify(prompts[1])).toContain('<<<tool-output');
     expect(JSON.stringify(prompts[1])).toContain('2026-01-01T00:00:00Z');
     expect(r.usage?.completionTokens).toBe(6);
   });

@@ -13,6 +13,7 @@ import type { perceptionContract } from '../../perception/common/contract.js';
 import type { socialContract } from '../../social/common/contract.js';
 import type { TurnChunk, TurnResult } from '../common/contract.js';
 import { promptMessages, promptRecord, type PromptRecord } from '../common/promptRecord.js';
+import { runToolRound, type ToolCard } from './toolRound.js';
 
 export interface TurnClients {
   perception: ClientOf<typeof perceptionContract>;
@@ -42,6 +43,8 @@ export interface TurnInput {
   excludeEpisodes?: string[];
   /** The greeting that opens a new conversation: remembered and in the context, before the user's message. */
   opening?: string | undefined;
+  /** Rounds of tool calls before the model must answer (default 8). */
+  toolRounds?: number | undefined;
 }
 
 /** What the turn tells its runner as it goes, so that a turn cut short still has what it did recorded. */
@@ -54,7 +57,8 @@ export interface TurnHooks {
   prompted?(record: PromptRecord): void;
 }
 
-const MAX_TOOL_ROUNDS = 3;
+/** Rounds of tool calls a turn may take before the model must answer (executive config `toolRounds`). */
+export const DEFAULT_TOOL_ROUNDS = 8;
 
 /** The inference process dying mid-generation is a model crash on this input: say so in the user's terms. */
 export function explainInferenceFailure(e: PagiError): PagiError {
@@ -140,9 +144,12 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
   const sampling = Object.fromEntries((['topP', 'topK', 'minP', 'repeatPenalty'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
   t = performance.now();
   let reply = '';
+  const cards: ToolCard[] = [];
   let stopReason: string;
   let usage: Usage | null = null;
   for (let round = 0; ; round++) {
+    // the text of a round after a tool's answer is a new paragraph of the same reply
+    let separate = reply !== '' && !/\s$/.test(reply);
     const out = await c.inference
       .generate(
         { messages, maxTokens: input.maxTokens, temperature: input.temperature, ...sampling, ...(input.seed !== undefined ? { seed: input.seed } : {}), tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) },
@@ -150,26 +157,27 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
           // stopping keeps what was written: inference ends the reply and still answers with it
           stop: signal,
           onChunk: (chunk) => {
-            if (chunk.type === 'text') emit({ type: 'token', text: chunk.text });
-            else if (chunk.type === 'waiting') emit({ type: 'waiting', ahead: chunk.ahead });
+            if (chunk.type === 'text') {
+              emit({ type: 'token', text: separate && !/^\s/.test(chunk.text) ? `\n\n${chunk.text}` : chunk.text });
+              separate = false;
+            } else if (chunk.type === 'waiting') emit({ type: 'waiting', ahead: chunk.ahead });
           },
         },
       )
       .catch((err: unknown) => {
         throw explainInferenceFailure(PagiError.from(err));
       });
-    reply += out.text;
+    reply += reply !== '' && out.text !== '' && !/\s$/.test(reply) && !/^\s/.test(out.text) ? `\n\n${out.text}` : out.text;
     stopReason = out.stopReason;
     usage = usage
       ? { ...out.usage, promptTokens: usage.promptTokens + out.usage.promptTokens, completionTokens: usage.completionTokens + out.usage.completionTokens, totalMs: usage.totalMs + out.usage.totalMs }
       : out.usage;
-    if (out.toolCalls.length === 0 || round >= MAX_TOOL_ROUNDS || signal.aborted) break;
-    messages.push({ role: 'assistant', content: out.text });
-    for (const call of out.toolCalls) {
-      const result = await c.actuator.invoke({ tool: call.tool, args: call.args, turnId: input.turnId });
-      emit({ type: 'tool', tool: call.tool, status: result.status });
-      messages.push({ role: 'system', content: `Tool ${call.tool} (${result.status}) returned: ${JSON.stringify('result' in result ? result.result : result)}` });
+    if (out.toolCalls.length === 0 || signal.aborted) break;
+    if (round >= (input.toolRounds ?? DEFAULT_TOOL_ROUNDS)) {
+      degraded.push(`tools: stopped after ${round} rounds of tool calls (the limit); the reply is what the model wrote so far`);
+      break;
     }
+    messages.push(...(await runToolRound(c, input.turnId, out.text, out.toolCalls, emit, signal, cards)));
   }
   mark('generateMs', t);
 
@@ -197,5 +205,6 @@ export async function runTurn(c: TurnClients, input: TurnInput, emit: (chunk: Tu
     replyEpisodeId: replyEpisode?.id ?? null,
     degraded,
     timings,
+    tools: cards,
   };
 }

@@ -16,7 +16,7 @@ import { promptRecord } from '../common/promptRecord.js';
 const request = (turnId: string, over: Partial<TurnRequest> = {}): TurnRequest => ({ turnId, sessionId: 's1', text: 'hello', maxTokens: 16, temperature: 0, contextBudgetTokens: 256, ...over });
 const resultFor = (input: Pick<TurnInput, "turnId" | "sessionId">, reply: string, stopReason = 'eos'): TurnResult => ({
   turnId: input.turnId, sessionId: input.sessionId, reply, stopReason, usage: null, provenance: [],
-  mood: { pleasure: 0, arousal: 0, dominance: 0, label: 'neutral' }, userEpisodeId: null, replyEpisodeId: null, degraded: [], timings: {},
+  mood: { pleasure: 0, arousal: 0, dominance: 0, label: 'neutral' }, userEpisodeId: null, replyEpisodeId: null, degraded: [], timings: {}, tools: [],
 });
 
 describe('turns are idempotent by id', () => {

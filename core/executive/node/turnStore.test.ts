@@ -12,7 +12,7 @@ import { createTurnStore, type TurnStore } from './turnStore.js';
 const resultOf = (turnId: string, sessionId: string, over: Partial<TurnResult> = {}): TurnResult => ({
   turnId, sessionId, reply: `reply to ${turnId}`, stopReason: 'eos', usage: null, provenance: [],
   mood: { pleasure: 0, arousal: 0, dominance: 0, label: 'neutral' },
-  userEpisodeId: `${turnId}-u`, replyEpisodeId: `${turnId}-r`, degraded: [], timings: {}, ...over,
+  userEpisodeId: `${turnId}-u`, replyEpisodeId: `${turnId}-r`, degraded: [], timings: {}, tools: [], ...over,
 });
 const thrown = (fn: () => unknown): PagiError => {
   try {

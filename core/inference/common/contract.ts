@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { call, defineContract, stream } from '../../contracts/contract.js';
-import { chatMessageSchema, usageSchema } from '../../contracts/domain.js';
+import { chatMessageSchema, modelToolCallSchema, usageSchema } from '../../contracts/domain.js';
 import { catalogEntrySchema } from './catalog.js';
 import { diagnosisSchema } from './diagnosis.js';
 import { downloadRecordSchema } from './download.js';
@@ -126,7 +126,8 @@ export const inferenceContract = defineContract('inference', {
     z.object({
       text: z.string(),
       stopReason: z.enum(['eos', 'max-tokens', 'stop-trigger', 'tool-calls', 'cancelled']),
-      toolCalls: z.array(z.object({ tool: z.string(), args: z.unknown() })),
+      /** Each with an id its answer refers to (the server's, or one made here). */
+      toolCalls: z.array(modelToolCallSchema),
       usage: usageSchema,
       model: z.string(),
     }),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage, Usage } from '../../contracts/domain.js';
 import { PagiError } from '../../contracts/errors.js';
 import type { GenerateResult } from './llamaEngine.js';
@@ -27,7 +28,7 @@ export interface ChatCompletionRequest {
 }
 
 interface StreamChunk {
-  choices?: Array<{ delta?: { content?: string | null; tool_calls?: Array<{ index: number; function?: { name?: string; arguments?: string } }> }; finish_reason?: string | null }>;
+  choices?: Array<{ delta?: { content?: string | null; tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> }; finish_reason?: string | null }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 }
 
@@ -48,6 +49,22 @@ function needsSpaceBefore(messages: ChatMessage[], first: string): boolean {
   const prefix = messages.at(-1)?.role === 'assistant' ? (messages.at(-1)?.content ?? '') : '';
   return /[\p{L}\p{N}.,;:!?)"']$/u.test(prefix) && /^[\p{L}\p{N}("']/u.test(first);
 }
+/**
+ * Tool names as OpenAI accepts them (letters, digits, `_` and `-`): our dots travel as `-`, which no
+ * tool name of ours holds, and come back as dots.
+ */
+const toWireName = (name: string): string => name.replaceAll('.', '-');
+const fromWireName = (name: string): string => name.replaceAll('-', '.');
+
+/** A message as the chat completions API has it: tool calls on the assistant's, the call's id on a tool's answer. */
+function toWireMessage(m: ChatMessage): Record<string, unknown> {
+  if (m.role === 'assistant' && m.toolCalls?.length) {
+    return { role: 'assistant', content: m.content || null, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: toWireName(c.tool), arguments: JSON.stringify(c.args ?? {}) } })) };
+  }
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? 'unknown', content: m.content };
+  return { role: m.role, content: m.content };
+}
+
 function continuable(messages: ChatMessage[]): ChatMessage[] {
   return messages.at(-1)?.role === 'assistant' ? [...messages, { role: 'user', content: CONTINUE_REQUEST }] : messages;
 }
@@ -77,7 +94,7 @@ export function createOpenAiClient(opts: RemoteOptions) {
     let firstAt: number | null = null;
     const body = {
       model: opts.model,
-      messages: continuable(req.messages),
+      messages: continuable(req.messages).map(toWireMessage),
       max_tokens: req.maxTokens,
       temperature: req.temperature,
       ...(req.seed !== undefined ? { seed: req.seed } : {}),
@@ -88,14 +105,14 @@ export function createOpenAiClient(opts: RemoteOptions) {
       ...(req.repeatPenalty !== undefined ? { repetition_penalty: req.repeatPenalty, repeat_penalty: req.repeatPenalty } : {}),
       stream: true,
       stream_options: { include_usage: true },
-      ...(req.tools.length ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters ?? { type: 'object', properties: {} } } })) } : {}),
+      ...(req.tools.length ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: toWireName(t.name), description: t.description, parameters: t.parameters ?? { type: 'object', properties: {} } } })) } : {}),
       ...(req.jsonSchema ? { response_format: { type: 'json_schema', json_schema: { name: 'output', schema: req.jsonSchema, strict: true } } } : {}),
     };
     const res = await post('/chat/completions', body, req.signal);
     let text = '';
     let finish: string | null = null;
     let usage: StreamChunk['usage'] = null;
-    const calls = new Map<number, { name: string; args: string }>();
+    const calls = new Map<number, { id: string; name: string; args: string }>();
     const decoder = new TextDecoder();
     let buffer = '';
     try {
@@ -126,7 +143,8 @@ export function createOpenAiClient(opts: RemoteOptions) {
             req.onText(piece);
           }
           for (const tc of delta?.tool_calls ?? []) {
-            const c = calls.get(tc.index) ?? { name: '', args: '' };
+            const c = calls.get(tc.index) ?? { id: tc.id ?? '', name: '', args: '' };
+            if (tc.id && !c.id) c.id = tc.id;
             c.name += tc.function?.name ?? '';
             c.args += tc.function?.arguments ?? '';
             calls.set(tc.index, c);
@@ -152,10 +170,11 @@ export function createOpenAiClient(opts: RemoteOptions) {
       text,
       stopReason: finish === 'cancelled' ? 'cancelled' : finish === 'length' ? 'max-tokens' : finish === 'tool_calls' ? 'tool-calls' : 'eos',
       toolCalls: [...calls.values()].map((c) => {
+        const id = c.id || `call-${randomUUID()}`;
         try {
-          return { tool: c.name, args: JSON.parse(c.args || '{}') as unknown };
+          return { id, tool: fromWireName(c.name), args: JSON.parse(c.args || '{}') as unknown };
         } catch {
-          return { tool: c.name, args: { raw: c.args } };
+          return { id, tool: fromWireName(c.name), args: { raw: c.args } };
         }
       }),
       usage: usageOut,

@@ -10,7 +10,7 @@ const STEP_WORDS: Record<string, string> = {
   generateMs: 'Writing', rememberReplyMs: 'Remembering the reply', totalMs: 'In all', continueMs: 'Continuing',
 };
 
-const ROLE_WORDS: Record<string, string> = { system: 'Instructions to the model', user: 'You', assistant: 'The twin' };
+const ROLE_WORDS: Record<string, string> = { system: 'Instructions to the model', user: 'You', assistant: 'The twin', tool: "A tool's answer" };
 
 /** Everything the model was given for this reply, in order: what "why" comes down to. */
 function FullPrompt({ turnId }: { turnId: string }) {

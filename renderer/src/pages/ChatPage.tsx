@@ -5,6 +5,7 @@ import { siblingsOf, useChatStore, visiblePath, type TurnNode } from '../chatSto
 import { ErrorNote } from '../components/ErrorNote';
 import { Markdown } from '../components/Markdown';
 import { ConversationSettings } from '../components/ConversationSettings';
+import { ToolCards } from '../components/ToolCards';
 import { Avatar, TwinHeader, useTwinAvatar, useTwinName } from '../components/TwinFace';
 import { WhyPanel } from '../components/WhyPanel';
 import { api } from '../trpcClient';
@@ -258,6 +259,7 @@ export function ChatPage() {
             <UserMessage key={`u-${t.id}`} turn={t} editing={editing === t.id} setEditing={(on) => setEditing(on ? t.id : null)} />,
             <li key={`r-${t.id}`} className="message twin" data-status={t.status}>
               <span className="who"><Avatar name={twinName} image={twinImage} size={20} /> <span className="who-name">{twinName}</span></span>
+              {t.tools && t.tools.length > 0 && <ToolCards cards={t.tools} />}
               <div className="text">{t.reply ? <Markdown text={t.reply} /> : t.status === 'streaming' ? '…' : ''}</div>
               {t.meta && <span className="meta">{t.meta}</span>}
               {t.status !== 'streaming' && <ReplyTools turn={t} last={i === path.length - 1} />}
