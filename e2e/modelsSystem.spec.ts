@@ -96,7 +96,8 @@ test.describe('downloading a model', () => {
     await page.getByRole('button', { name: 'Models', exact: true }).click();
     await page.getByLabel('Download a .gguf from a URL').fill(url);
     await page.getByRole('button', { name: 'Download', exact: true }).click();
-    await expect(page.locator('.downloads li').first()).toContainText('tiny.gguf');
+    // the host asks the server before the download is listed: a loaded machine takes a while
+    await expect(page.locator('.downloads li').first()).toContainText('tiny.gguf', { timeout: 20_000 });
     await expect(page.locator('.downloads li').first()).toContainText('done', { timeout: 30_000 });
     await expect(page.getByRole('button', { name: 'Load tiny.gguf' })).toBeVisible();
     expect(await seriousAxeViolations(page)).toEqual([]);

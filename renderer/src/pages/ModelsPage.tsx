@@ -75,10 +75,11 @@ export function ModelsPage() {
       </form>
 
       <h3>Downloads</h3>
-      <form className="inline-form" onSubmit={(e) => { e.preventDefault(); startDownload.mutate(url.trim()); setUrl(''); }}>
+      {/* the address stays until the download has started: a refused one can be mended */}
+      <form className="inline-form" onSubmit={(e) => { e.preventDefault(); startDownload.mutate(url.trim(), { onSuccess: () => setUrl('') }); }}>
         <label htmlFor="model-url">Download a .gguf from a URL</label>
         <input id="model-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://…/model.gguf" />
-        <button type="submit" disabled={!url.trim()}>Download</button>
+        <button type="submit" disabled={!url.trim() || startDownload.isPending}>{startDownload.isPending ? 'Starting…' : 'Download'}</button>
       </form>
       {startDownload.error && <ErrorNote error={startDownload.error} />}
       {downloads.error && <ErrorNote error={downloads.error} />}
