@@ -156,7 +156,8 @@ export function createFileRoutes(files: HostStagedFiles, authorized: (req: Incom
       await pipeline(createReadStream(staged.file), res);
       staged.done(true); // the browser has it
     } catch {
-      staged.done(false); // cut short: the export stays for another try until its hour is up
+      // cut short (or closed by the client before the reply's own end): the export stays for another try until its hour is up
+      staged.done(false);
       res.destroy();
     }
   };

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitFor } from './helpers.js';
 import type { BundleExportResult, BundleImportResult } from '../api/coreAccess.js';
 import { runFileWork } from '../host/cliFileWork.js';
@@ -141,8 +141,11 @@ describe('files between a browser and the headless host: chunked uploads, downlo
     expect(exported.download).toEqual(expect.any(String));
     expect(exported.file).toMatch(/\.pagi$/);
     const ticket = await client.files.downloadTicket.mutate({ download: exported.download as string });
+    const keepAlive = new Agent({ keepAlive: true });
+    onTestFinished(() => keepAlive.destroy());
     const got = await new Promise<Buffer>((resolve, reject) => {
-      request({ host: '127.0.0.1', port: host.port, path: ticket.url, agent: false }, (res) => {
+      // kept alive as a browser's connection is: a client that closes at once can beat the reply's own end, and the host then keeps the export for another try
+      request({ host: '127.0.0.1', port: host.port, path: ticket.url, agent: keepAlive }, (res) => {
         expect(res.statusCode).toBe(200);
         expect(res.headers['content-disposition']).toMatch(/^attachment; filename=".+\.pagi"/);
         const chunks: Buffer[] = [];
