@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { Server } from 'node:http';
 import { crc32, deflateSync } from 'node:zlib';
+import { createHostClient } from '../core/host/hostClient';
 import { fakeOpenAi } from './fakeOpenAi';
 import { join } from 'node:path';
 import { chromiumMissing, openSettings, screenshotDir, seriousAxeViolations, servePagi, type ServedHost } from './serveFixture';
@@ -215,6 +216,33 @@ test.describe('continuing replies, the full prompt, per-conversation settings, g
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.reload();
     await expect(page.locator('.message.twin').last().getByRole('list', { name: 'Tools used' })).toContainText('time.now');
+  });
+
+  test('a tool that asks first shows its card in the chat; the card comes back after a reload, and Allow once runs it', async ({ page }) => {
+    const url = new URL(host.url);
+    const client = createHostClient({ port: Number(url.port), token: new URLSearchParams(url.hash.slice(1)).get('token') as string });
+    await client.tools.setPolicy.mutate({ tool: 'time.now', policy: 'ask' });
+    try {
+      await begin(page);
+      const input = page.getByLabel('Message');
+      await input.fill('what time is it, asking first?');
+      await input.press('Enter');
+      const card = page.getByRole('group', { name: 'Allow time.now?' });
+      await expect(card).toBeVisible({ timeout: 20_000 });
+      await expect(card.getByRole('button', { name: 'Allow once' })).toBeVisible();
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(screenshotDir, 'chat-approval.png') });
+      await page.reload();
+      const again = page.getByRole('group', { name: 'Allow time.now?' });
+      await expect(again).toBeVisible({ timeout: 20_000 });
+      await again.getByRole('button', { name: 'Allow once' }).click();
+      const reply = page.locator('.message.twin').last();
+      await expect(reply.locator('.text')).toHaveText('I looked at the clock.', { timeout: 20_000 });
+      await expect(reply.locator('.tool-card')).toHaveAttribute('data-status', 'done');
+      await expect(page.getByRole('group', { name: 'Allow time.now?' })).toHaveCount(0);
+    } finally {
+      await client.tools.setPolicy.mutate({ tool: 'time.now', policy: 'allow' });
+    }
   });
 
   test('Esc leaves editing and renaming with focus back where it was', async ({ page }) => {

@@ -32,7 +32,7 @@ describe('tool rounds in a turn', () => {
   beforeAll(async () => {
     fake = await fakeOpenAi((_text, { messages }) => script(messages as WireMessage[]));
     dataDir = mkdtempSync(join(tmpdir(), 'pagi-tool-loop-'));
-    host = await startHeadlessHost({ dataDir, serviceConfig: { inference: { provider: 'remote', remote: { baseUrl: fake.url, model: 'fake-model' } }, executive: { toolRounds: 2 } } });
+    host = await startHeadlessHost({ dataDir, serviceConfig: { inference: { provider: 'remote', remote: { baseUrl: fake.url, model: 'fake-model' } }, executive: { toolRounds: 2 }, actuator: { approvalTimeoutMs: 500 } } });
     client = createHostClient(host);
     await host.supervisor.client(actuatorContract).setPolicy({ tool: 'time.now', policy: 'allow' });
   }, 60_000);
@@ -66,7 +66,7 @@ describe('tool rounds in a turn', () => {
     expect(answers[0]?.content).toMatch(/Failed: .*timeZone/);
     expect(answers[1]?.content).toMatch(/Not run: /);
     const audit = await host.supervisor.client(actuatorContract).audit({ limit: 10 });
-    // shell asks first by default: the turn cannot wait for an approval yet, so it did not run
+    // shell asks first by default: nobody answered here, so it did not run
     const shell = audit.filter((row) => row.tool === 'shell.run');
     expect(shell.length).toBeGreaterThan(0);
     expect(shell.every((row) => row.decision !== 'allowed')).toBe(true);

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { create } from 'zustand';
 import { errorText } from './components/ErrorNote';
 import { api } from './trpcClient';
-import type { TurnResult } from './types';
+import type { ChatEvent, TurnResult } from './types';
 
 /** One exchange: the user's message and the twin's reply, hanging under the turn it follows. */
 export interface TurnNode {
@@ -49,7 +49,8 @@ interface ChatState {
 
 const key = (parentId: string | null): string => parentId ?? 'root';
 
-export type ToolCard = TurnResult['tools'][number];
+/** A tool the model called: how it ended, and while it waits for the user, what to answer. */
+export type ToolCard = TurnResult['tools'][number] & { approval?: Extract<ChatEvent, { type: 'tool' }>['approval'] };
 
 /** A tool's card by its call: a later status replaces the earlier one. */
 const upsertCard = (cards: ToolCard[] | undefined, card: ToolCard): ToolCard[] => {
@@ -101,7 +102,7 @@ export const useChatStore = create<ChatState>((set, get) => {
       onData({ data: event }) {
         if (event.type === 'started') set({ sessionId: event.sessionId });
         else if (event.type === 'waiting') patchNode(nodeId, (t) => ({ ...t, meta: `Waiting for the model: ${event.ahead} ${event.ahead === 1 ? 'reply' : 'replies'} ahead` }));
-        else if (event.type === 'tool') patchNode(nodeId, (t) => ({ ...t, tools: upsertCard(t.tools, { callId: event.callId ?? `${event.tool}-${t.tools?.length ?? 0}`, tool: event.tool, status: event.status, output: event.output ?? '' }) }));
+        else if (event.type === 'tool') patchNode(nodeId, (t) => ({ ...t, tools: upsertCard(t.tools, { callId: event.callId ?? `${event.tool}-${t.tools?.length ?? 0}`, tool: event.tool, status: event.status, output: event.output ?? '', ...(event.approval ? { approval: event.approval } : {}) }) }));
         else if (event.type === 'token') patchNode(nodeId, (t) => ({ ...t, reply: t.reply + event.text, ...(t.meta?.startsWith('Waiting') || t.meta === 'Continuing…' ? { meta: undefined } : {}) }));
         else if (event.type === 'done') {
           const r = event.result;

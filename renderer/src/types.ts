@@ -9,3 +9,4 @@ export type Fact = Outputs['memory']['list']['facts'][number];
 export type MemoryChange = Outputs['memory']['history'][number];
 export type ScoreParts = MemoryHit['scores'];
 export type TurnResult = Extract<ChatEvent, { type: 'done' }>['result'];
+export type { ChatEvent };

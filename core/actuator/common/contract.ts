@@ -83,6 +83,12 @@ export const actuatorContract = defineContract('actuator', {
       .transform(({ requestId, decision, approve }) => ({ requestId, decision: decision ?? (approve ? 'allow-once' as const : 'deny' as const) })),
     invokeResultSchema,
   ),
+  /**
+   * Waits for the answer to a request that asked first, and returns what came of it: the run's
+   * result when allowed, `denied` when declined, expired or withdrawn. The caller's call deadline
+   * should outlast the request's `expiresAt`.
+   */
+  awaitDecision: call(z.object({ requestId: z.string().min(1).max(100) }), invokeResultSchema),
   /** Requests still waiting for an answer (a reloaded window shows them again). */
   pendingApprovals: call(z.object({}).default({}), z.array(pendingApprovalSchema)),
   /** Stops a run (by its request row's audit id, or its approval request id); a pending request is withdrawn. */

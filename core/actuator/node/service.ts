@@ -10,6 +10,7 @@ import { createApprovalStore, type ApprovalRequest } from './approvals.js';
 import { AUDIT_GUARDS, createAuditLog, rechain, type NewAuditRow } from './auditLog.js';
 import { createGrantStore } from './grants.js';
 import { auditMigrations } from './migrations.js';
+import { createDecisionWaiters } from './decisionWaiters.js';
 import { createPolicyStore } from './policies.js';
 import type { ToolContext, ToolLimits, ToolPreview } from './toolDefinition.js';
 import { abortReason, runTimeoutMs, toolMemory } from './toolContext.js';
@@ -70,6 +71,7 @@ export default defineService({
     /** Runs in flight by their request row, so a cancel (by audit id or request id) can stop them. */
     const running = new Map<number, { controller: AbortController; requestId: string | null }>();
     const expiries = new Map<string, ReturnType<typeof setTimeout>>();
+    const waiters = createDecisionWaiters();
 
     const record = (row: NewAuditRow): AuditRow => {
       const r = log.append(row);
@@ -120,6 +122,7 @@ export default defineService({
       expiries.delete(req.id);
       if (!approvals.settle(req.id, 'expired', '$timeout', now())) return false;
       record({ kind: 'decision', refSeq: req.requestSeq, tool: req.tool, caller: '$timeout', decision: 'expired', turnId: req.turnId, requestId: req.id, detail: `no answer within ${Math.round(cfg.approvalTimeoutMs / 1000)} s: denied` });
+      waiters.settle(req.id, { status: 'denied', auditId: req.requestSeq, reason: `nobody answered within ${Math.round(cfg.approvalTimeoutMs / 1000)} s, so it was denied` });
       return true;
     };
     const expireOverdue = (): void => {
@@ -139,6 +142,7 @@ export default defineService({
     ctx.onDispose(() => {
       for (const t of expiries.values()) clearTimeout(t);
       for (const r of running.values()) r.controller.abort(new PagiError('CANCELLED', 'the actuator is stopping'));
+      waiters.dispose();
     });
 
     const withdraw = (req: ApprovalRequest, caller: string): boolean => {
@@ -146,9 +150,34 @@ export default defineService({
       clearTimeout(expiries.get(req.id));
       expiries.delete(req.id);
       record({ kind: 'decision', refSeq: req.requestSeq, tool: req.tool, caller, decision: 'cancelled', turnId: req.turnId, requestId: req.id, detail: 'withdrawn before an answer' });
+      waiters.settle(req.id, { status: 'denied', auditId: req.requestSeq, reason: 'the request was withdrawn before an answer' });
       return true;
     };
     const setting = (tool: string, caller: string, decision: string, detail: string | null = null): void => void record({ kind: 'setting', tool, caller, decision, detail });
+
+    /** Answers a pending request: its run's result, or why it did not run. */
+    const decideNow = async ({ requestId, decision }: { requestId: string; decision: 'allow-once' | 'always-allow' | 'deny' }, { caller }: { caller: string }): Promise<InvokeResult> => {
+      const req = approvals.get(requestId);
+      if (!req) throw new PagiError('NOT_FOUND', `no approval request ${requestId}`);
+      if (!req.decidedAt && Date.parse(req.expiresAt) <= Date.now()) expire(req);
+      const current = approvals.get(requestId) as ApprovalRequest;
+      if (current.decision === 'expired') return { status: 'denied' as const, auditId: req.requestSeq, reason: `the request expired: nobody answered within ${Math.round(cfg.approvalTimeoutMs / 1000)} s, so it was denied` };
+      if (current.decision === 'cancelled') return { status: 'denied' as const, auditId: req.requestSeq, reason: 'the request was withdrawn before an answer' };
+      if (current.decidedAt || !approvals.settle(requestId, decision, caller, now())) throw new PagiError('CONFLICT', `approval request ${requestId} was already answered (${current.decision ?? 'just now'})`);
+      clearTimeout(expiries.get(requestId));
+      expiries.delete(requestId);
+      record({ kind: 'decision', refSeq: req.requestSeq, tool: req.tool, caller, decision: DECISION_WORD[decision], approvedBy: decision === 'deny' ? null : caller, turnId: req.turnId, requestId });
+      if (decision === 'deny') return { status: 'denied' as const, auditId: req.requestSeq, reason: 'the user declined' };
+      const tool = tools.get(req.tool);
+      if (!tool) return { status: 'error' as const, auditId: req.requestSeq, error: `tool ${req.tool} no longer exists` };
+      if (decision === 'always-allow') {
+        policies.set(tool.name, 'allow');
+        setting(tool.name, caller, 'policy:allow', `always allow, from request ${requestId}`);
+      }
+      const parsed = tool.args.safeParse(req.args);
+      if (!parsed.success) return { status: 'error' as const, auditId: req.requestSeq, error: PagiError.invalidInput(parsed.error, `arguments of ${tool.name}`).message };
+      return run(tool, parsed.data, req.requestSeq, req.turnId, requestId);
+    };
 
     return {
       api: {
@@ -202,27 +231,20 @@ export default defineService({
           schedule({ id: requestId, expiresAt });
           return { status: 'needs-approval' as const, auditId: row.seq, requestId, preview, expiresAt };
         },
-        async decide({ requestId, decision }, { caller }) {
+        async decide(input, call) {
+          const result = await decideNow(input, call);
+          // a turn paused on this request goes on with what came of it
+          if (result.status !== 'needs-approval') waiters.settle(input.requestId, result);
+          return result;
+        },
+        async awaitDecision({ requestId }, { signal }) {
           const req = approvals.get(requestId);
           if (!req) throw new PagiError('NOT_FOUND', `no approval request ${requestId}`);
-          if (!req.decidedAt && Date.parse(req.expiresAt) <= Date.now()) expire(req);
-          const current = approvals.get(requestId) as ApprovalRequest;
-          if (current.decision === 'expired') return { status: 'denied' as const, auditId: req.requestSeq, reason: `the request expired: nobody answered within ${Math.round(cfg.approvalTimeoutMs / 1000)} s, so it was denied` };
-          if (current.decision === 'cancelled') return { status: 'denied' as const, auditId: req.requestSeq, reason: 'the request was withdrawn before an answer' };
-          if (current.decidedAt || !approvals.settle(requestId, decision, caller, now())) throw new PagiError('CONFLICT', `approval request ${requestId} was already answered (${current.decision ?? 'just now'})`);
-          clearTimeout(expiries.get(requestId));
-          expiries.delete(requestId);
-          record({ kind: 'decision', refSeq: req.requestSeq, tool: req.tool, caller, decision: DECISION_WORD[decision], approvedBy: decision === 'deny' ? null : caller, turnId: req.turnId, requestId });
-          if (decision === 'deny') return { status: 'denied' as const, auditId: req.requestSeq, reason: 'the user declined' };
-          const tool = tools.get(req.tool);
-          if (!tool) return { status: 'error' as const, auditId: req.requestSeq, error: `tool ${req.tool} no longer exists` };
-          if (decision === 'always-allow') {
-            policies.set(tool.name, 'allow');
-            setting(tool.name, caller, 'policy:allow', `always allow, from request ${requestId}`);
-          }
-          const parsed = tool.args.safeParse(req.args);
-          if (!parsed.success) return { status: 'error' as const, auditId: req.requestSeq, error: PagiError.invalidInput(parsed.error, `arguments of ${tool.name}`).message };
-          return run(tool, parsed.data, req.requestSeq, req.turnId, requestId);
+          const now = waiters.wait(requestId, signal);
+          if (!(now instanceof Promise)) return now;
+          if (req.decidedAt) return { status: 'denied' as const, auditId: req.requestSeq, reason: `the request was answered (${req.decision ?? 'answered'}) while the tool service restarted; ask again` };
+          const result = await now;
+          return result ?? { status: 'denied' as const, auditId: req.requestSeq, reason: 'the turn stopped waiting for the answer' };
         },
         pendingApprovals() {
           expireOverdue();

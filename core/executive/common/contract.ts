@@ -11,7 +11,11 @@ export const turnChunkSchema = z.discriminatedUnion('type', [
   /** The model is busy with other replies: this one waits behind `ahead` of them. */
   z.object({ type: z.literal('waiting'), ahead: z.number().int().min(0) }),
   /** A tool call of the model: `running`, then `done`, `denied`, `needs-approval` or `failed` with (the start of) its output. */
-  z.object({ type: z.literal('tool'), tool: z.string(), status: z.string(), callId: z.string().optional(), output: z.string().optional() }),
+  z.object({
+    type: z.literal('tool'), tool: z.string(), status: z.string(), callId: z.string().optional(), output: z.string().optional(),
+    /** While `needs-approval`: what to answer (tools.decide) and what the card shows, until when. */
+    approval: z.object({ requestId: z.string(), summary: z.string(), folder: z.string().optional(), command: z.string().optional(), args: z.string(), expiresAt: z.string() }).optional(),
+  }),
 ]);
 export type TurnChunk = z.infer<typeof turnChunkSchema>;
 

@@ -1,5 +1,6 @@
 import { Ban, CircleAlert, CircleCheck, Hourglass, LoaderCircle, Wrench } from 'lucide-react';
 import type { ToolCard } from '../chatStore';
+import { ApprovalCard } from './ApprovalCard';
 
 /** How a call ended, in words and an icon (never colour alone). */
 const STATUS: Record<string, { words: string; Icon: typeof Wrench }> = {
@@ -19,6 +20,7 @@ export function ToolCards({ cards }: { cards: ToolCard[] }) {
         const { words, Icon } = STATUS[card.status] ?? { words: card.status, Icon: Wrench };
         return (
           <li key={card.callId} className="tool-card" data-status={card.status}>
+            {card.status === 'needs-approval' && card.approval && <ApprovalCard tool={card.tool} approval={card.approval} />}
             <details>
               <summary>
                 <Icon size={14} aria-hidden="true" /> <code>{card.tool}</code> <span className="small">{words}</span>
