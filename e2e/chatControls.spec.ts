@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { Server } from 'node:http';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from '../core/test/cardFixtures';
 import { createHostClient } from '../core/host/hostClient';
 import { fakeOpenAi } from './fakeOpenAi';
 import { join } from 'node:path';
@@ -14,21 +15,13 @@ const chatRequests = (requests: Array<Record<string, unknown>>): Array<Record<st
 
 /** A small real PNG (a 4×4 square of one colour): something the browser can draw and shrink. */
 function squarePng(): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-    return Buffer.concat([head, data, crc]);
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(4, 0);
   ihdr.writeUInt32BE(4, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
   const rows = Buffer.concat(Array.from({ length: 4 }, () => Buffer.from([0, ...Array.from({ length: 4 }, () => [200, 60, 30]).flat()])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(rows)), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 test.describe('continuing replies, the full prompt, per-conversation settings, greetings and the twin\'s picture', () => {

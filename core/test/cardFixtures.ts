@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 
-/** A PNG with the given text chunks (each CRC made right): how SillyTavern stores a card. */
-const chunk = (type: string, data: Buffer): Buffer => {
+/** One PNG chunk: length, type, data and its CRC. */
+export const pngChunk = (type: string, data: Buffer): Buffer => {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');
@@ -10,11 +10,12 @@ const chunk = (type: string, data: Buffer): Buffer => {
   return Buffer.concat([head, data, crc]);
 };
 const ihdr = (): Buffer => { const b = Buffer.alloc(13); b.writeUInt32BE(1, 0); b.writeUInt32BE(1, 4); b[8] = 8; b[9] = 6; return b; };
+/** A PNG with the given text chunks (each CRC made right): how SillyTavern stores a card. */
 export function png(text: Record<string, string>): Buffer {
   return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr()),
-    ...Object.entries(text).map(([k, v]) => chunk('tEXt', Buffer.concat([Buffer.from(k, 'latin1'), Buffer.from([0]), Buffer.from(v, 'latin1')]))),
-    chunk('IEND', Buffer.alloc(0)),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr()),
+    ...Object.entries(text).map(([k, v]) => pngChunk('tEXt', Buffer.concat([Buffer.from(k, 'latin1'), Buffer.from([0]), Buffer.from(v, 'latin1')]))),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 

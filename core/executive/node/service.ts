@@ -16,7 +16,7 @@ import { executiveContract, type TurnOutcome, type TurnResult } from '../common/
 import { guardInference } from './inferenceGuard.js';
 import { goalsMigrations } from './migrations.js';
 import { runTurn, type TurnClients } from './turnLoop.js';
-import { createTurnRunner } from './turnRunner.js';
+import { createTurnRunner, type GenerationOverrides } from './turnRunner.js';
 import { createTurnStore, type TurnStore } from './turnStore.js';
 import { createConversationStore } from './conversationStore.js';
 import { continueReply, rememberContinued } from './replyContinuation.js';
@@ -35,7 +35,6 @@ function publishTurn(ctx: Pick<ServiceContext<unknown>, 'bus' | 'log'>, result: 
   ]).catch((err: unknown) => ctx.log.warn('turn events not published', { error: PagiError.from(err).message }));
 }
 
-type GenerationRequest = Partial<Record<'maxTokens' | 'topP' | 'topK' | 'minP' | 'repeatPenalty', number | null | undefined>> & { temperature?: number | undefined };
 
 /** A continuation id's outcome: its turn's, as the continuation left it. */
 function continuationOutcome(store: TurnStore, id: string): TurnOutcome | null {
@@ -101,7 +100,7 @@ export default defineService({
       identity: ctx.client(identityContract),
     };
     // a turn's own settings, then its conversation's, then the twin's
-    const generationFor = (sessionId: string, turn: GenerationRequest) =>
+    const generationFor = (sessionId: string, turn: GenerationOverrides) =>
       resolveGeneration({ maxTokens: turn.maxTokens, temperature: turn.temperature, topP: turn.topP, topK: turn.topK, minP: turn.minP, repeatPenalty: turn.repeatPenalty }, { ...ctx.config.generation, ...conversations.generationOf(sessionId) });
     const turns = createTurnRunner({
       store,

@@ -7,18 +7,22 @@ import type { ContinuationRecord, TurnStore } from './turnStore.js';
 
 type GenerationField = 'maxTokens' | 'temperature' | 'topP' | 'topK' | 'minP' | 'repeatPenalty';
 
-/** `executive.turn`'s input after its defaults; generation settings the turn does not give come from the twin's. */
-export interface TurnRequest extends Omit<TurnInput, 'turnId' | 'sessionId' | 'excludeEpisodes' | GenerationField> {
-  turnId?: string | undefined;
-  sessionId?: string | undefined;
-  parentTurnId?: string | null | undefined;
-  opening?: string | undefined;
+/** A call's own generation settings: absent, the conversation's, then the twin's; null, "until the model stops" or the model's default. */
+export interface GenerationOverrides {
   maxTokens?: number | null | undefined;
   temperature?: number | undefined;
   topP?: number | null | undefined;
   topK?: number | null | undefined;
   minP?: number | null | undefined;
   repeatPenalty?: number | null | undefined;
+}
+
+/** `executive.turn`'s input after its defaults; generation settings the turn does not give come from the twin's. */
+export interface TurnRequest extends Omit<TurnInput, 'turnId' | 'sessionId' | 'excludeEpisodes' | GenerationField>, GenerationOverrides {
+  turnId?: string | undefined;
+  sessionId?: string | undefined;
+  parentTurnId?: string | null | undefined;
+  opening?: string | undefined;
 }
 
 /** A turn placed in its conversation, its generation settings still the caller's. */
@@ -40,15 +44,9 @@ export interface TurnRunnerOptions {
 }
 
 /** `executive.continueTurn`'s input: generation settings it does not give are the conversation's, then the twin's. */
-export interface ContinueRequest {
+export interface ContinueRequest extends GenerationOverrides {
   turnId: string;
   continuationId: string;
-  maxTokens?: number | null | undefined;
-  temperature?: number | undefined;
-  topP?: number | null | undefined;
-  topK?: number | null | undefined;
-  minP?: number | null | undefined;
-  repeatPenalty?: number | null | undefined;
   seed?: number | undefined;
 }
 

@@ -5,34 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteDatabase } from '../../../native/sqlite.js';
 import { openServiceDatabase } from '../../runtime/node/migrations.js';
 import { createVectorStore, type VectorStore } from '../../memory-kit/node/vectorStore.js';
+import { tinyPdf } from '../../../native/documents/testDocuments.js';
 import { readDocument } from './documentReader.js';
 import { createFactSearch } from './factSearch.js';
 import { createFactStore, type FactStore } from './factStore.js';
 import { semanticMigrations } from './migrations.js';
 
 const fact = (text: string) => ({ text, confidence: 0.9, pinned: false, sourceEpisodeIds: ['e1'] });
-
-/** The smallest PDF with one line of text (offsets in the xref table computed, as readers check them). */
-function tinyPdf(text: string): Buffer {
-  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
 
 describe('fact store: bitemporal facts with history', () => {
   let dir: string;
