@@ -1,5 +1,6 @@
 import { tracked, type TrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
+import type { ClientOf } from '../contracts/contract.js';
 import { PagiError } from '../contracts/errors.js';
 import { twinNameSchema } from '../contracts/domain.js';
 import { idSchema } from '../contracts/ids.js';
@@ -12,7 +13,7 @@ import { identityContract } from '../identity/common/contract.js';
 import { inferenceContract } from '../inference/common/contract.js';
 import { learningContract } from '../learning/common/contract.js';
 import type { ServiceStateChange } from '../runtime/common/serviceStatus.js';
-import type { ServiceAccess } from './coreAccess.js';
+import type { ApiContext, ServiceAccess } from './coreAccess.js';
 import { listenerStream } from './listenerStream.js';
 import { failedEvent, followInput, type FinalEvent, type OperationEvent } from './operationHub.js';
 import { bundleRouter } from './bundleRouter.js';
@@ -41,6 +42,19 @@ async function storedOutcome(core: ServiceAccess, turnId: string): Promise<Final
   } catch (err) {
     return failedEvent(err);
   }
+}
+
+/**
+ * Starts the executive's work under the client's id, once (a turn, or a continuation of one), as an
+ * operation `chat.events` follows. A stop asks the executive to end it: the reply so far still comes
+ * back as its result. Returns the operation's state.
+ */
+function startTurnWork(ctx: ApiContext, id: string, run: (executive: ClientOf<typeof executiveContract>, onChunk: (chunk: TurnChunk) => void) => Promise<TurnResult>) {
+  const executive = ctx.core.client(executiveContract);
+  return ctx.operations.turns.start(id, 'turn', (emit, signal) => {
+    signal.addEventListener('abort', () => void executive.cancelTurn({ turnId: id }).catch(() => undefined), { once: true });
+    return run(executive, emit);
+  }).state;
 }
 
 /** The one tRPC router: both hosts serve it, neither defines procedures. */
@@ -103,27 +117,18 @@ export const appRouter = router({
      * Starts a turn under the id the client made and returns at once; `events` follows it. Sending
      * the same id again (a retry after a lost connection) never runs the turn twice.
      */
-    send: procedure.input(chatInput).mutation(({ ctx, input }) => {
-      const executive = ctx.core.client(executiveContract);
-      const { state } = ctx.operations.turns.start(input.turnId, 'turn', (emit, signal) => {
-        // a stop asks the executive to end the turn; the reply so far still comes back as its result
-        signal.addEventListener('abort', () => void executive.cancelTurn({ turnId: input.turnId }).catch(() => undefined), { once: true });
-        return executive.turn(input, { onChunk: emit });
-      });
-      return { turnId: input.turnId, state };
-    }),
+    send: procedure.input(chatInput).mutation(({ ctx, input }) => ({
+      turnId: input.turnId,
+      state: startTurnWork(ctx, input.turnId, (executive, onChunk) => executive.turn(input, { onChunk })),
+    })),
     /**
      * Writes more of a stopped or length-cut reply, under the continuation id the client made (sent
      * again, it never writes twice); `events` follows it under that id, ending with the whole reply.
      */
-    continue: procedure.input(continueInput).mutation(({ ctx, input }) => {
-      const executive = ctx.core.client(executiveContract);
-      const { state } = ctx.operations.turns.start(input.continuationId, 'turn', (emit, signal) => {
-        signal.addEventListener('abort', () => void executive.cancelTurn({ turnId: input.continuationId }).catch(() => undefined), { once: true });
-        return executive.continueTurn(input, { onChunk: emit });
-      });
-      return { continuationId: input.continuationId, state };
-    }),
+    continue: procedure.input(continueInput).mutation(({ ctx, input }) => ({
+      continuationId: input.continuationId,
+      state: startTurnWork(ctx, input.continuationId, (executive, onChunk) => executive.continueTurn(input, { onChunk })),
+    })),
     /** What a reply was written from: the system prompt (persona, mood, memories), then the turns. */
     prompt: procedure.input(executiveContract.procedures.turnPrompt.input).query(({ ctx, input }) => ctx.core.client(executiveContract).turnPrompt(input)),
     conversationSettings: procedure.input(executiveContract.procedures.conversationSettings.input).query(({ ctx, input }) => ctx.core.client(executiveContract).conversationSettings(input)),
